@@ -1,0 +1,116 @@
+"""What links accounts: shared devices, IPs, addresses, referrals and internal transfers.
+
+`shared_key_ctes` lists, for every account up to the day evaluated, the things it shares
+with others (a device fingerprint, an IP, a /24, a deposit source, a withdrawal address),
+with each key's degree and whether it is a hub. Hubs are decided by what the data shows:
+a key seen on a great many accounts, or on many accounts whose registrations are spread
+over months (carrier NAT, another exchange's deposit address, an internet café) links
+nobody. Farms, by contrast, share keys among accounts created together.
+
+`link_table_sql` turns the non-hub keys, referral edges and internal transfers into the
+(user_id, link_kind, key) table that `riskflows.clustering` groups into clusters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from riskflows.quarantine import SourceLayout, clean_relation
+
+
+@dataclass(frozen=True)
+class HubPolicy:
+    """When a shared key is a hub rather than evidence of common control."""
+
+    max_accounts: int = 500  # beyond this, a key is a hub however its accounts look
+    diverse_accounts: int = 25  # at or beyond this, a key is a hub if its accounts are diverse
+    diverse_spread_days: float = 120.0  # std-dev of registration dates that counts as diverse
+
+    def params(self) -> dict:
+        return {
+            "hub_max_accounts": self.max_accounts,
+            "hub_diverse_accounts": self.diverse_accounts,
+            "hub_spread_days": self.diverse_spread_days,
+        }
+
+
+def _ip24(column: str) -> str:
+    return (
+        f"split_part({column}, '.', 1) || '.' || split_part({column}, '.', 2) || '.' || split_part({column}, '.', 3)"
+    )
+
+
+def shared_key_ctes(layout: SourceLayout) -> str:
+    """CTEs `reg_users`, `user_keys`, `key_stats` for everything visible before :day_end."""
+    users = clean_relation("users", layout)
+    logins = clean_relation("logins", layout)
+    deposits = clean_relation("deposits", layout)
+    withdrawals = clean_relation("withdrawals", layout)
+    return f"""
+reg_users AS (
+    SELECT user_id, registered_at, kyc_level, referrer_id, registration_ip, registration_device_id
+    FROM {users} x WHERE registered_at < :day_end
+),
+login_keys AS (
+    SELECT DISTINCT user_id, ip, device_id FROM {logins} x WHERE ts < :day_end
+),
+user_keys AS (
+    SELECT DISTINCT user_id, link_kind, key FROM (
+        SELECT user_id, 'device' AS link_kind, device_id AS key FROM login_keys WHERE device_id IS NOT NULL
+        UNION ALL SELECT user_id, 'device', registration_device_id FROM reg_users
+            WHERE registration_device_id IS NOT NULL
+        UNION ALL SELECT user_id, 'ip', ip FROM login_keys WHERE ip IS NOT NULL
+        UNION ALL SELECT user_id, 'ip', registration_ip FROM reg_users WHERE registration_ip IS NOT NULL
+        UNION ALL SELECT user_id, 'ip24', {_ip24('ip')} FROM login_keys WHERE ip LIKE '%.%.%.%'
+        UNION ALL SELECT user_id, 'ip24', {_ip24('registration_ip')} FROM reg_users
+            WHERE registration_ip LIKE '%.%.%.%'
+        UNION ALL SELECT user_id, 'deposit_source', from_address FROM {deposits} x
+            WHERE ts < :day_end AND from_address IS NOT NULL
+        UNION ALL SELECT user_id, 'withdrawal_address', to_address FROM {withdrawals} x
+            WHERE ts < :day_end AND to_address IS NOT NULL
+    ) k
+),
+key_stats AS (
+    SELECT link_kind, key, degree, reg_spread_days,
+           (degree > :hub_max_accounts
+            OR (degree >= :hub_diverse_accounts AND COALESCE(reg_spread_days, 0) > :hub_spread_days)) AS is_hub
+    FROM (
+        SELECT k.link_kind, k.key, COUNT(*) AS degree,
+               CAST(STDDEV_POP(EXTRACT(EPOCH FROM r.registered_at)) AS DOUBLE PRECISION) / 86400.0
+                   AS reg_spread_days
+        FROM user_keys k LEFT JOIN reg_users r ON r.user_id = k.user_id
+        GROUP BY k.link_kind, k.key
+    ) s
+),
+shared_keys AS (
+    SELECT k.user_id, k.link_kind, k.key, s.degree
+    FROM user_keys k JOIN key_stats s ON s.link_kind = k.link_kind AND s.key = k.key
+    WHERE s.degree >= 2 AND NOT s.is_hub
+)"""
+
+
+def link_table_sql(layout: SourceLayout) -> str:
+    """SELECT user_id, link_kind, key: every non-hub shared key, referral edge and transfer edge.
+
+    A referral or transfer edge is encoded as a key naming an account ("ref:42", "to:42",
+    "from:42") held by both ends, so a funder, a collector or a referrer becomes one key
+    shared by everyone it touches and its degree can be judged like any other key.
+    Hub judgement for those account keys is left to the clustering's degree cap.
+    """
+    transfers = clean_relation("transfers", layout)
+    return f"""
+WITH {shared_key_ctes(layout)},
+transfer_edges AS (
+    SELECT DISTINCT from_user_id, to_user_id FROM {transfers} x
+    WHERE ts < :day_end AND from_user_id <> to_user_id
+)
+SELECT user_id, link_kind, key FROM shared_keys
+UNION ALL SELECT user_id, 'referral', 'ref:' || CAST(referrer_id AS VARCHAR) FROM reg_users
+    WHERE referrer_id IS NOT NULL
+UNION ALL SELECT DISTINCT referrer_id, 'referral', 'ref:' || CAST(referrer_id AS VARCHAR) FROM reg_users
+    WHERE referrer_id IS NOT NULL
+UNION ALL SELECT from_user_id, 'transfer', 'to:' || CAST(to_user_id AS VARCHAR) FROM transfer_edges
+UNION ALL SELECT DISTINCT to_user_id, 'transfer', 'to:' || CAST(to_user_id AS VARCHAR) FROM transfer_edges
+UNION ALL SELECT to_user_id, 'transfer', 'from:' || CAST(from_user_id AS VARCHAR) FROM transfer_edges
+UNION ALL SELECT DISTINCT from_user_id, 'transfer', 'from:' || CAST(from_user_id AS VARCHAR) FROM transfer_edges
+"""

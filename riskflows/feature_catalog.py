@@ -1,0 +1,94 @@
+"""Every behavioural feature riskflows computes, one line each on what it means.
+
+This list is the single statement of the feature tables' columns: the Pandera models,
+the table DDL and the rule validator (which columns a rule may name) all derive from it.
+SQL that computes each feature lives in `user_features` and `participant_features`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    kind: str  # 'number' | 'integer' | 'text'
+    meaning: str
+    min_value: float | None = 0.0
+    max_value: float | None = None
+
+
+def _n(name, meaning, lo=0.0, hi=None):
+    return Feature(name, "number", meaning, lo, hi)
+
+
+def _i(name, meaning, lo=0, hi=None):
+    return Feature(name, "integer", meaning, lo, hi)
+
+
+# Per user, as of the end of the partition day, over all history up to then.
+USER_FEATURES: tuple[Feature, ...] = (
+    # identity and age
+    _n("account_age_days", "days from registration to the end of the day evaluated"),
+    _i("kyc_level", "identity verification level, 0 (none) to 3 (full)", 0, 3),
+    _i("has_referrer", "1 when the account was referred at registration", 0, 1),
+    # logins
+    _i("login_count", "logins so far"),
+    _i("distinct_devices", "device fingerprints the account logged in from"),
+    _i("distinct_ips", "IP addresses the account logged in from"),
+    _n("login_gap_cv", "coefficient of variation of gaps between logins; near 0 = clockwork (bots, schedulers)"),
+    _n("login_hour_entropy", "Shannon entropy (bits) of login hour-of-day; humans sleep, bots do not", 0, 5),
+    _n("top_user_agent_share", "share of logins made with the most used user agent", 0, 1),
+    # sharing (hubs such as carrier NAT or exchange deposit addresses excluded)
+    _i("accounts_per_device", "most accounts seen on one of this account's devices"),
+    _i("accounts_per_ip", "most accounts seen on one of this account's IPs"),
+    _i("accounts_per_ip24", "most accounts seen on one of this account's /24 IP ranges"),
+    _i("accounts_per_deposit_source", "most accounts funded from one of this account's deposit source addresses"),
+    _i("accounts_per_withdrawal_address", "most accounts withdrawing to one of this account's addresses"),
+    _i("burst_device_peers", "accounts sharing a device or address with this one and registered within 48 h of it"),
+    _i("burst_network_peers", "accounts sharing an IP or /24 with this one and registered within 48 h of it"),
+    # money
+    _i("deposit_count", "deposits so far"),
+    _n("deposit_usd", "total deposited, USD"),
+    _n("max_deposit_usd", "largest single deposit, USD"),
+    _i("withdrawal_count", "withdrawals so far"),
+    _n("withdrawal_usd", "total withdrawn, USD"),
+    _n("transfer_in_usd", "internal transfers received, USD"),
+    _n("transfer_out_usd", "internal transfers sent, USD"),
+    _i("transfer_counterparties", "distinct accounts this account moved money with internally"),
+    _i("funder_fanout", "most accounts funded internally by one of the accounts that funded this one"),
+    _i("collector_fanin", "most accounts sweeping money to one of this account's internal recipients"),
+    # referral network
+    _i("referees", "accounts registered with this account as referrer"),
+    _n("referee_deposit_share", "share of referees that ever deposited", 0, 1),
+    _n("referee_trade_share", "share of referees that ever traded", 0, 1),
+    _n("referee_kyc_share", "share of referees with KYC level 1 or more", 0, 1),
+    _i("referral_depth", "referrers above this account in the referral chain (capped at 5)", 0, 5),
+    # trading
+    _i("trade_count", "trades so far"),
+    _n("trade_volume_usd", "traded notional, USD"),
+    _i("trade_counterparties", "distinct accounts matched against"),
+    _n("top_counterparty_share", "share of matched volume against the single largest counterparty", 0, 1),
+    _n("net_position_ratio", "|bought - sold| / traded; near 0 = the account ends flat, as wash trades do", 0, 1),
+)
+
+# Per campaign participant: the user features plus what the campaign adds.
+CAMPAIGN_FEATURES: tuple[Feature, ...] = (
+    _n("enroll_delay_hours", "hours from registration to enrolling in this campaign", None),
+    _n("reward_usd", "campaign rewards granted to the participant so far, USD"),
+    _n("hours_reward_to_withdrawal", "hours from the first reward to the first withdrawal or transfer out after it"),
+    _n("withdrawn_share_after_reward", "money out after the first reward / (deposits + rewards)", 0, None),
+    _n("campaign_trade_volume_usd", "traded notional since the campaign started, USD"),
+    _i("campaign_referees", "participants of this campaign the user referred"),
+    _n("campaign_referee_deposit_share", "share of those referees that ever deposited", 0, 1),
+    _i("cluster_size", "accounts in the participant's linked-account cluster (1 when unlinked)", 1),
+    _i("cluster_participants", "accounts of the cluster enrolled in this campaign"),
+    _n("cluster_participant_share", "share of the cluster enrolled in this campaign", 0, 1),
+    _n("cluster_registration_spread_days", "days between the first and last registration in the cluster"),
+    _n("cluster_reward_usd", "campaign rewards granted to the cluster, USD"),
+    _n("cluster_trade_share", "share of the participant's matched volume traded inside its own cluster", 0, 1),
+)
+
+ALL_FEATURES: tuple[Feature, ...] = USER_FEATURES + CAMPAIGN_FEATURES
+RULE_COLUMN_KINDS = {f.name: ("number" if f.kind in ("number", "integer") else f.kind) for f in ALL_FEATURES}

@@ -1,0 +1,259 @@
+"""The tables riskflows writes (schema `risk`): one Pandera model each, and their DDL.
+
+The models state what a valid partition is; `validate_partition` reads a written
+partition back and checks it, which is what the blocking Dagster asset checks run. The
+DDL is derived from the same models so the warehouse and the contract cannot drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+import sqlalchemy as sa
+from pandera.typing import Series
+
+from riskflows.feature_catalog import ALL_FEATURES, USER_FEATURES, Feature
+from riskflows.warehouse import ensure_schema, partition_predicate, read_frame
+
+RISK_SCHEMA = "risk"
+TIERS = ["review", "hold", "block"]
+
+
+class Quarantine(pa.DataFrameModel):
+    """Source rows that broke the contract, kept whole (row_data JSON) with every reason."""
+
+    date: Series[pd.Timestamp]
+    table_name: Series[str] = pa.Field(isin=[
+        "campaigns", "users", "logins", "enrollments", "rewards", "deposits", "withdrawals", "trades", "transfers",
+        "reviews"])
+    row_key: Series[str]
+    reasons: Series[str] = pa.Field(str_length={"min_value": 1})
+    row_data: Series[str]
+
+    class Config:
+        coerce = True
+
+
+class AccountClusters(pa.DataFrameModel):
+    """Accounts linked by shared devices, IPs, addresses, referrals or transfers (singletons omitted)."""
+
+    date: Series[pd.Timestamp]
+    cluster_id: Series[int]
+    user_id: Series[int]
+    link_kinds: Series[str] = pa.Field(str_length={"min_value": 1})
+    cluster_size: Series[int] = pa.Field(ge=2)
+
+    class Config:
+        coerce = True
+        unique = ["date", "user_id"]
+
+
+class RuleHits(pa.DataFrameModel):
+    """One row per participant and rule that fired, with the evidence values."""
+
+    date: Series[pd.Timestamp]
+    campaign_id: Series[str]
+    user_id: Series[int]
+    rule_id: Series[str]
+    rule_pack_version: Series[str] = pa.Field(str_length={"min_value": 1})
+    evidence: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        coerce = True
+        unique = ["date", "campaign_id", "user_id", "rule_id"]
+
+
+class HighRiskUsers(pa.DataFrameModel):
+    """The published list: who to review, hold or block, why, and what reward is at stake."""
+
+    date: Series[pd.Timestamp]
+    campaign_id: Series[str]
+    user_id: Series[int]
+    score: Series[float] = pa.Field(in_range={"min_value": 0, "max_value": 100})
+    tier: Series[str] = pa.Field(isin=TIERS)
+    rule_ids: Series[str] = pa.Field(str_length={"min_value": 1})
+    reasons: Series[str] = pa.Field(str_length={"min_value": 1})
+    reasons_zh: Series[str] = pa.Field(str_length={"min_value": 1})
+    cluster_id: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    cluster_size: Series[int] = pa.Field(ge=1)
+    reward_usd: Series[float] = pa.Field(ge=0)
+    rule_pack_version: Series[str] = pa.Field(str_length={"min_value": 1})
+    first_flagged_date: Series[pd.Timestamp]
+
+    class Config:
+        coerce = True
+        unique = ["date", "campaign_id", "user_id"]
+
+    @pa.dataframe_check
+    def first_flagged_not_after_date(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["first_flagged_date"] <= df["date"]
+
+
+class CampaignSummary(pa.DataFrameModel):
+    """Per campaign and day: the figures a BI dashboard and the Slack digest show."""
+
+    date: Series[pd.Timestamp]
+    campaign_id: Series[str]
+    campaign_name: Series[str] = pa.Field(nullable=True)
+    campaign_kind: Series[str]
+    participants: Series[int] = pa.Field(ge=0)
+    flagged: Series[int] = pa.Field(ge=0)
+    review: Series[int] = pa.Field(ge=0)
+    hold: Series[int] = pa.Field(ge=0)
+    block: Series[int] = pa.Field(ge=0)
+    new_flagged: Series[int] = pa.Field(ge=0)
+    flagged_change: Series[int]
+    reward_usd_total: Series[float] = pa.Field(ge=0)
+    reward_usd_at_risk: Series[float] = pa.Field(ge=0)
+    reward_budget_usd: Series[float] = pa.Field(nullable=True, ge=0)
+    rule_pack_version: Series[str]
+    top_rules: Series[str]
+    largest_cluster_size: Series[int] = pa.Field(ge=0)
+
+    class Config:
+        coerce = True
+        unique = ["date", "campaign_id"]
+
+    @pa.dataframe_check
+    def tiers_add_up(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["review"] + df["hold"] + df["block"] == df["flagged"]
+
+    @pa.dataframe_check
+    def flagged_within_participants(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["flagged"] <= df["participants"]
+
+    @pa.dataframe_check
+    def at_risk_within_total(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["reward_usd_at_risk"] <= df["reward_usd_total"] + 1e-6
+
+
+def _feature_column(feature: Feature) -> pa.Column:
+    checks = []
+    if feature.min_value is not None:
+        checks.append(pa.Check.ge(feature.min_value))
+    if feature.max_value is not None:
+        checks.append(pa.Check.le(feature.max_value))
+    # Pulled back through SQL, integer columns with NULLs arrive as floats: validate as numbers.
+    dtype = "float64" if feature.kind in ("number", "integer") else "str"
+    return pa.Column(dtype, checks=checks, nullable=True, coerce=True)
+
+
+def feature_schema(name: str, keys: list[str], features: tuple[Feature, ...], extra: Mapping[str, pa.Column]) -> pa.DataFrameSchema:
+    columns = {"date": pa.Column("datetime64[ns]", coerce=True)}
+    columns.update({k: pa.Column("int64" if k == "user_id" else "str", coerce=True) for k in keys if k != "date"})
+    columns.update({f.name: _feature_column(f) for f in features})
+    columns.update(extra)
+    return pa.DataFrameSchema(columns, unique=keys, name=name, strict=True)
+
+
+USER_FEATURES_SCHEMA = feature_schema("user_features", ["date", "user_id"], USER_FEATURES, {})
+PARTICIPANT_FEATURES_SCHEMA = feature_schema(
+    "participant_features",
+    ["date", "campaign_id", "user_id"],
+    ALL_FEATURES,
+    {"cluster_id": pa.Column("Int64", nullable=True, coerce=True)},
+)
+
+
+@dataclass(frozen=True)
+class OutputTable:
+    """A `risk` table: its Pandera schema and the columns that form its partition."""
+
+    name: str
+    schema: pa.DataFrameSchema
+    partition_columns: tuple[str, ...]
+
+    @property
+    def qualified(self) -> str:
+        return f"{RISK_SCHEMA}.{self.name}"
+
+
+OUTPUT_TABLES: dict[str, OutputTable] = {
+    t.name: t
+    for t in [
+        OutputTable("quarantine", Quarantine.to_schema(), ("date",)),
+        OutputTable("user_features", USER_FEATURES_SCHEMA, ("date",)),
+        OutputTable("account_clusters", AccountClusters.to_schema(), ("date",)),
+        OutputTable("participant_features", PARTICIPANT_FEATURES_SCHEMA, ("date", "campaign_id")),
+        OutputTable("rule_hits", RuleHits.to_schema(), ("date", "campaign_id")),
+        OutputTable("high_risk_users", HighRiskUsers.to_schema(), ("date", "campaign_id")),
+        OutputTable("campaign_summary", CampaignSummary.to_schema(), ("date", "campaign_id")),
+    ]
+}
+
+_DATE_COLUMNS = {"date", "first_flagged_date"}
+
+
+def _sql_type(column: str, dtype: Any) -> str:
+    if column in _DATE_COLUMNS:
+        return "DATE"
+    text = str(dtype)
+    if text in ("int64", "Int64"):
+        return "BIGINT"
+    if text.startswith("float"):
+        return "DOUBLE PRECISION"
+    if text.startswith("datetime"):
+        return "TIMESTAMP"
+    return "VARCHAR"
+
+
+def create_table_ddl(table: OutputTable) -> str:
+    columns = ",\n    ".join(f"{name} {_sql_type(name, col.dtype)}" for name, col in table.schema.columns.items())
+    return f"CREATE TABLE IF NOT EXISTS {table.qualified} (\n    {columns}\n)"
+
+
+def create_output_tables(engine: sa.Engine) -> None:
+    """Create schema `risk` and every output table that does not exist yet."""
+    with engine.begin() as conn:
+        ensure_schema(conn, RISK_SCHEMA)
+        for table in OUTPUT_TABLES.values():
+            conn.exec_driver_sql(create_table_ddl(table))
+
+
+@dataclass
+class PartitionValidation:
+    """The outcome of validating one written partition against its Pandera model."""
+
+    table: str
+    rows: int
+    failure_cases: pd.DataFrame
+
+    @property
+    def passed(self) -> bool:
+        return self.failure_cases.empty
+
+    def describe(self, limit: int = 5) -> str:
+        if self.passed:
+            return f"{self.table}: {self.rows} rows valid"
+        lines = [f"{self.table}: {len(self.failure_cases)} failures in {self.rows} rows"]
+        for case in self.failure_cases.head(limit).to_dict("records"):
+            lines.append(
+                f"- column {case.get('column')}, check {case.get('check')}, row {case.get('index')}: "
+                f"value {case.get('failure_case')!r}"
+            )
+        return "\n".join(lines)
+
+
+def validate_frame(table: OutputTable, frame: pd.DataFrame) -> PartitionValidation:
+    try:
+        table.schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases[["schema_context", "column", "check", "failure_case", "index"]].copy()
+        cases["failure_case"] = cases["failure_case"].astype(str)
+        return PartitionValidation(table.name, len(frame), cases.reset_index(drop=True))
+    return PartitionValidation(table.name, len(frame), pd.DataFrame())
+
+
+def read_partition(engine: sa.Engine, table: OutputTable, partition: Mapping[str, Any]) -> pd.DataFrame:
+    with engine.connect() as conn:
+        return read_frame(conn, f"SELECT * FROM {table.qualified} WHERE {partition_predicate(partition)}", partition)
+
+
+def validate_partition(engine: sa.Engine, table_name: str, partition: Mapping[str, Any]) -> PartitionValidation:
+    """Read a written partition back and check it against the table's Pandera model."""
+    table = OUTPUT_TABLES[table_name]
+    return validate_frame(table, read_partition(engine, table, partition))

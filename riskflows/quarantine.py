@@ -1,0 +1,252 @@
+"""Sort source rows into clean and rejected, in the warehouse, from the Pandera contract.
+
+Every rule of `riskflows.source_contract` (NOT NULL, allowed values, ranges, unique key)
+becomes a SQL predicate. Features read `clean_relation(...)`, which is the source table
+minus the rejected rows; the rejected rows, with the reasons and the whole row as JSON,
+go to `risk.quarantine` so nothing is ever dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+import sqlalchemy as sa
+
+from riskflows.source_contract import LATEST_VALID_TS, SOURCE_TABLES, SourceTable
+from riskflows.warehouse import read_frame, replace_partition, schema_columns
+
+SOURCE_SCHEMA = "src"
+
+
+class SourceContractError(Exception):
+    """The source breaks the contract beyond repair: a missing table column or too many bad rows."""
+
+
+@dataclass(frozen=True)
+class SourceLayout:
+    """Which `src` tables exist and which columns each has (tables may be absent or sparse)."""
+
+    columns: Mapping[str, frozenset[str]]
+
+    def has(self, table: str) -> bool:
+        return table in self.columns
+
+    @classmethod
+    def inspect(cls, conn: sa.Connection, schema: str = SOURCE_SCHEMA) -> "SourceLayout":
+        present = schema_columns(conn, schema)
+        return cls({name: frozenset(cols) for name, cols in present.items() if name in SOURCE_TABLES})
+
+
+def _plain(value) -> str:
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def _literal(value) -> str:
+    if isinstance(value, pd.Timestamp):
+        return f"TIMESTAMP '{value.strftime('%Y-%m-%d %H:%M:%S')}'"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return repr(value)
+
+
+@dataclass(frozen=True)
+class ColumnRule:
+    """One contract rule as SQL: `violated` is true for a row that breaks it."""
+
+    column: str
+    violated: str
+    message: str
+
+
+def column_rules(table: SourceTable) -> list[ColumnRule]:
+    """Translate the Pandera model's column checks into SQL predicates."""
+    rules: list[ColumnRule] = []
+    for name, column in table.schema.columns.items():
+        if not column.nullable:
+            rules.append(ColumnRule(name, f"{name} IS NULL", f"{name} is NULL"))
+        for check in column.checks:
+            stats = check.statistics
+            if check.name == "isin":
+                allowed = ", ".join(_literal(v) for v in stats["allowed_values"])
+                listed = ", ".join(_plain(v) for v in stats["allowed_values"])
+                rules.append(ColumnRule(name, f"{name} NOT IN ({allowed})", f"{name} not one of {listed}"))
+            elif check.name == "greater_than_or_equal_to":
+                rules.append(ColumnRule(name, f"{name} < {_literal(stats['min_value'])}", f"{name} negative"))
+            elif check.name == "in_range":
+                low, high = _literal(stats["min_value"]), _literal(stats["max_value"])
+                rules.append(
+                    ColumnRule(
+                        name,
+                        f"({name} < {low} OR {name} > {high})",
+                        f"{name} outside {_plain(stats['min_value'])} .. {_plain(stats['max_value'])}",
+                    )
+                )
+            else:  # a new check in the contract must be taught to the SQL side, not ignored
+                raise NotImplementedError(f"contract check {check.name!r} on {table.name}.{name} has no SQL form")
+    return rules
+
+
+def _source_select(table: SourceTable, layout: SourceLayout) -> str:
+    """SELECT of the contract's columns from src; absent nullable columns read as NULL."""
+    if not layout.has(table.name):
+        nulls = ", ".join(f"CAST(NULL AS {table.sql_type(c)}) AS {c}" for c in table.columns)
+        return f"SELECT {nulls} WHERE 1 = 0"
+    present = layout.columns[table.name]
+    exprs = []
+    for name, column in table.schema.columns.items():
+        if name in present:
+            exprs.append(name)
+        elif column.nullable:
+            exprs.append(f"CAST(NULL AS {table.sql_type(name)}) AS {name}")
+        else:
+            raise SourceContractError(
+                f"src.{table.name} has no column {name!r}, which the contract requires "
+                f"(columns present: {', '.join(sorted(present))})"
+            )
+    return f"SELECT {', '.join(exprs)} FROM {SOURCE_SCHEMA}.{table.name}"
+
+
+def _any_violation(rules: list[ColumnRule]) -> str:
+    return " OR ".join(f"COALESCE({r.violated}, FALSE)" for r in rules) or "FALSE"
+
+
+def _ranked(table: SourceTable, layout: SourceLayout) -> str:
+    """Source rows with a validity flag and their rank among valid rows sharing the key."""
+    rules = column_rules(table)
+    order = ", ".join(table.columns)
+    key = ", ".join(table.key)
+    return (
+        f"SELECT s.*, CASE WHEN {_any_violation(rules)} THEN 0 ELSE 1 END AS rf_valid, "
+        f"ROW_NUMBER() OVER (PARTITION BY {key}, CASE WHEN {_any_violation(rules)} THEN 0 ELSE 1 END "
+        f"ORDER BY {order}) AS rf_rank "
+        f"FROM ({_source_select(table, layout)}) s"
+    )
+
+
+def clean_relation(table_name: str, layout: SourceLayout) -> str:
+    """A parenthesised SELECT of the clean rows of a src table, for use in FROM clauses.
+
+    Clean = passes every column rule, and is the first valid row of its key (ordered by all
+    columns, so the choice is deterministic); the rest are in the quarantine.
+    """
+    table = SOURCE_TABLES[table_name]
+    if not layout.has(table.name):
+        return f"({_source_select(table, layout)})"
+    columns = ", ".join(table.columns)
+    return f"(SELECT {columns} FROM ({_ranked(table, layout)}) r WHERE rf_valid = 1 AND rf_rank = 1)"
+
+
+def _row_json(table: SourceTable, dialect: str) -> str:
+    function = "json_build_object" if dialect == "postgres" else "json_object"
+    pairs = ", ".join(f"'{c}', {c}" for c in table.columns)
+    return f"CAST({function}({pairs}) AS VARCHAR)"
+
+
+def _visible_up_to(table: SourceTable) -> str:
+    """Rows a partition sees: all but those validly dated after the day.
+
+    Rows with no usable timestamp belong to no day, so every partition sees (and reports) them.
+    """
+    t = table.time_column
+    return f"NOT COALESCE({t} >= :day_end AND {t} <= {_literal(LATEST_VALID_TS)}, FALSE)"
+
+
+def quarantine_select(table: SourceTable, layout: SourceLayout, dialect: str) -> str:
+    """Rejected rows visible to the partition, with every reason that applies."""
+    rules = column_rules(table)
+    reasons = ", ".join(f"CASE WHEN COALESCE({r.violated}, FALSE) THEN {_literal(r.message)} END" for r in rules)
+    key_text = " || '|' || ".join(f"COALESCE(CAST({k} AS VARCHAR), 'NULL')" for k in table.key)
+    return (
+        f"SELECT CAST(:date AS DATE) AS date, '{table.name}' AS table_name, {key_text} AS row_key, "
+        f"CASE WHEN rf_valid = 1 THEN 'duplicate key ({', '.join(table.key)}): kept the first of the rows sharing it' "
+        f"ELSE CONCAT_WS('; ', {reasons}) END AS reasons, "
+        f"{_row_json(table, dialect)} AS row_data "
+        f"FROM ({_ranked(table, layout)}) r WHERE (rf_valid = 0 OR rf_rank > 1) AND {_visible_up_to(table)}"
+    )
+
+
+@dataclass
+class TableQuality:
+    table: str
+    rows_seen: int
+    rows_rejected: int
+    examples: list[dict] = field(default_factory=list)
+
+    @property
+    def rejected_share(self) -> float:
+        return self.rows_rejected / self.rows_seen if self.rows_seen else 0.0
+
+
+@dataclass
+class QuarantineReport:
+    """What the contract check found for one partition date, per source table."""
+
+    tables: dict[str, TableQuality]
+    missing_tables: list[str]
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(t.rows_rejected for t in self.tables.values())
+
+    def broken_tables(self, max_rejected_share: float, min_rejected_rows: int) -> list[TableQuality]:
+        return [
+            t
+            for t in self.tables.values()
+            if t.rows_rejected >= min_rejected_rows and t.rejected_share > max_rejected_share
+        ]
+
+
+def check_source_contract(
+    engine: sa.Engine, date: pd.Timestamp | str, *, quarantine_table: str = "risk.quarantine"
+) -> QuarantineReport:
+    """Write the partition's quarantine (replacing it) and report rejected rows per table."""
+    day = pd.Timestamp(date).normalize()
+    params = {"date": day.date(), "day_end": (day + pd.Timedelta(days=1)).to_pydatetime()}
+    with engine.connect() as conn:
+        layout = SourceLayout.inspect(conn)
+    dialect = {"postgresql": "postgres"}.get(engine.dialect.name, engine.dialect.name)
+    selects = [quarantine_select(SOURCE_TABLES[name], layout, dialect) for name in SOURCE_TABLES if layout.has(name)]
+    insert = None
+    if selects:
+        insert = f"INSERT INTO {quarantine_table} (date, table_name, row_key, reasons, row_data) " + " UNION ALL ".join(
+            selects
+        )
+    replace_partition(engine, quarantine_table, {"date": params["date"]}, insert_sql=insert, params=params)
+
+    tables: dict[str, TableQuality] = {}
+    with engine.connect() as conn:
+        for name in SOURCE_TABLES:
+            if not layout.has(name):
+                continue
+            table = SOURCE_TABLES[name]
+            seen = conn.execute(
+                sa.text(f"SELECT COUNT(*) FROM ({_source_select(table, layout)}) s WHERE {_visible_up_to(table)}"),
+                params,
+            ).scalar_one()
+            rejected = read_frame(
+                conn,
+                f"SELECT row_key, reasons, row_data FROM {quarantine_table} "
+                f"WHERE date = :date AND table_name = :table ORDER BY row_key LIMIT 5",
+                {"date": params["date"], "table": name},
+            )
+            count = conn.execute(
+                sa.text(f"SELECT COUNT(*) FROM {quarantine_table} WHERE date = :date AND table_name = :table"),
+                {"date": params["date"], "table": name},
+            ).scalar_one()
+            tables[name] = TableQuality(name, int(seen), int(count), rejected.to_dict("records"))
+    return QuarantineReport(tables, [n for n in SOURCE_TABLES if not layout.has(n)])
+
+
+def describe_broken(broken: list[TableQuality]) -> str:
+    """An error message an on-call engineer can act on: table, column, example rows."""
+    lines = ["source data breaks the contract beyond the threshold:"]
+    for t in broken:
+        lines.append(f"- src.{t.table}: {t.rows_rejected} of {t.rows_seen} rows rejected ({t.rejected_share:.1%})")
+        for example in t.examples[:3]:
+            lines.append(f"    key {example['row_key']}: {example['reasons']} -- row {example['row_data']}")
+    lines.append("rejected rows are kept in risk.quarantine for this date")
+    return "\n".join(lines)

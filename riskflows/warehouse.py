@@ -1,0 +1,148 @@
+"""The warehouse: one SQLAlchemy engine, DuckDB by default, PostgreSQL in production.
+
+Everything heavy runs here as SQL. Python only moves result tables in and out through
+the two helpers below (`read_frame`, `load_frame`), and every partition write goes through
+`replace_partition`, which deletes and re-inserts inside one transaction so a re-run or a
+backfill is idempotent and a crash leaves the previous version intact.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+DEFAULT_HOME = Path(".riskflows")
+DEFAULT_DUCKDB_FILE = DEFAULT_HOME / "warehouse.duckdb"
+
+
+def default_warehouse_url() -> str:
+    """`RISKFLOWS_WAREHOUSE_URL`, else the embedded DuckDB file under .riskflows/."""
+    url = os.environ.get("RISKFLOWS_WAREHOUSE_URL")
+    if url:
+        return url
+    return f"duckdb:///{DEFAULT_DUCKDB_FILE.resolve()}"
+
+
+def normalise_url(url: str) -> str:
+    # dagster-postgres brings psycopg2; SQLAlchemy 2.1 maps bare postgresql:// to psycopg 3.
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg2://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str | None = None) -> sa.Engine:
+    """An engine for the warehouse; creates the DuckDB file's folder when needed."""
+    url = normalise_url(url or default_warehouse_url())
+    if url.startswith("duckdb:///"):
+        path = url[len("duckdb:///") :]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # DuckDB admits one writing process: no pool keeps the file open between uses.
+        return sa.create_engine(url, poolclass=sa.pool.NullPool)
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def dialect_of(engine_or_conn: sa.Engine | sa.Connection) -> str:
+    """'duckdb' or 'postgres' (sqlglot's names), anything else as SQLAlchemy names it."""
+    name = engine_or_conn.dialect.name
+    return {"postgresql": "postgres"}.get(name, name)
+
+
+def ensure_schema(conn: sa.Connection, schema: str) -> None:
+    conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+
+
+def schema_columns(conn: sa.Connection, schema: str) -> dict[str, list[str]]:
+    """Tables of a schema and their columns (lower case), from information_schema.
+
+    Portable across DuckDB and PostgreSQL, where SQLAlchemy reflection is not.
+    """
+    rows = conn.execute(
+        sa.text(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = :schema ORDER BY table_name, ordinal_position"
+        ),
+        {"schema": schema},
+    ).fetchall()
+    tables: dict[str, list[str]] = {}
+    for table, column in rows:
+        tables.setdefault(table.lower(), []).append(column.lower())
+    return tables
+
+
+def read_frame(conn: sa.Connection, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    result = conn.execute(sa.text(sql), dict(params or {}))
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def load_frame(conn: sa.Connection, qualified_table: str, frame: pd.DataFrame) -> int:
+    """Bulk-insert a frame into an existing table, columns matched by name.
+
+    DuckDB scans the frame in place; PostgreSQL gets a COPY. Runs inside the caller's
+    transaction, so it commits or rolls back with the partition it belongs to.
+    """
+    if frame.empty:
+        return 0
+    columns = ", ".join(frame.columns)
+    dialect = dialect_of(conn)
+    raw = conn.connection.driver_connection
+    if dialect == "duckdb":
+        view = "riskflows_frame_in"
+        raw.register(view, frame)
+        try:
+            conn.exec_driver_sql(f"INSERT INTO {qualified_table} ({columns}) SELECT {columns} FROM {view}")
+        finally:
+            raw.unregister(view)
+    elif dialect == "postgres":
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False, header=False, na_rep="\\N", quoting=csv.QUOTE_MINIMAL,
+                     date_format="%Y-%m-%d %H:%M:%S.%f")
+        buffer.seek(0)
+        with raw.cursor() as cursor:
+            cursor.copy_expert(
+                f"COPY {qualified_table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
+            )
+    else:
+        conn.execute(
+            sa.text(f"INSERT INTO {qualified_table} ({columns}) VALUES ({', '.join(':' + c for c in frame.columns)})"),
+            frame.astype(object).where(frame.notna(), None).to_dict("records"),
+        )
+    return len(frame)
+
+
+def partition_predicate(partition: Mapping[str, Any]) -> str:
+    return " AND ".join(f"{column} = :{column}" for column in partition)
+
+
+def replace_partition(
+    engine: sa.Engine,
+    qualified_table: str,
+    partition: Mapping[str, Any],
+    *,
+    insert_sql: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    frame: pd.DataFrame | None = None,
+) -> int:
+    """Delete the partition and write its new rows in one transaction; returns rows written.
+
+    The new rows come either from `insert_sql` (an INSERT ... SELECT run in the warehouse)
+    or from `frame` (computed in Python). Either way readers see the old partition or the
+    new one, never a mix.
+    """
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DELETE FROM {qualified_table} WHERE {partition_predicate(partition)}"), dict(partition))
+        if insert_sql is not None:
+            conn.execute(sa.text(insert_sql), {**dict(partition), **dict(params or {})})
+        if frame is not None:
+            load_frame(conn, qualified_table, frame)
+        return conn.execute(
+            sa.text(f"SELECT COUNT(*) FROM {qualified_table} WHERE {partition_predicate(partition)}"),
+            dict(partition),
+        ).scalar_one()
