@@ -102,7 +102,7 @@ def load_frame(conn: sa.Connection, qualified_table: str, frame: pd.DataFrame) -
             raw.unregister(view)
     elif dialect == "postgres":
         buffer = io.StringIO()
-        frame.to_csv(buffer, index=False, header=False, na_rep="\\N", quoting=csv.QUOTE_MINIMAL,
+        _integral_floats_as_ints(frame).to_csv(buffer, index=False, header=False, na_rep="\\N", quoting=csv.QUOTE_MINIMAL,
                      date_format="%Y-%m-%d %H:%M:%S.%f")
         buffer.seek(0)
         with raw.cursor() as cursor:
@@ -115,6 +115,18 @@ def load_frame(conn: sa.Connection, qualified_table: str, frame: pd.DataFrame) -
             frame.astype(object).where(frame.notna(), None).to_dict("records"),
         )
     return len(frame)
+
+
+def _integral_floats_as_ints(frame: pd.DataFrame) -> pd.DataFrame:
+    """Nullable integer columns arrive as floats (1.0); COPY into BIGINT wants "1"."""
+    converted = {}
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_float_dtype(values):
+            present = values.dropna()
+            if len(present) and (present == present.round()).all() and present.abs().max() < 2**53:
+                converted[column] = values.astype("Int64")
+    return frame.assign(**converted) if converted else frame
 
 
 def partition_predicate(partition: Mapping[str, Any]) -> str:

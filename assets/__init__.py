@@ -1,0 +1,1 @@
+"""Dagster definitions for riskflows: thin assets over the riskflows domain core."""

@@ -1,0 +1,148 @@
+"""`riskflows` command line: seed, run, demo, evaluate, rules check.
+
+It lives beside the Dagster definitions because `run` and `demo` drive Dagster; the
+domain core (riskflows/) stays free of it. Every command reads the warehouse from
+RISKFLOWS_WAREHOUSE_URL (default: DuckDB file .riskflows/warehouse.duckdb).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from riskflows.feature_catalog import RULE_COLUMN_KINDS
+
+
+def _print_table(frame, title: str) -> None:
+    print(f"\n{title}")
+    print(frame.to_string(index=False) if len(frame) else "(none)")
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from riskflows.synthetic import seed_warehouse
+    from riskflows.warehouse import make_engine
+
+    counts = seed_warehouse(make_engine(), seed=args.seed, users=args.users)
+    print("seeded: " + ", ".join(f"{table}={rows}" for table, rows in counts.items()))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from assets.runner import materialize_range
+
+    outcome = materialize_range(args.date_from, args.date_to, campaign_ids=args.campaign, notify=not args.quiet)
+    if not outcome.success:
+        print(f"FAILED: {outcome.failure}", file=sys.stderr)
+        return 1
+    print(f"done: {len(outcome.daily_partitions)} day(s), {len(outcome.campaign_partitions)} campaign-day(s)")
+    return 0
+
+
+def print_evaluation(engine) -> None:
+    from riskflows.evaluation import evaluate, has_ground_truth
+
+    if not has_ground_truth(engine):
+        print("no synthetic.labels in this warehouse: precision/recall not computed")
+        return
+    result = evaluate(engine)
+    _print_table(result.per_campaign, "per campaign (last evaluated day)")
+    _print_table(result.per_pattern, "recall per abuse pattern")
+    _print_table(result.hard_negatives, "flagged share of honest look-alikes (hard negatives)")
+    print(f"\noverall: {result.overall}")
+
+
+def print_campaign_results(engine) -> None:
+    from riskflows.warehouse import read_frame
+
+    with engine.connect() as conn:
+        summary = read_frame(conn, """
+SELECT s.campaign_id, s.date, s.participants, s.flagged, s.review, s.hold, s.block,
+       ROUND(CAST(s.reward_usd_at_risk AS NUMERIC), 2) AS reward_usd_at_risk
+FROM risk.campaign_summary s
+JOIN (SELECT campaign_id, MAX(date) AS date FROM risk.campaign_summary GROUP BY campaign_id) d
+  ON d.campaign_id = s.campaign_id AND d.date = s.date
+ORDER BY s.campaign_id""")
+    _print_table(summary, "campaigns on their last evaluated day")
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from riskflows.warehouse import make_engine
+
+    print_evaluation(make_engine())
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from assets.runner import materialize_range
+    from riskflows.campaigns import load_campaigns
+    from riskflows.synthetic import seed_warehouse
+    from riskflows.warehouse import make_engine
+
+    engine = make_engine()
+    counts = seed_warehouse(engine, seed=args.seed, users=args.users)
+    print("seeded synthetic exchange: " + ", ".join(f"{t}={n}" for t, n in counts.items()))
+    campaigns = load_campaigns(engine)
+    first = min(c.starts_at.date() for c in campaigns)
+    last = max(c.ends_at.date() if c.ends_at else c.starts_at.date() for c in campaigns)
+    outcome = materialize_range(first, last, notify=True)
+    if not outcome.success:
+        print(f"FAILED: {outcome.failure}", file=sys.stderr)
+        return 1
+    print_campaign_results(engine)
+    print_evaluation(engine)
+    return 0
+
+
+def cmd_rules_check(args: argparse.Namespace) -> int:
+    from riskflows.rule_packs import check_paths
+
+    problems = check_paths(args.paths or ["rules"], RULE_COLUMN_KINDS)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print("rule packs OK")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="riskflows", description="Campaign-abuse detection for crypto exchanges")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    seed = commands.add_parser("seed", help="write a synthetic exchange into the warehouse (src + synthetic)")
+    seed.add_argument("--seed", type=int, default=7)
+    seed.add_argument("--users", type=int, default=20_000)
+    seed.set_defaults(func=cmd_seed)
+
+    run = commands.add_parser("run", help="materialize every asset for a range of days through Dagster")
+    run.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD")
+    run.add_argument("--to", dest="date_to", required=True, help="last day, YYYY-MM-DD")
+    run.add_argument("--campaign", action="append", help="only this campaign (repeatable)")
+    run.add_argument("--quiet", action="store_true", help="post nothing to Slack (backfill)")
+    run.set_defaults(func=cmd_run)
+
+    demo = commands.add_parser("demo", help="seed the embedded warehouse and run every demo campaign day")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--users", type=int, default=20_000)
+    demo.set_defaults(func=cmd_demo)
+
+    evaluate = commands.add_parser("evaluate", help="precision/recall against synthetic.labels")
+    evaluate.set_defaults(func=cmd_evaluate)
+
+    rules = commands.add_parser("rules", help="rule pack tools")
+    rules_commands = rules.add_subparsers(dest="rules_command", required=True)
+    check = rules_commands.add_parser("check", help="validate rule packs (default: rules/)")
+    check.add_argument("paths", nargs="*")
+    check.set_defaults(func=cmd_rules_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Metadata analysts see in the UI: row counts, a markdown preview, the column schema,
+and the blocking Pandera check result for the partition just written."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+import sqlalchemy as sa
+
+from riskflows.output_tables import OUTPUT_TABLES, read_partition, validate_frame
+
+PANDERA_CHECK = "pandera_contract"
+
+
+def pandera_check_spec(asset_key: dg.AssetKey, table_name: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        PANDERA_CHECK,
+        asset=asset_key,
+        blocking=True,
+        description=f"The written partition of risk.{table_name} satisfies its Pandera model; "
+        "nothing downstream (Slack included) runs on a partition that does not.",
+    )
+
+
+def column_schema(table_name: str) -> dg.TableSchema:
+    schema = OUTPUT_TABLES[table_name].schema
+    return dg.TableSchema(
+        columns=[dg.TableColumn(name, str(column.dtype), description=column.description or "")
+                 for name, column in schema.columns.items()]
+    )
+
+
+def _preview(frame: pd.DataFrame, rows: int, columns: list[str] | None) -> str:
+    shown = frame[columns] if columns else frame
+    return shown.head(rows).to_markdown(index=False) if len(shown) else "_(no rows)_"
+
+
+def written_partition(
+    engine: sa.Engine,
+    table_name: str,
+    partition: Mapping[str, Any],
+    *,
+    preview_columns: list[str] | None = None,
+    sort_by: list[str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> tuple[dg.MaterializeResult, dg.AssetCheckResult]:
+    """Read the partition back once: metadata for the materialization, and its Pandera check."""
+    frame = read_partition(engine, OUTPUT_TABLES[table_name], partition)
+    if sort_by and len(frame):
+        frame = frame.sort_values(sort_by, ascending=False)
+    validation = validate_frame(OUTPUT_TABLES[table_name], frame)
+    materialization = dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": len(frame),
+            "dagster/column_schema": column_schema(table_name),
+            "table": f"risk.{table_name}",
+            "preview": dg.MetadataValue.md(_preview(frame, 10, preview_columns)),
+            **dict(extra or {}),
+        }
+    )
+    check_metadata: dict[str, Any] = {"rows": len(frame), "failures": len(validation.failure_cases)}
+    if not validation.passed:
+        check_metadata["failure_cases"] = dg.MetadataValue.md(validation.failure_cases.head(20).to_markdown(index=False))
+    check = dg.AssetCheckResult(
+        check_name=PANDERA_CHECK,
+        passed=validation.passed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=validation.describe(),
+        metadata=check_metadata,
+    )
+    return materialization, check

@@ -1,0 +1,242 @@
+"""The asset graph of DESIGN.md. Each asset writes its own `risk` table partition (delete +
+insert in one transaction) through a riskflows function and checks it with Pandera.
+
+    src.*  ->  source_quarantine [date]
+                 -> user_features [date], account_clusters [date]
+                      -> participant_features [date x campaign] -> rule_hits -> high_risk_users
+                           -> campaign_summary -> slack_digest
+"""
+
+
+import dagster as dg
+
+from assets.metadata import pandera_check_spec, written_partition
+from assets.partitions import ON_DATE, campaign_day_partitions, split_campaign_day
+from resources.rules import RulePacksResource
+from resources.warehouse import WarehouseResource
+from riskflows.account_clusters import build_account_clusters
+from riskflows.campaign_summary import build_campaign_summary
+from riskflows.campaigns import campaign_by_id
+from riskflows.days import day_params
+from riskflows.high_risk import build_high_risk_users
+from riskflows.participant_features import build_participant_features
+from riskflows.quarantine import check_source_contract, describe_broken
+from riskflows.rule_hits import build_rule_hits
+from riskflows.source_contract import SOURCE_TABLES
+from riskflows.user_features import build_user_features
+
+GROUP = "campaign_risk"
+WAREHOUSE_POOL = "warehouse"  # DuckDB admits one writer: dagster.yaml limits this pool
+
+
+def _key(name: str) -> dg.AssetKey:
+    return dg.AssetKey(["risk", name])
+
+
+SOURCE_SPECS = [
+    dg.AssetSpec(
+        dg.AssetKey(["src", name]),
+        description=f"Source table src.{name}, loaded by the exchange; contract: riskflows.source_contract."
+        f"{table.model.__name__}",
+        group_name="source",
+        kinds={"sql"},
+    )
+    for name, table in SOURCE_TABLES.items()
+]
+
+
+class QuarantineConfig(dg.Config):
+    max_rejected_share: float = 0.2
+    min_rejected_rows: int = 20
+
+
+def build_pipeline_assets(daily: dg.DailyPartitionsDefinition) -> list:
+    """Every asset of the graph, for a daily dimension starting where the data does."""
+    campaign_day = campaign_day_partitions(daily)
+
+    @dg.asset(
+        key=_key("source_quarantine"),
+        partitions_def=daily,
+        deps=[spec.key for spec in SOURCE_SPECS],
+        check_specs=[pandera_check_spec(_key("source_quarantine"), "quarantine")],
+        group_name=GROUP,
+        pool=WAREHOUSE_POOL,
+        kinds={"sql", "pandera"},
+    )
+    def source_quarantine(context: dg.AssetExecutionContext, config: QuarantineConfig, warehouse: WarehouseResource):
+        """Source rows that break the contract (NULL keys, unknown values, negative amounts,
+        impossible timestamps, duplicate keys), kept whole with their reasons; features
+        never see them. The run fails when a table is broken beyond the threshold."""
+        engine = warehouse.engine()
+        report = check_source_contract(engine, context.partition_key)
+        materialization, check = written_partition(
+            engine, "quarantine", {"date": day_params(context.partition_key)["date"]},
+            preview_columns=["table_name", "row_key", "reasons"],
+            extra={
+                "rows_rejected": report.rows_rejected,
+                **{f"rejected/{t.table}": t.rows_rejected for t in report.tables.values()},
+                "missing_tables": ", ".join(report.missing_tables) or "none",
+            },
+        )
+        broken = report.broken_tables(config.max_rejected_share, config.min_rejected_rows)
+        if broken:
+            raise dg.Failure(description=describe_broken(broken), metadata={"rows_rejected": report.rows_rejected})
+        yield materialization
+        yield check
+
+    @dg.asset(
+        key=_key("user_features"),
+        partitions_def=daily,
+        deps=[source_quarantine],
+        check_specs=[pandera_check_spec(_key("user_features"), "user_features")],
+        group_name=GROUP,
+        pool=WAREHOUSE_POOL,
+        kinds={"sql"},
+    )
+    def user_features(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        """Behaviour of every campaign participant's account as of the end of the day, over
+        all its history: age, KYC, logins and their rhythm, devices/IPs/addresses shared with
+        other accounts, money in and out, referral network, trading."""
+        engine = warehouse.engine()
+        rows = build_user_features(engine, context.partition_key)
+        materialization, check = written_partition(
+            engine, "user_features", {"date": day_params(context.partition_key)["date"]},
+            preview_columns=["user_id", "account_age_days", "accounts_per_device", "burst_device_peers",
+                             "deposit_usd", "withdrawal_usd"],
+            extra={"accounts": rows},
+        )
+        yield materialization
+        yield check
+
+    @dg.asset(
+        key=_key("account_clusters"),
+        partitions_def=daily,
+        deps=[source_quarantine],
+        check_specs=[pandera_check_spec(_key("account_clusters"), "account_clusters")],
+        group_name=GROUP,
+        pool=WAREHOUSE_POOL,
+        kinds={"sql", "python"},
+    )
+    def account_clusters(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        """Groups of accounts linked by shared devices, IPs, addresses, referrals or internal
+        transfers over all history up to the day: the shape of farms and rings. Hubs that link
+        unrelated customers (carrier NAT, exchange deposit addresses) are cut."""
+        engine = warehouse.engine()
+        run = build_account_clusters(engine, context.partition_key)
+        materialization, check = written_partition(
+            engine, "account_clusters", {"date": day_params(context.partition_key)["date"]},
+            preview_columns=["cluster_id", "user_id", "cluster_size", "link_kinds"], sort_by=["cluster_size"],
+            extra={"links": run.links, "clusters": run.clusters, "largest_cluster": run.largest},
+        )
+        yield materialization
+        yield check
+
+    @dg.asset(
+        key=_key("participant_features"),
+        partitions_def=campaign_day,
+        deps=[dg.AssetDep(user_features, partition_mapping=ON_DATE),
+              dg.AssetDep(account_clusters, partition_mapping=ON_DATE)],
+        check_specs=[pandera_check_spec(_key("participant_features"), "participant_features")],
+        group_name=GROUP,
+        pool=WAREHOUSE_POOL,
+        kinds={"sql"},
+    )
+    def participant_features(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        """One row per campaign participant and day: the account's features plus its rewards in
+        this campaign, how fast money left after them, the referees it brought, and how much of
+        its cluster joined the campaign. The table rules are written against."""
+        date, campaign_id = split_campaign_day(context)
+        engine = warehouse.engine()
+        rows = build_participant_features(engine, date, campaign_id)
+        materialization, check = written_partition(
+            engine, "participant_features", {"date": day_params(date)["date"], "campaign_id": campaign_id},
+            preview_columns=["user_id", "reward_usd", "hours_reward_to_withdrawal", "cluster_size",
+                             "cluster_participants"],
+            extra={"participants": rows},
+        )
+        yield materialization
+        yield check
+
+    @dg.asset(
+        key=_key("rule_hits"),
+        partitions_def=campaign_day,
+        deps=[participant_features],
+        check_specs=[pandera_check_spec(_key("rule_hits"), "rule_hits")],
+        group_name=GROUP,
+        pool=WAREHOUSE_POOL,
+        kinds={"sql"},
+    )
+    def rule_hits(context: dg.AssetExecutionContext, warehouse: WarehouseResource, rules: RulePacksResource):
+        """Every (participant, rule) where the campaign's rule pack fired, with the feature values
+        that made it fire and the pack version that did it."""
+        date, campaign_id = split_campaign_day(context)
+        engine = warehouse.engine()
+        pack = rules.pack_for(campaign_by_id(engine, campaign_id))
+        hits = build_rule_hits(engine, date, campaign_id, pack)
+        materialization, check = written_partition(
+            engine, "rule_hits", {"date": day_params(date)["date"], "campaign_id": campaign_id},
+            preview_columns=["user_id", "rule_id", "evidence"],
+            extra={"hits": hits, "rule_pack": pack.pack_id, "rule_pack_version": pack.version},
+        )
+        yield materialization
+        yield check
+
+    @dg.asset(
+        key=_key("high_risk_users"),
+        partitions_def=campaign_day,
+        deps=[rule_hits],
+        check_specs=[pandera_check_spec(_key("high_risk_users"), "high_risk_users")],
+        group_name=GROUP,
+        pool=WAREHOUSE_POOL,
+        kinds={"sql", "pandera"},
+    )
+    def high_risk_users(context: dg.AssetExecutionContext, warehouse: WarehouseResource, rules: RulePacksResource):
+        """The list analysts act on: participants whose rule score reaches the review, hold or
+        block tier, with the rules hit, reasons in English and Chinese, their cluster, the
+        reward at stake and the day they were first flagged."""
+        date, campaign_id = split_campaign_day(context)
+        engine = warehouse.engine()
+        pack = rules.pack_for(campaign_by_id(engine, campaign_id))
+        listed = build_high_risk_users(engine, date, campaign_id, pack)
+        materialization, check = written_partition(
+            engine, "high_risk_users", {"date": day_params(date)["date"], "campaign_id": campaign_id},
+            preview_columns=["user_id", "score", "tier", "reward_usd", "cluster_size", "reasons"],
+            sort_by=["score"],
+            extra={
+                "flagged": len(listed),
+                **{f"tier/{tier}": int((listed["tier"] == tier).sum()) for tier in ("review", "hold", "block")},
+                "reward_usd_at_risk": float(listed["reward_usd"].sum()),
+                "rule_pack_version": pack.version,
+            },
+        )
+        yield materialization
+        yield check
+
+    @dg.asset(
+        key=_key("campaign_summary"),
+        partitions_def=campaign_day,
+        deps=[high_risk_users],
+        check_specs=[pandera_check_spec(_key("campaign_summary"), "campaign_summary")],
+        group_name=GROUP,
+        pool=WAREHOUSE_POOL,
+        kinds={"sql"},
+    )
+    def campaign_summary(context: dg.AssetExecutionContext, warehouse: WarehouseResource, rules: RulePacksResource):
+        """Per campaign and day: participants, flagged per tier, new since yesterday, reward at
+        risk against the total granted, and the rules that fired most. What BI tools read."""
+        date, campaign_id = split_campaign_day(context)
+        engine = warehouse.engine()
+        campaign = campaign_by_id(engine, campaign_id)
+        row = build_campaign_summary(engine, date, campaign, rules.pack_for(campaign))
+        materialization, check = written_partition(
+            engine, "campaign_summary", {"date": day_params(date)["date"], "campaign_id": campaign_id},
+            preview_columns=["participants", "flagged", "review", "hold", "block", "new_flagged",
+                             "reward_usd_at_risk"],
+            extra={k: row[k] for k in ("participants", "flagged", "new_flagged", "flagged_change")}
+            | {"reward_usd_at_risk": row["reward_usd_at_risk"]},
+        )
+        yield materialization
+        yield check
+
+    return [*SOURCE_SPECS, source_quarantine, user_features, account_clusters, participant_features, rule_hits,
+            high_risk_users, campaign_summary]

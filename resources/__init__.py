@@ -1,0 +1,1 @@
+"""Dagster resources: thin configurable wrappers over riskflows' warehouse, rules and Slack."""

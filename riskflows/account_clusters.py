@@ -1,0 +1,43 @@
+"""The day's linked-account clusters: link table from SQL, components in Python."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+
+from riskflows.account_links import HubPolicy, link_table_sql
+from riskflows.clustering import cluster_accounts
+from riskflows.days import day_params
+from riskflows.quarantine import SourceLayout
+from riskflows.warehouse import read_frame, replace_partition
+
+ACCOUNT_CLUSTERS_TABLE = "risk.account_clusters"
+
+
+@dataclass
+class ClusterRun:
+    links: int
+    clustered_accounts: int
+    clusters: int
+    largest: int
+
+
+def build_account_clusters(engine: sa.Engine, date, *, max_key_degree: int = 200) -> ClusterRun:
+    """Replace the day's clusters from all links seen up to the end of the day."""
+    params = day_params(date)
+    with engine.connect() as conn:
+        layout = SourceLayout.inspect(conn)
+        links = read_frame(conn, link_table_sql(layout), {**params, **HubPolicy().params()})
+    links = links.astype({"user_id": "int64", "link_kind": "str", "key": "str"}) if not links.empty else links
+    clusters = cluster_accounts(links, max_key_degree=max_key_degree) if not links.empty else pd.DataFrame(
+        columns=["user_id", "cluster_id", "cluster_size", "link_kinds"])
+    frame = clusters.assign(date=params["date"])[["date", "cluster_id", "user_id", "link_kinds", "cluster_size"]]
+    replace_partition(engine, ACCOUNT_CLUSTERS_TABLE, {"date": params["date"]}, frame=frame)
+    return ClusterRun(
+        links=len(links),
+        clustered_accounts=len(frame),
+        clusters=int(frame["cluster_id"].nunique()) if len(frame) else 0,
+        largest=int(frame["cluster_size"].max()) if len(frame) else 0,
+    )

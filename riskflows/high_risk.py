@@ -1,0 +1,97 @@
+"""The published high-risk list: score, tier, reasons, cluster and reward at stake.
+
+A participant's score is the sum of the scores of the rules it hit, capped at 100; the
+pack's thresholds turn it into a tier. Allowlisted users and clusters (unexpired) are
+left off. Only flagged participants are pulled into Python: a few percent of a campaign.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import sqlalchemy as sa
+
+from riskflows.days import day_params
+from riskflows.rule_hits import RULE_HITS_TABLE
+from riskflows.rule_packs import RulePack, tier_for
+from riskflows.rule_sql import render_reasons
+from riskflows.warehouse import read_frame, replace_partition
+
+HIGH_RISK_TABLE = "risk.high_risk_users"
+HIGH_RISK_COLUMNS = [
+    "date", "campaign_id", "user_id", "score", "tier", "rule_ids", "reasons", "reasons_zh", "cluster_id",
+    "cluster_size", "reward_usd", "rule_pack_version", "first_flagged_date",
+]
+
+
+def _allowlisted(pack: RulePack, day: dt.date) -> tuple[set[int], set[int]]:
+    users, clusters = set(), set()
+    for entry in pack.allowlist:
+        if entry.expires is not None and entry.expires < day:
+            continue
+        if entry.user_id is not None:
+            users.add(int(entry.user_id))
+        if entry.cluster_id is not None:
+            clusters.add(int(entry.cluster_id))
+    return users, clusters
+
+
+def score_participants(hits: pd.DataFrame, pack: RulePack) -> pd.DataFrame:
+    """(user_id, rule_id, evidence) hits -> (user_id, score, tier, rule_ids, reasons, reasons_zh), flagged only."""
+    if hits.empty:
+        return pd.DataFrame(columns=["user_id", "score", "tier", "rule_ids", "reasons", "reasons_zh"])
+    rule_score = {r.id: float(r.score) for r in pack.rules}
+    hits = hits.assign(rule_score=hits["rule_id"].map(rule_score)).sort_values(
+        ["user_id", "rule_score", "rule_id"], ascending=[True, False, True]
+    )
+    rows = []
+    for user_id, group in hits.groupby("user_id", sort=True):
+        score = min(100.0, float(group["rule_score"].sum()))
+        tier = tier_for(score, pack.thresholds)
+        if tier is None:
+            continue
+        rule_ids = list(group["rule_id"])
+        english, chinese = render_reasons(pack, rule_ids, dict(zip(group["rule_id"], group["evidence"])))
+        rows.append((int(user_id), score, tier, ",".join(rule_ids), english, chinese))
+    return pd.DataFrame(rows, columns=["user_id", "score", "tier", "rule_ids", "reasons", "reasons_zh"])
+
+
+def build_high_risk_users(engine: sa.Engine, date, campaign_id: str, pack: RulePack) -> pd.DataFrame:
+    """Replace the (day, campaign) list and return it."""
+    params = day_params(date)
+    partition = {"date": params["date"], "campaign_id": campaign_id}
+    with engine.connect() as conn:
+        hits = read_frame(
+            conn, f"SELECT user_id, rule_id, evidence FROM {RULE_HITS_TABLE} WHERE date = :date AND campaign_id = :campaign_id",
+            partition,
+        )
+        context = read_frame(
+            conn,
+            "SELECT f.user_id, f.cluster_id, f.cluster_size, f.reward_usd FROM risk.participant_features f "
+            "WHERE f.date = :date AND f.campaign_id = :campaign_id AND f.user_id IN "
+            f"(SELECT user_id FROM {RULE_HITS_TABLE} WHERE date = :date AND campaign_id = :campaign_id)",
+            partition,
+        )
+        earlier = read_frame(
+            conn,
+            f"SELECT user_id, MIN(date) AS first_flagged_date FROM {HIGH_RISK_TABLE} "
+            "WHERE campaign_id = :campaign_id AND date < :date GROUP BY user_id",
+            partition,
+        )
+    scored = score_participants(hits, pack)
+    allowed_users, allowed_clusters = _allowlisted(pack, params["date"])
+    listed = scored.merge(context, on="user_id", how="left")
+    listed = listed[~listed["user_id"].isin(allowed_users) & ~listed["cluster_id"].isin(allowed_clusters)]
+    listed = listed.merge(earlier, on="user_id", how="left")
+    listed["first_flagged_date"] = listed["first_flagged_date"].fillna(params["date"])
+    listed = listed.assign(
+        date=params["date"],
+        campaign_id=campaign_id,
+        rule_pack_version=pack.version,
+        cluster_id=listed["cluster_id"].astype("Int64"),
+        cluster_size=listed["cluster_size"].fillna(1).astype("int64"),
+        reward_usd=listed["reward_usd"].fillna(0.0).astype("float64"),
+    )[HIGH_RISK_COLUMNS].sort_values(["score", "reward_usd", "user_id"], ascending=[False, False, True])
+    replace_partition(engine, HIGH_RISK_TABLE, partition, frame=listed.reset_index(drop=True))
+    return listed
