@@ -23,6 +23,8 @@ from riskflows.warehouse import DEFAULT_HOME, make_engine
 
 DAILY_ASSETS = ["source_quarantine", "user_features", "account_clusters"]
 NOTIFY_TAG = "riskflows/notify"
+# The terminal shows our one line per day; Dagster's step events stay in the instance/UI.
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def local_instance() -> dg.DagsterInstance:
@@ -96,7 +98,7 @@ def materialize_range(
             continue
         result = dg.materialize(
             assets, selection=[dg.AssetKey(["risk", name]) for name in DAILY_ASSETS], partition_key=day.isoformat(),
-            instance=instance, resources=resources, tags=tags, raise_on_error=False,
+            instance=instance, resources=resources, tags=tags, raise_on_error=False, run_config=QUIET_LOGS,
         )
         if not result.success:
             outcome.failure = f"{day} account-level assets failed:\n{_failure_message(result)}"
@@ -106,7 +108,7 @@ def materialize_range(
             key = campaign_day_key(day, campaign.campaign_id)
             result = dg.materialize(
                 assets, selection=campaign_assets, partition_key=str(key), instance=instance,
-                resources=resources, tags=tags, raise_on_error=False,
+                resources=resources, tags=tags, raise_on_error=False, run_config=QUIET_LOGS,
             )
             if not result.success:
                 outcome.failure = f"{day} campaign {campaign.campaign_id} failed:\n{_failure_message(result)}"
