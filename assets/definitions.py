@@ -7,17 +7,14 @@ import dagster as dg
 from assets.partitions import daily_partitions
 from assets.pipeline import build_pipeline_assets
 from resources.rules import RulePacksResource
+from resources.slack import SlackResource
 from resources.warehouse import WarehouseResource
-from riskflows.warehouse import DEFAULT_DUCKDB_FILE
 
 
 def build_resources() -> dict:
-    return {
-        "warehouse": WarehouseResource(
-            url=dg.EnvVar("RISKFLOWS_WAREHOUSE_URL").get_value(f"duckdb:///{DEFAULT_DUCKDB_FILE.resolve()}")
-        ),
-        "rules": RulePacksResource(rules_dir=dg.EnvVar("RISKFLOWS_RULES_DIR").get_value("rules")),
-    }
+    # Unset fields resolve from the environment when a step runs, never at import:
+    # RISKFLOWS_WAREHOUSE_URL, RISKFLOWS_RULES_DIR, SLACK_BOT_TOKEN, SLACK_CHANNEL, SLACK_API_URL.
+    return {"warehouse": WarehouseResource(), "rules": RulePacksResource(), "slack": SlackResource()}
 
 
 def build_definitions(earliest_date: str | None = None) -> dg.Definitions:

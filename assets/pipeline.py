@@ -4,7 +4,7 @@ insert in one transaction) through a riskflows function and checks it with Pande
     src.*  ->  source_quarantine [date]
                  -> user_features [date], account_clusters [date]
                       -> participant_features [date x campaign] -> rule_hits -> high_risk_users
-                           -> campaign_summary -> slack_digest
+                      -> campaign_summary -> slack_digest
 """
 
 
@@ -13,12 +13,14 @@ import dagster as dg
 from assets.metadata import pandera_check_spec, written_partition
 from assets.partitions import ON_DATE, campaign_day_partitions, split_campaign_day
 from resources.rules import RulePacksResource
+from resources.slack import SlackResource
 from resources.warehouse import WarehouseResource
 from riskflows.account_clusters import build_account_clusters
 from riskflows.campaign_summary import build_campaign_summary
 from riskflows.campaigns import campaign_by_id
 from riskflows.days import day_params
 from riskflows.high_risk import build_high_risk_users
+from riskflows.notify import publish_campaign_digest
 from riskflows.participant_features import build_participant_features
 from riskflows.quarantine import check_source_contract, describe_broken
 from riskflows.rule_hits import build_rule_hits
@@ -238,5 +240,39 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition) -> list:
         yield materialization
         yield check
 
+    @dg.asset(
+        key=_key("slack_digest"),
+        partitions_def=campaign_day,
+        deps=[campaign_summary],
+        group_name=GROUP,
+        pool=WAREHOUSE_POOL,
+        kinds={"slack"},
+    )
+    def slack_digest(context: dg.AssetExecutionContext, warehouse: WarehouseResource, rules: RulePacksResource,
+                     slack: SlackResource):
+        """The campaign's daily digest in the risk channel (chart and CSV in its thread) and an
+        escalation per finding of the policy in rules/escalation.yaml. Each message is sent
+        once: a re-run updates it. Backfills stay quiet unless tagged riskflows/notify=true."""
+        date, campaign_id = split_campaign_day(context)
+        quiet = should_stay_quiet(context.run.tags)
+        result = publish_campaign_digest(
+            warehouse.engine(), date=day_params(date)["date"], campaign_id=campaign_id,
+            sender=slack.sender_for(campaign_id), language=slack.message_language,
+            policy=rules.escalation_policy(), run_url=slack.run_url(context.run_id), quiet=quiet,
+            mask_user_ids=slack.mask_user_ids,
+        )
+        return dg.MaterializeResult(metadata={**result.metadata(), "quiet": quiet})
+
     return [*SOURCE_SPECS, source_quarantine, user_features, account_clusters, participant_features, rule_hits,
-            high_risk_users, campaign_summary]
+            high_risk_users, campaign_summary, slack_digest]
+
+
+NOTIFY_TAG = "riskflows/notify"
+
+
+def should_stay_quiet(tags: dict) -> bool:
+    """Backfills post nothing unless tagged riskflows/notify=true; any run tagged false is quiet."""
+    wanted = tags.get(NOTIFY_TAG)
+    if wanted is not None:
+        return wanted.lower() != "true"
+    return "dagster/backfill" in tags

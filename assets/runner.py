@@ -17,12 +17,12 @@ import dagster as dg
 
 from assets.definitions import build_definitions
 from assets.partitions import CAMPAIGNS, DEFAULT_EARLIEST_DATE, campaign_day_key
+from assets.pipeline import NOTIFY_TAG
 from riskflows.campaigns import load_campaigns
 from riskflows.days import as_date, date_range
 from riskflows.warehouse import DEFAULT_HOME, make_engine
 
 DAILY_ASSETS = ["source_quarantine", "user_features", "account_clusters"]
-NOTIFY_TAG = "riskflows/notify"
 # The terminal shows our one line per day; Dagster's step events stay in the instance/UI.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 

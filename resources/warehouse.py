@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import dagster as dg
 import sqlalchemy as sa
 
@@ -10,9 +12,12 @@ from riskflows.warehouse import make_engine
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """SQLAlchemy URL of the warehouse holding `src` (read) and `risk` (written)."""
+    """SQLAlchemy URL of the warehouse holding `src` (read) and `risk` (written).
 
-    url: str
+    Unset, it is RISKFLOWS_WAREHOUSE_URL when the step runs, else the embedded DuckDB file.
+    """
+
+    url: Optional[str] = None
 
     def engine(self) -> sa.Engine:
         engine = make_engine(self.url)
