@@ -25,7 +25,8 @@ class SlackResource(dg.ConfigurableResource):
     api_url: Optional[str] = Field(default=None, description="Slack Web API base URL.")
     language: Optional[str] = Field(default=None, description="'en', 'zh' or 'both' (default both).")
     dagster_url: Optional[str] = Field(default=None, description="Base URL of the Dagster UI, for run links.")
-    outbox_dir: str = Field(default=".riskflows/outbox", description="Where messages go without a token.")
+    outbox_dir: Optional[str] = Field(default=None, description="Where messages go without a token "
+                                      "(RISKFLOWS_OUTBOX_DIR, else .riskflows/outbox).")
     mask_user_ids: bool = Field(default=False, description="Show user ids as 12****89.")
     channel_overrides: dict[str, str] = Field(default_factory=dict, description="campaign_id -> channel.")
     timeout_seconds: int = Field(default=30, description="Per-request timeout.")
@@ -52,7 +53,8 @@ class SlackResource(dg.ConfigurableResource):
         channel = self.channel_for(campaign_id)
         token = (self._setting(self.bot_token, "SLACK_BOT_TOKEN", "") or "").strip()
         if not token:
-            return OutboxSender(self.outbox_dir, channel=channel)
+            outbox = self._setting(self.outbox_dir, "RISKFLOWS_OUTBOX_DIR", ".riskflows/outbox")
+            return OutboxSender(outbox, channel=channel)
         api_url = self._setting(self.api_url, "SLACK_API_URL", DEFAULT_API_URL) or DEFAULT_API_URL
         return SlackSender(token, channel, api_url=api_url, timeout=self.timeout_seconds,
                            max_retries=self.max_retries)
