@@ -22,7 +22,6 @@ from riskflows.campaigns import load_campaigns
 from riskflows.days import as_date, date_range
 from riskflows.warehouse import DEFAULT_HOME, make_engine
 
-DAILY_ASSETS = ["source_quarantine", "user_features", "account_clusters"]
 # The terminal shows our one line per day; Dagster's step events stay in the instance/UI.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -35,6 +34,26 @@ def local_instance() -> dg.DagsterInstance:
         os.environ["DAGSTER_HOME"] = str(home)
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
     return dg.DagsterInstance.get()
+
+
+@dataclass(frozen=True)
+class RunPhases:
+    """The order a day runs in: account-level assets, each campaign, then daily roll-ups."""
+
+    accounts: list[dg.AssetKey]
+    campaigns: list[dg.AssetKey]
+    after_campaigns: list[dg.AssetKey]
+
+
+def run_phases(defs: dg.Definitions) -> RunPhases:
+    graph = defs.resolve_asset_graph()
+    materializable = [k for k in graph.materializable_asset_keys]
+    per_campaign = [k for k in materializable if isinstance(graph.get(k).partitions_def, dg.MultiPartitionsDefinition)]
+    daily = [k for k in materializable if k not in per_campaign]
+    after = [k for k in daily if graph.get_ancestor_asset_keys(k) & set(per_campaign)]
+    return RunPhases(
+        accounts=sorted(set(daily) - set(after)), campaigns=sorted(per_campaign), after_campaigns=sorted(after)
+    )
 
 
 @dataclass
@@ -85,10 +104,7 @@ def materialize_range(
     assets = list(defs.assets)
     resources = defs.resources
     tags = {NOTIFY_TAG: "true" if notify else "false"}
-    campaign_assets = [
-        k for k in defs.resolve_asset_graph().get_all_asset_keys()
-        if k.path[0] == "risk" and k.path[-1] not in DAILY_ASSETS
-    ]
+    phases = run_phases(defs)
 
     outcome = RangeRun()
     for day in date_range(first, last):
@@ -96,23 +112,26 @@ def materialize_range(
         if not live:
             progress(f"{day}: no live campaign, skipped")
             continue
-        result = dg.materialize(
-            assets, selection=[dg.AssetKey(["risk", name]) for name in DAILY_ASSETS], partition_key=day.isoformat(),
-            instance=instance, resources=resources, tags=tags, raise_on_error=False, run_config=QUIET_LOGS,
-        )
-        if not result.success:
-            outcome.failure = f"{day} account-level assets failed:\n{_failure_message(result)}"
+        def run(selection: list[dg.AssetKey], partition_key: str, what: str) -> bool:
+            if not selection:
+                return True
+            result = dg.materialize(
+                assets, selection=selection, partition_key=partition_key, instance=instance, resources=resources,
+                tags=tags, raise_on_error=False, run_config=QUIET_LOGS,
+            )
+            if not result.success:
+                outcome.failure = f"{day} {what} failed:\n{_failure_message(result)}"
+            return result.success
+
+        if not run(phases.accounts, day.isoformat(), "account-level assets"):
             return outcome
         outcome.daily_partitions.append(day.isoformat())
         for campaign in live:
-            key = campaign_day_key(day, campaign.campaign_id)
-            result = dg.materialize(
-                assets, selection=campaign_assets, partition_key=str(key), instance=instance,
-                resources=resources, tags=tags, raise_on_error=False, run_config=QUIET_LOGS,
-            )
-            if not result.success:
-                outcome.failure = f"{day} campaign {campaign.campaign_id} failed:\n{_failure_message(result)}"
+            key = str(campaign_day_key(day, campaign.campaign_id))
+            if not run(phases.campaigns, key, f"campaign {campaign.campaign_id}"):
                 return outcome
-            outcome.campaign_partitions.append(str(key))
+            outcome.campaign_partitions.append(key)
+        if not run(phases.after_campaigns, day.isoformat(), "assets over all campaigns"):
+            return outcome
         progress(f"{day}: materialized {len(live)} campaign(s): {', '.join(c.campaign_id for c in live)}")
     return outcome

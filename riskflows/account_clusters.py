@@ -11,7 +11,7 @@ from riskflows.account_links import HubPolicy, link_table_sql
 from riskflows.clustering import cluster_accounts
 from riskflows.days import day_params
 from riskflows.quarantine import SourceLayout
-from riskflows.warehouse import read_frame, replace_partition
+from riskflows.warehouse import prefer_hash_joins, read_frame, replace_partition
 
 ACCOUNT_CLUSTERS_TABLE = "risk.account_clusters"
 
@@ -27,8 +27,9 @@ class ClusterRun:
 def build_account_clusters(engine: sa.Engine, date, *, max_key_degree: int = 200) -> ClusterRun:
     """Replace the day's clusters from all links seen up to the end of the day."""
     params = day_params(date)
-    with engine.connect() as conn:
+    with engine.begin() as conn:
         layout = SourceLayout.inspect(conn)
+        prefer_hash_joins(conn)
         links = read_frame(conn, link_table_sql(layout), {**params, **HubPolicy().params()})
     links = links.astype({"user_id": "int64", "link_kind": "str", "key": "str"}) if not links.empty else links
     clusters = cluster_accounts(links, max_key_degree=max_key_degree) if not links.empty else pd.DataFrame(

@@ -7,8 +7,6 @@ left off. Only flagged participants are pulled into Python: a few percent of a c
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import sqlalchemy as sa
 
@@ -23,18 +21,6 @@ HIGH_RISK_COLUMNS = [
     "date", "campaign_id", "user_id", "score", "tier", "rule_ids", "reasons", "reasons_zh", "cluster_id",
     "cluster_size", "reward_usd", "rule_pack_version", "first_flagged_date",
 ]
-
-
-def _allowlisted(pack: RulePack, day: dt.date) -> tuple[set[int], set[int]]:
-    users, clusters = set(), set()
-    for entry in pack.allowlist:
-        if entry.expires is not None and entry.expires < day:
-            continue
-        if entry.user_id is not None:
-            users.add(int(entry.user_id))
-        if entry.cluster_id is not None:
-            clusters.add(int(entry.cluster_id))
-    return users, clusters
 
 
 def score_participants(hits: pd.DataFrame, pack: RulePack) -> pd.DataFrame:
@@ -80,7 +66,7 @@ def build_high_risk_users(engine: sa.Engine, date, campaign_id: str, pack: RuleP
             partition,
         )
     scored = score_participants(hits, pack)
-    allowed_users, allowed_clusters = _allowlisted(pack, params["date"])
+    allowed_users, allowed_clusters = pack.allowlisted(params["date"])
     listed = scored.merge(context, on="user_id", how="left")
     listed = listed[~listed["user_id"].isin(allowed_users) & ~listed["cluster_id"].isin(allowed_clusters)]
     listed = listed.merge(earlier, on="user_id", how="left")

@@ -129,6 +129,20 @@ def _integral_floats_as_ints(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**converted) if converted else frame
 
 
+def prefer_hash_joins(conn: sa.Connection) -> None:
+    """On PostgreSQL, plan this transaction's queries as the analytic scans they are.
+
+    The feature SQL is a chain of CTEs over freshly loaded tables; PostgreSQL estimates a
+    row or two for each and picks nested loops that run 100x slower than hash joins
+    (31 s against 0.4 s for one day of a 2,000-user world). Disabling a join method adds
+    a huge constant to the plan cost, which would then trigger JIT compilation (seconds
+    per statement), so JIT goes off too. DuckDB needs nothing.
+    """
+    if dialect_of(conn) == "postgres":
+        conn.exec_driver_sql("SET LOCAL enable_nestloop = off")
+        conn.exec_driver_sql("SET LOCAL jit = off")
+
+
 def partition_predicate(partition: Mapping[str, Any]) -> str:
     return " AND ".join(f"{column} = :{column}" for column in partition)
 
@@ -151,6 +165,7 @@ def replace_partition(
     with engine.begin() as conn:
         conn.execute(sa.text(f"DELETE FROM {qualified_table} WHERE {partition_predicate(partition)}"), dict(partition))
         if insert_sql is not None:
+            prefer_hash_joins(conn)
             conn.execute(sa.text(insert_sql), {**dict(partition), **dict(params or {})})
         if frame is not None:
             load_frame(conn, qualified_table, frame)
