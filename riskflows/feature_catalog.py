@@ -80,6 +80,8 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
     _n("hours_reward_to_withdrawal", "hours from the first reward to the first withdrawal or transfer out after it"),
     _n("withdrawn_share_after_reward", "money out after the first reward / (deposits + rewards)", 0, None),
     _n("campaign_trade_volume_usd", "traded notional since the campaign started, USD"),
+    _n("campaign_counterparty_share", "share of matched volume since the campaign started traded against other "
+       "participants of the same campaign; honest fills meet the whole market, rings meet each other", 0, 1),
     _i("campaign_referees", "participants of this campaign the user referred"),
     _n("campaign_referee_deposit_share", "share of those referees that ever deposited", 0, 1),
     _i("cluster_size", "accounts in the participant's linked-account cluster (1 when unlinked)", 1),

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from pandera.typing import Series
 
 from riskflows.feature_catalog import ALL_FEATURES, USER_FEATURES, Feature
-from riskflows.warehouse import ensure_schema, partition_predicate, read_frame
+from riskflows.warehouse import ensure_schema, partition_predicate, read_frame, schema_columns
 
 RISK_SCHEMA = "risk"
 TIERS = ["review", "hold", "block"]
@@ -206,12 +206,23 @@ def create_table_ddl(table: OutputTable) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table.qualified} (\n    {columns}\n)"
 
 
-def create_output_tables(engine: sa.Engine) -> None:
-    """Create schema `risk` and every output table that does not exist yet."""
+def create_output_tables(engine: sa.Engine, tables: list[OutputTable] | None = None) -> None:
+    """Create schema `risk` and its tables; add columns a newer release introduced.
+
+    A new feature becomes a new nullable column of existing tables: earlier partitions keep
+    NULL there until they are re-materialized.
+    """
     with engine.begin() as conn:
         ensure_schema(conn, RISK_SCHEMA)
-        for table in OUTPUT_TABLES.values():
-            conn.exec_driver_sql(create_table_ddl(table))
+        existing = schema_columns(conn, RISK_SCHEMA)
+        for table in tables or list(OUTPUT_TABLES.values()):
+            if table.name not in existing:
+                conn.exec_driver_sql(create_table_ddl(table))
+                continue
+            for name, column in table.schema.columns.items():
+                if name not in existing[table.name]:
+                    conn.exec_driver_sql(
+                        f"ALTER TABLE {table.qualified} ADD COLUMN {name} {_sql_type(name, column.dtype)}")
 
 
 @dataclass

@@ -59,6 +59,16 @@ campaign_trades AS (
     WHERE t.ts >= cp.starts_at AND t.ts < :day_end
     GROUP BY t.user_id
 ),
+campaign_counterparties AS (
+    SELECT t.user_id,
+           SUM(CASE WHEN other.user_id IS NOT NULL THEN t.notional_usd ELSE 0 END)
+               / NULLIF(SUM(t.notional_usd), 0) AS campaign_counterparty_share
+    FROM {c['trades']} t JOIN enrolled e ON e.user_id = t.user_id
+    CROSS JOIN campaign cp
+    LEFT JOIN enrolled other ON other.user_id = t.counterparty_user_id
+    WHERE t.ts >= cp.starts_at AND t.ts < :day_end AND t.counterparty_user_id IS NOT NULL
+    GROUP BY t.user_id
+),
 features AS (
     SELECT * FROM risk.user_features WHERE date = :date
 ),
@@ -108,6 +118,7 @@ SELECT
          ELSE COALESCE(a.out_usd, 0) / NULLIF(COALESCE(uf.deposit_usd, 0) + r.reward_usd, 0) END
         AS withdrawn_share_after_reward,
     COALESCE(ct.volume, 0) AS campaign_trade_volume_usd,
+    COALESCE(cc.campaign_counterparty_share, 0) AS campaign_counterparty_share,
     COALESCE(cr.campaign_referees, 0) AS campaign_referees,
     cr.campaign_referee_deposit_share,
     COALESCE(k.cluster_size, 1) AS cluster_size,
@@ -124,6 +135,7 @@ LEFT JOIN registered g ON g.user_id = e.user_id
 LEFT JOIN rewards r ON r.user_id = e.user_id
 LEFT JOIN after_reward a ON a.user_id = e.user_id
 LEFT JOIN campaign_trades ct ON ct.user_id = e.user_id
+LEFT JOIN campaign_counterparties cc ON cc.user_id = e.user_id
 LEFT JOIN campaign_referees cr ON cr.user_id = e.user_id
 LEFT JOIN clusters k ON k.user_id = e.user_id
 LEFT JOIN cluster_view cv ON cv.cluster_id = k.cluster_id
