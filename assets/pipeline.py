@@ -12,9 +12,17 @@ import dagster as dg
 
 from assets.metadata import pandera_check_spec, written_partition
 from assets.partitions import ON_DATE, campaign_day_partitions, split_campaign_day
+from assets.versions import module_version
+from assets.versions import rules_version as rules_version_of_folder
 from resources.rules import RulePacksResource
 from resources.slack import SlackResource
 from resources.warehouse import WarehouseResource
+from riskflows import account_clusters as account_clusters_module
+from riskflows import account_links as account_links_module
+from riskflows import clustering as clustering_module
+from riskflows import participant_features as participant_features_module
+from riskflows import quarantine as quarantine_module
+from riskflows import user_features as user_features_module
 from riskflows.account_clusters import build_account_clusters
 from riskflows.campaign_summary import build_campaign_summary
 from riskflows.campaigns import campaign_by_id
@@ -52,9 +60,14 @@ class QuarantineConfig(dg.Config):
     min_rejected_rows: int = 20
 
 
-def build_pipeline_assets(daily: dg.DailyPartitionsDefinition) -> list:
-    """Every asset of the graph, for a daily dimension starting where the data does."""
+def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_version: str | None = None) -> list:
+    """Every asset of the graph, for a daily dimension starting where the data does.
+
+    `rules_code_version` (see assets.versions.rules_version) versions the assets that apply
+    rule packs, so editing a pack marks their partitions stale in the UI.
+    """
     campaign_day = campaign_day_partitions(daily)
+    rules_version = rules_code_version or rules_version_of_folder()
 
     @dg.asset(
         key=_key("source_quarantine"),
@@ -88,6 +101,7 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition) -> list:
 
     @dg.asset(
         key=_key("user_features"),
+        code_version=module_version(user_features_module, account_links_module, quarantine_module),
         partitions_def=daily,
         deps=[source_quarantine],
         check_specs=[pandera_check_spec(_key("user_features"), "user_features")],
@@ -112,6 +126,7 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition) -> list:
 
     @dg.asset(
         key=_key("account_clusters"),
+        code_version=module_version(account_clusters_module, account_links_module, clustering_module),
         partitions_def=daily,
         deps=[source_quarantine],
         check_specs=[pandera_check_spec(_key("account_clusters"), "account_clusters")],
@@ -135,6 +150,7 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition) -> list:
 
     @dg.asset(
         key=_key("participant_features"),
+        code_version=module_version(participant_features_module, quarantine_module),
         partitions_def=campaign_day,
         deps=[dg.AssetDep(user_features, partition_mapping=ON_DATE),
               dg.AssetDep(account_clusters, partition_mapping=ON_DATE)],
@@ -161,6 +177,7 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition) -> list:
 
     @dg.asset(
         key=_key("rule_hits"),
+        code_version=rules_version,
         partitions_def=campaign_day,
         deps=[participant_features],
         check_specs=[pandera_check_spec(_key("rule_hits"), "rule_hits")],
@@ -185,6 +202,7 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition) -> list:
 
     @dg.asset(
         key=_key("high_risk_users"),
+        code_version=rules_version,
         partitions_def=campaign_day,
         deps=[rule_hits],
         check_specs=[pandera_check_spec(_key("high_risk_users"), "high_risk_users")],
@@ -216,6 +234,7 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition) -> list:
 
     @dg.asset(
         key=_key("campaign_summary"),
+        code_version=rules_version,
         partitions_def=campaign_day,
         deps=[high_risk_users],
         check_specs=[pandera_check_spec(_key("campaign_summary"), "campaign_summary")],
@@ -242,6 +261,7 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition) -> list:
 
     @dg.asset(
         key=_key("slack_digest"),
+        code_version=rules_version,
         partitions_def=campaign_day,
         deps=[campaign_summary],
         group_name=GROUP,
