@@ -61,6 +61,20 @@ def run_phases(defs: dg.Definitions) -> RunPhases:
     )
 
 
+class RangeJobs:
+    """One asset job per phase, resolved once for the whole range (not once per run)."""
+
+    def __init__(self, defs: dg.Definitions):
+        phases = run_phases(defs)
+        selections = {"accounts": phases.accounts, "campaigns": phases.campaigns,
+                      "after_campaigns": phases.after_campaigns}
+        jobs = [dg.define_asset_job(f"riskflows_range_{name}", selection=keys)
+                for name, keys in selections.items() if keys]
+        resolved = dg.Definitions(assets=list(defs.assets), jobs=jobs, resources=defs.resources)
+        for name, keys in selections.items():
+            setattr(self, name, resolved.resolve_job_def(f"riskflows_range_{name}") if keys else None)
+
+
 @dataclass
 class RangeRun:
     """What a range run did: partitions materialized and the first failure, if any."""
@@ -105,11 +119,8 @@ def materialize_range(
     instance.add_dynamic_partitions(CAMPAIGNS.name, [c.campaign_id for c in campaigns])
 
     earliest = min(first.isoformat(), os.environ.get("RISKFLOWS_EARLIEST_DATE", DEFAULT_EARLIEST_DATE))
-    defs = build_definitions(earliest)
-    assets = list(defs.assets)
-    resources = defs.resources
+    jobs = RangeJobs(build_definitions(earliest))
     tags = {NOTIFY_TAG: "true" if notify else "false"}
-    phases = run_phases(defs)
 
     outcome = RangeRun()
     for day in date_range(first, last):
@@ -117,26 +128,27 @@ def materialize_range(
         if not live:
             progress(f"{day}: no live campaign, skipped")
             continue
-        def run(selection: list[dg.AssetKey], partition_key: str, what: str) -> bool:
-            if not selection:
+
+        def run(job: dg.JobDefinition | None, partition_key: str, what: str) -> bool:
+            if job is None:
                 return True
-            result = dg.materialize(
-                assets, selection=selection, partition_key=partition_key, instance=instance, resources=resources,
-                tags=tags, raise_on_error=False, run_config=QUIET_LOGS,
+            result = job.execute_in_process(
+                partition_key=partition_key, instance=instance, tags=tags, raise_on_error=False,
+                run_config=QUIET_LOGS,
             )
             if not result.success:
                 outcome.failure = f"{day} {what} failed:\n{_failure_message(result)}"
             return result.success
 
-        if not run(phases.accounts, day.isoformat(), "account-level assets"):
+        if not run(jobs.accounts, day.isoformat(), "account-level assets"):
             return outcome
         outcome.daily_partitions.append(day.isoformat())
         for campaign in live:
             key = str(campaign_day_key(day, campaign.campaign_id))
-            if not run(phases.campaigns, key, f"campaign {campaign.campaign_id}"):
+            if not run(jobs.campaigns, key, f"campaign {campaign.campaign_id}"):
                 return outcome
             outcome.campaign_partitions.append(key)
-        if not run(phases.after_campaigns, day.isoformat(), "assets over all campaigns"):
+        if not run(jobs.after_campaigns, day.isoformat(), "assets over all campaigns"):
             return outcome
         progress(f"{day}: materialized {len(live)} campaign(s): {', '.join(c.campaign_id for c in live)}")
     return outcome
