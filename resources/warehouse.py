@@ -8,7 +8,10 @@ import dagster as dg
 import sqlalchemy as sa
 
 from riskflows.output_tables import create_output_tables
-from riskflows.warehouse import make_engine
+from riskflows.warehouse import default_warehouse_url, make_engine
+
+# One engine per warehouse URL and process; its tables are checked once, not per step.
+_ENGINES: dict[str, sa.Engine] = {}
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -20,6 +23,9 @@ class WarehouseResource(dg.ConfigurableResource):
     url: Optional[str] = None
 
     def engine(self) -> sa.Engine:
-        engine = make_engine(self.url)
-        create_output_tables(engine)
-        return engine
+        url = self.url or default_warehouse_url()
+        if url not in _ENGINES:
+            engine = make_engine(url)
+            create_output_tables(engine)
+            _ENGINES[url] = engine
+        return _ENGINES[url]
