@@ -37,7 +37,8 @@ USER_FEATURES: tuple[Feature, ...] = (
     _i("login_count", "logins so far"),
     _i("distinct_devices", "device fingerprints the account logged in from"),
     _i("distinct_ips", "IP addresses the account logged in from"),
-    _n("login_gap_cv", "coefficient of variation of gaps between logins; near 0 = clockwork (bots, schedulers)"),
+    _n("device_churn", "distinct devices per login; near 1 over many logins = a fresh fingerprint every session", 0, 1),
+    _n("login_gap_cv", "coefficient of variation of gaps between logins of the last 30 days; near 0 = clockwork"),
     _n("login_hour_entropy", "Shannon entropy (bits) of login hour-of-day; humans sleep, bots do not", 0, 5),
     _n("top_user_agent_share", "share of logins made with the most used user agent", 0, 1),
     # sharing (hubs such as carrier NAT or exchange deposit addresses excluded)
@@ -78,7 +79,9 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
     _n("enroll_delay_hours", "hours from registration to enrolling in this campaign", None),
     _n("reward_usd", "campaign rewards granted to the participant so far, USD"),
     _n("hours_reward_to_withdrawal", "hours from the first reward to the first withdrawal or transfer out after it"),
-    _n("withdrawn_share_after_reward", "money out after the first reward / (deposits + rewards)", 0, None),
+    _n("withdrawn_share_after_reward", "money out after the first reward / (deposits + transfers in + rewards)", 0, None),
+    _n("money_left_share", "(money in - money out) / money in, over deposits, transfers and every campaign's "
+       "rewards; near 0 = emptied, negative = more out than ever came in", None, 1),
     _n("campaign_trade_volume_usd", "traded notional since the campaign started, USD"),
     _n("campaign_counterparty_share", "share of matched volume since the campaign started traded against other "
        "participants of the same campaign; honest fills meet the whole market, rings meet each other", 0, 1),
@@ -90,6 +93,15 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
     _n("cluster_registration_spread_days", "days between the first and last registration in the cluster"),
     _n("cluster_reward_usd", "campaign rewards granted to the cluster, USD"),
     _n("cluster_trade_share", "share of the participant's matched volume traded inside its own cluster", 0, 1),
+    _i("funder_campaign_fanout", "most participants funded by one of this account's sources (address or account) "
+       "whose accounts are mostly in this campaign; 0 when no such source"),
+    _i("collector_campaign_fanin", "most participants paying out to one of this account's destinations (address or "
+       "account) whose accounts are mostly in this campaign; 0 when no such destination"),
+    _i("campaign_referral_depth", "consecutive referrers above the participant who joined this campaign (capped at 5)",
+       0, 5),
+    _i("cluster_referral_depth", "longest chain of referrals among the cluster's participants of this campaign", 0, 5),
+    _n("cluster_cash_out_share", "share of the cluster's rewarded participants whose withdrawn_share_after_reward "
+       "is at least 0.5", 0, 1),
 )
 
 ALL_FEATURES: tuple[Feature, ...] = USER_FEATURES + CAMPAIGN_FEATURES

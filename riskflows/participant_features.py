@@ -17,13 +17,17 @@ from riskflows.quarantine import SourceLayout, clean_relation
 from riskflows.warehouse import replace_partition
 
 PARTICIPANT_FEATURES_TABLE = "risk.participant_features"
+# A money source or destination counts as the campaign's own when at least this share of the
+# accounts it touches joined the campaign; below that it is a hub (another exchange, a service).
+CAMPAIGN_CONCENTRATION = 0.5
 
 
 def participant_features_select(layout: SourceLayout) -> str:
     """SELECT date, campaign_id, user_id, <ALL_FEATURES> for bound :date, :day_end, :campaign_id."""
-    c = {n: clean_relation(n, layout) for n in ("campaigns", "users", "enrollments", "rewards", "withdrawals",
-                                                  "transfers", "trades")}
+    c = {n: clean_relation(n, layout) for n in ("campaigns", "users", "enrollments", "rewards", "deposits",
+                                                  "withdrawals", "transfers", "trades")}
     user_columns = ",\n    ".join(f"uf.{f.name}" for f in USER_FEATURES)
+    concentration = float(CAMPAIGN_CONCENTRATION)  # a number from code, safe to inline
     return f"""
 WITH
 campaign AS (
@@ -41,6 +45,12 @@ rewards AS (
     FROM {c['rewards']} x WHERE campaign_id = :campaign_id AND granted_at < :day_end
     GROUP BY user_id
 ),
+all_rewards AS (
+    -- rewards of every campaign: money that came in without a deposit
+    SELECT x.user_id, SUM(x.amount_usd) AS reward_usd FROM {c['rewards']} x
+    JOIN enrolled e ON e.user_id = x.user_id WHERE x.granted_at < :day_end
+    GROUP BY x.user_id
+),
 money_out AS (
     SELECT user_id, ts, amount_usd FROM {c['withdrawals']} x WHERE ts < :day_end
     UNION ALL
@@ -51,6 +61,69 @@ after_reward AS (
     SELECT o.user_id, MIN(o.ts) AS first_out_at, SUM(o.amount_usd) AS out_usd
     FROM money_out o JOIN rewards r ON r.user_id = o.user_id AND o.ts >= r.first_reward_at
     GROUP BY o.user_id
+),
+money_keys AS (
+    -- where each account's money came from ('in') and went to ('out'): an address or another account
+    SELECT DISTINCT user_id, direction, key FROM (
+        SELECT user_id, 'in' AS direction, 'addr:' || from_address AS key FROM {c['deposits']} x
+            WHERE ts < :day_end AND from_address IS NOT NULL
+        UNION ALL SELECT to_user_id, 'in', 'acct:' || CAST(from_user_id AS VARCHAR) FROM {c['transfers']} x
+            WHERE ts < :day_end AND from_user_id <> to_user_id
+        UNION ALL SELECT user_id, 'out', 'addr:' || to_address FROM {c['withdrawals']} x
+            WHERE ts < :day_end AND to_address IS NOT NULL
+        UNION ALL SELECT from_user_id, 'out', 'acct:' || CAST(to_user_id AS VARCHAR) FROM {c['transfers']} x
+            WHERE ts < :day_end AND from_user_id <> to_user_id
+    ) k
+),
+key_reach AS (
+    -- how many accounts each source / destination touches, and how many of them joined this campaign
+    SELECT m.direction, m.key, COUNT(*) AS accounts, COUNT(e.user_id) AS participants
+    FROM money_keys m LEFT JOIN enrolled e ON e.user_id = m.user_id
+    GROUP BY m.direction, m.key
+    HAVING COUNT(e.user_id) >= 2
+),
+money_stars AS (
+    -- a source or destination whose accounts are mostly outside the campaign (an exchange's hot
+    -- wallet, a popular service) says nothing about it: only campaign-concentrated ones count
+    SELECT m.user_id,
+           MAX(CASE WHEN m.direction = 'in' THEN k.participants END) AS funder_campaign_fanout,
+           MAX(CASE WHEN m.direction = 'out' THEN k.participants END) AS collector_campaign_fanin
+    FROM money_keys m
+    JOIN enrolled e ON e.user_id = m.user_id
+    JOIN key_reach k ON k.direction = m.direction AND k.key = m.key
+    WHERE k.participants >= {concentration} * k.accounts
+    GROUP BY m.user_id
+),
+cash_out AS (
+    -- participants that took the money out after their reward: the farm's payday
+    SELECT r.user_id,
+           COALESCE(a.out_usd, 0)
+               / NULLIF(COALESCE(uf.deposit_usd, 0) + COALESCE(uf.transfer_in_usd, 0) + r.reward_usd, 0)
+               AS withdrawn_share
+    FROM rewards r
+    JOIN enrolled e ON e.user_id = r.user_id
+    LEFT JOIN after_reward a ON a.user_id = r.user_id
+    LEFT JOIN risk.user_features uf ON uf.user_id = r.user_id AND uf.date = :date
+),
+campaign_referral_chain AS (
+    -- consecutive referrers above the participant who joined this campaign too (capped at 5)
+    SELECT e.user_id,
+           (CASE WHEN e1.user_id IS NOT NULL THEN 1 ELSE 0 END
+            + CASE WHEN e2.user_id IS NOT NULL THEN 1 ELSE 0 END
+            + CASE WHEN e3.user_id IS NOT NULL THEN 1 ELSE 0 END
+            + CASE WHEN e4.user_id IS NOT NULL THEN 1 ELSE 0 END
+            + CASE WHEN e5.user_id IS NOT NULL THEN 1 ELSE 0 END) AS campaign_referral_depth
+    FROM enrolled e
+    JOIN {c['users']} u0 ON u0.user_id = e.user_id
+    LEFT JOIN enrolled e1 ON e1.user_id = u0.referrer_id
+    LEFT JOIN {c['users']} u1 ON u1.user_id = e1.user_id
+    LEFT JOIN enrolled e2 ON e2.user_id = u1.referrer_id
+    LEFT JOIN {c['users']} u2 ON u2.user_id = e2.user_id
+    LEFT JOIN enrolled e3 ON e3.user_id = u2.referrer_id
+    LEFT JOIN {c['users']} u3 ON u3.user_id = e3.user_id
+    LEFT JOIN enrolled e4 ON e4.user_id = u3.referrer_id
+    LEFT JOIN {c['users']} u4 ON u4.user_id = e4.user_id
+    LEFT JOIN enrolled e5 ON e5.user_id = u4.referrer_id
 ),
 campaign_trades AS (
     SELECT t.user_id, SUM(t.notional_usd) AS volume
@@ -85,6 +158,9 @@ clusters AS (
 cluster_view AS (
     SELECT k.cluster_id,
            COUNT(e.user_id) AS cluster_participants,
+           AVG(CASE WHEN co.withdrawn_share >= 0.5 THEN 1.0 WHEN co.user_id IS NOT NULL THEN 0.0 END)
+               AS cluster_cash_out_share,
+           MAX(rc.campaign_referral_depth) AS cluster_referral_depth,
            CAST(EXTRACT(EPOCH FROM (MAX(g.registered_at) - MIN(g.registered_at))) AS DOUBLE PRECISION) / 86400.0
                AS cluster_registration_spread_days,
            COALESCE(SUM(r.reward_usd), 0) AS cluster_reward_usd
@@ -92,6 +168,8 @@ cluster_view AS (
     LEFT JOIN enrolled e ON e.user_id = k.user_id
     LEFT JOIN registered g ON g.user_id = k.user_id
     LEFT JOIN rewards r ON r.user_id = k.user_id
+    LEFT JOIN cash_out co ON co.user_id = k.user_id
+    LEFT JOIN campaign_referral_chain rc ON rc.user_id = k.user_id
     GROUP BY k.cluster_id
 ),
 in_cluster_trading AS (
@@ -115,8 +193,13 @@ SELECT
     CAST(EXTRACT(EPOCH FROM (a.first_out_at - r.first_reward_at)) AS DOUBLE PRECISION) / 3600.0
         AS hours_reward_to_withdrawal,
     CASE WHEN r.user_id IS NULL THEN 0
-         ELSE COALESCE(a.out_usd, 0) / NULLIF(COALESCE(uf.deposit_usd, 0) + r.reward_usd, 0) END
+         ELSE COALESCE(a.out_usd, 0)
+              / NULLIF(COALESCE(uf.deposit_usd, 0) + COALESCE(uf.transfer_in_usd, 0) + r.reward_usd, 0) END
         AS withdrawn_share_after_reward,
+    (COALESCE(uf.deposit_usd, 0) + COALESCE(uf.transfer_in_usd, 0) + COALESCE(ar.reward_usd, 0)
+     - COALESCE(uf.withdrawal_usd, 0) - COALESCE(uf.transfer_out_usd, 0))
+        / NULLIF(COALESCE(uf.deposit_usd, 0) + COALESCE(uf.transfer_in_usd, 0) + COALESCE(ar.reward_usd, 0), 0)
+        AS money_left_share,
     COALESCE(ct.volume, 0) AS campaign_trade_volume_usd,
     COALESCE(cc.campaign_counterparty_share, 0) AS campaign_counterparty_share,
     COALESCE(cr.campaign_referees, 0) AS campaign_referees,
@@ -128,18 +211,28 @@ SELECT
     COALESCE(cv.cluster_registration_spread_days, 0) AS cluster_registration_spread_days,
     COALESCE(cv.cluster_reward_usd, r.reward_usd, 0) AS cluster_reward_usd,
     COALESCE(ict.cluster_trade_share, 0) AS cluster_trade_share,
+    COALESCE(ms.funder_campaign_fanout, 0) AS funder_campaign_fanout,
+    COALESCE(ms.collector_campaign_fanin, 0) AS collector_campaign_fanin,
+    COALESCE(crc.campaign_referral_depth, 0) AS campaign_referral_depth,
+    COALESCE(cv.cluster_referral_depth, crc.campaign_referral_depth, 0) AS cluster_referral_depth,
+    COALESCE(cv.cluster_cash_out_share,
+             CASE WHEN co.withdrawn_share >= 0.5 THEN 1.0 ELSE 0.0 END) AS cluster_cash_out_share,
     k.cluster_id
 FROM enrolled e
 LEFT JOIN features uf ON uf.user_id = e.user_id
 LEFT JOIN registered g ON g.user_id = e.user_id
 LEFT JOIN rewards r ON r.user_id = e.user_id
 LEFT JOIN after_reward a ON a.user_id = e.user_id
+LEFT JOIN all_rewards ar ON ar.user_id = e.user_id
 LEFT JOIN campaign_trades ct ON ct.user_id = e.user_id
 LEFT JOIN campaign_counterparties cc ON cc.user_id = e.user_id
 LEFT JOIN campaign_referees cr ON cr.user_id = e.user_id
 LEFT JOIN clusters k ON k.user_id = e.user_id
 LEFT JOIN cluster_view cv ON cv.cluster_id = k.cluster_id
 LEFT JOIN in_cluster_trading ict ON ict.user_id = e.user_id
+LEFT JOIN money_stars ms ON ms.user_id = e.user_id
+LEFT JOIN campaign_referral_chain crc ON crc.user_id = e.user_id
+LEFT JOIN cash_out co ON co.user_id = e.user_id
 """
 
 

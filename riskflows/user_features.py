@@ -38,9 +38,10 @@ login_counts AS (
     FROM logins GROUP BY user_id
 ),
 login_gaps AS (
+    -- the last 30 days only: one long gap from an aged account's sign-up would hide a timer
     SELECT user_id,
            CAST(EXTRACT(EPOCH FROM (ts - LAG(ts) OVER (PARTITION BY user_id ORDER BY ts))) AS DOUBLE PRECISION) AS gap
-    FROM logins
+    FROM logins WHERE ts >= CAST(:day_end AS TIMESTAMP) - INTERVAL '30 days'
 ),
 login_rhythm AS (
     -- at least 3 gaps before regularity means anything
@@ -177,6 +178,7 @@ SELECT
     COALESCE(lc.login_count, 0) AS login_count,
     COALESCE(lc.distinct_devices, 0) AS distinct_devices,
     COALESCE(lc.distinct_ips, 0) AS distinct_ips,
+    CAST(lc.distinct_devices AS DOUBLE PRECISION) / NULLIF(lc.login_count, 0) AS device_churn,
     lr.login_gap_cv,
     le.login_hour_entropy,
     ag.top_user_agent_share,

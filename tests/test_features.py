@@ -1,0 +1,219 @@
+"""Individual features on tiny hand-made worlds, on DuckDB and PostgreSQL alike.
+
+Each test builds the few source rows that make one behaviour visible (a farm's burst of
+sign-ups, a hot wallet, a login timer, a referral chain, a wash trade) next to an honest
+look-alike, runs the real feature SQL for one day and checks the values an analyst would
+read in risk.user_features / risk.participant_features.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pandas as pd
+import pytest
+
+from riskflows.account_clusters import build_account_clusters
+from riskflows.output_tables import create_output_tables
+from riskflows.participant_features import build_participant_features
+from riskflows.source_contract import SOURCE_TABLES
+from riskflows.user_features import build_user_features
+from riskflows.warehouse import read_frame
+from tests.source_tables import write_source
+
+DAY = "2024-05-10"
+T0 = pd.Timestamp("2024-05-01 00:00")  # campaign start
+CAMPAIGN = "promo-1"
+_ids = itertools.count(1)
+
+
+class World:
+    """Rows per source table; every contract column present, NULL where a row says nothing."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[dict]] = {name: [] for name in SOURCE_TABLES}
+        self.add("campaigns", campaign_id=CAMPAIGN, name="Promo", kind="airdrop", starts_at=T0,
+                 ends_at=T0 + pd.Timedelta(days=20))
+
+    def add(self, table: str, **row) -> None:
+        if table in ("logins", "rewards", "deposits", "withdrawals", "trades", "transfers"):
+            row.setdefault(f"{table[:-1]}_id" if table != "logins" else "login_id", f"{table}-{next(_ids)}")
+        if table in ("deposits", "withdrawals", "transfers", "trades"):
+            row.setdefault("asset" if table != "trades" else "symbol", "USDT" if table != "trades" else "BTCUSDT")
+        self.rows[table].append(row)
+
+    def user(self, user_id: int, registered_at, **row) -> None:
+        self.add("users", user_id=user_id, registered_at=pd.Timestamp(registered_at),
+                 kyc_level=row.pop("kyc_level", 1), **row)
+
+    def enroll(self, user_id: int, at=T0 + pd.Timedelta(hours=1), **row) -> None:
+        self.add("enrollments", campaign_id=CAMPAIGN, user_id=user_id, enrolled_at=pd.Timestamp(at), **row)
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        out = {}
+        for name, table in SOURCE_TABLES.items():
+            frame = pd.DataFrame(self.rows[name], columns=table.columns)
+            out[name] = frame.astype({c: "object" for c in frame.columns if frame[c].isna().all()})
+        return out
+
+
+def _user_features(engine, world: World) -> pd.DataFrame:
+    write_source(engine, world.frames(), only=False)
+    create_output_tables(engine)
+    build_user_features(engine, DAY)
+    with engine.connect() as conn:
+        return read_frame(conn, "SELECT * FROM risk.user_features WHERE date = :d", {"d": DAY}).set_index("user_id")
+
+
+def _participant_features(engine, world: World) -> pd.DataFrame:
+    _user_features(engine, world)
+    build_account_clusters(engine, DAY)
+    build_participant_features(engine, DAY, CAMPAIGN)
+    with engine.connect() as conn:
+        return read_frame(conn, "SELECT * FROM risk.participant_features WHERE date = :d AND campaign_id = :c",
+                          {"d": DAY, "c": CAMPAIGN}).set_index("user_id")
+
+
+def test_burst_peers_count_accounts_sharing_a_device_created_within_two_days(engine):
+    w = World()
+    for i, user_id in enumerate((1, 2, 3)):  # a farm: one phone, three sign-ups an hour apart
+        w.user(user_id, T0 - pd.Timedelta(days=5) + pd.Timedelta(hours=i), registration_device_id="phone-A")
+    w.user(4, T0 - pd.Timedelta(days=400), registration_device_id="phone-A")  # the phone's old owner
+    w.user(5, T0 - pd.Timedelta(days=5), registration_device_id="phone-B")   # alone on its phone
+    for user_id in (1, 2, 3, 4, 5):
+        w.enroll(user_id)
+    f = _user_features(engine, w)
+    assert f.loc[[1, 2, 3], "burst_device_peers"].tolist() == [2, 2, 2]
+    assert f.loc[4, "burst_device_peers"] == 0  # shares the device, but was created long before
+    assert f.loc[5, "burst_device_peers"] == 0
+    assert f.loc[1, "accounts_per_device"] == 4 and f.loc[5, "accounts_per_device"] == 1
+
+
+def test_a_deposit_source_shared_by_customers_created_years_apart_is_a_hub(engine):
+    w = World()
+    hot, farm_wallet = "0xhotwallet", "0xfarmwallet"
+    for i in range(30):  # another exchange's hot wallet: customers registered over four years
+        user_id = 100 + i
+        w.user(user_id, T0 - pd.Timedelta(days=50 * i + 10))
+        w.add("deposits", user_id=user_id, ts=T0 + pd.Timedelta(hours=i), amount_usd=50.0, from_address=hot)
+        w.enroll(user_id)
+    for i in range(30):  # a farm's wallet: thirty accounts registered the same day
+        user_id = 200 + i
+        w.user(user_id, T0 - pd.Timedelta(days=3, minutes=i))
+        w.add("deposits", user_id=user_id, ts=T0 + pd.Timedelta(hours=i), amount_usd=50.0, from_address=farm_wallet)
+        w.enroll(user_id)
+    f = _user_features(engine, w)
+    assert f.loc[100, "accounts_per_deposit_source"] == 1  # hub: links nobody
+    assert f.loc[200, "accounts_per_deposit_source"] == 30
+    assert f.loc[200, "burst_device_peers"] == 29  # deposit sources count as device-grade evidence
+
+
+def _money_star_world() -> World:
+    """Funder 1 pays five participants, who sweep to collector 2; address X also pays 40 outsiders."""
+    w = World()
+    w.user(1, T0 - pd.Timedelta(days=300))
+    w.user(2, T0 - pd.Timedelta(days=300))
+    farm = [10, 11, 12, 13, 14]
+    for user_id in farm:
+        w.user(user_id, T0 - pd.Timedelta(days=100 + user_id))
+        w.enroll(user_id)
+        w.add("transfers", from_user_id=1, to_user_id=user_id, ts=T0, amount_usd=60.0)
+        w.add("rewards", campaign_id=CAMPAIGN, user_id=user_id, granted_at=T0 + pd.Timedelta(days=1),
+              amount_usd=10.0, status="paid")
+        w.add("transfers", from_user_id=user_id, to_user_id=2, ts=T0 + pd.Timedelta(days=1, hours=3), amount_usd=68.0)
+    w.add("transfers", from_user_id=1, to_user_id=3, ts=T0, amount_usd=60.0)  # one non-participant funded too
+    w.user(3, T0 - pd.Timedelta(days=90))
+    # A popular address (another exchange) that paid 4 participants and 40 other customers.
+    for i in range(44):
+        user_id = 500 + i
+        w.user(user_id, T0 - pd.Timedelta(days=10 + 20 * i))
+        w.add("deposits", user_id=user_id, ts=T0 + pd.Timedelta(hours=2), amount_usd=80.0, from_address="0xpopular")
+        if i < 4:
+            w.enroll(user_id)
+    return w
+
+
+def test_funder_and_collector_stars(engine):
+    f = _participant_features(engine, _money_star_world())
+    farm = [10, 11, 12, 13, 14]
+    assert f.loc[farm, "funder_fanout"].tolist() == [6] * 5  # user feature: funder 1 paid six accounts
+    assert f.loc[farm, "collector_fanin"].tolist() == [5] * 5
+    assert f.loc[farm, "funder_campaign_fanout"].tolist() == [5] * 5  # five of its six accounts joined
+    assert f.loc[farm, "collector_campaign_fanin"].tolist() == [5] * 5
+    # Four participants share the popular address, but it mostly pays outsiders: not the campaign's own.
+    assert f.loc[[500, 501, 502, 503], "funder_campaign_fanout"].tolist() == [0] * 4
+    assert f.loc[farm, "cluster_cash_out_share"].tolist() == [1.0] * 5
+    assert f.loc[500, "cluster_cash_out_share"] == 0.0
+
+
+def test_login_regularity_survives_an_old_sign_up_and_spots_fresh_fingerprints(engine):
+    w = World()
+    w.user(1, T0 - pd.Timedelta(days=200))  # an aged bot account: sign-up long ago, then a timer
+    w.add("logins", user_id=1, ts=T0 - pd.Timedelta(days=200), device_id="d-signup", ip="1.2.3.4")
+    jitter = [0, 3, -2, 4, -1, 2, -3, 1]
+    for k in range(40):
+        w.add("logins", user_id=1, ts=T0 + pd.Timedelta(hours=6 * k, minutes=jitter[k % 8]),
+              device_id=f"spoof-{k}", ip="45.1.2.3")
+    w.user(2, T0 - pd.Timedelta(days=200))  # a person: irregular sessions on one or two devices
+    gaps_hours = [1, 30, 2, 50, 9, 70, 3, 20, 40, 5]  # all inside the day evaluated
+    t = T0
+    for k, gap in enumerate(gaps_hours):
+        t = t + pd.Timedelta(hours=gap)
+        w.add("logins", user_id=2, ts=t, device_id="phone" if k % 3 else "laptop", ip="81.2.3.4")
+    for user_id in (1, 2):
+        w.enroll(user_id)
+    f = _user_features(engine, w)
+    assert f.loc[1, "login_gap_cv"] < 0.05
+    assert f.loc[2, "login_gap_cv"] > 0.5
+    assert f.loc[1, "login_count"] == 41 and f.loc[1, "device_churn"] == pytest.approx(41 / 41)
+    assert f.loc[2, "device_churn"] == pytest.approx(2 / 10)
+
+
+def test_referral_depth_and_campaign_referral_chain(engine):
+    w = World()
+    w.user(1, T0 - pd.Timedelta(days=300))                      # root, not in the campaign
+    w.user(2, T0 - pd.Timedelta(days=3), referrer_id=1)
+    w.user(3, T0 - pd.Timedelta(days=2), referrer_id=2)
+    w.user(4, T0 - pd.Timedelta(days=1), referrer_id=3)
+    w.user(5, T0 - pd.Timedelta(days=1), referrer_id=2)
+    for user_id, referrer in ((2, 1), (3, 2), (4, 3), (5, 2)):
+        w.enroll(user_id, referrer_id=referrer)
+    w.user(20, T0 - pd.Timedelta(days=300))                     # an influencer and two real referees
+    w.user(21, T0 - pd.Timedelta(days=1), referrer_id=20)
+    w.user(22, T0 - pd.Timedelta(days=1), referrer_id=20)
+    w.enroll(20)
+    w.enroll(21, referrer_id=20)
+    w.enroll(22, referrer_id=20)
+    f = _participant_features(engine, w)
+    assert f.loc[4, "referral_depth"] == 3                      # 3 <- 2 <- 1 above it
+    assert f.loc[[2, 3, 4, 5], "campaign_referral_depth"].tolist() == [0, 1, 2, 1]
+    assert f.loc[2, "referees"] == 2 and f.loc[2, "campaign_referees"] == 2
+    assert f.loc[[2, 3, 4, 5], "cluster_referral_depth"].tolist() == [2, 2, 2, 2]
+    assert f.loc[[20, 21, 22], "cluster_referral_depth"].tolist() == [1, 1, 1]
+
+
+def test_campaign_counterparty_share_and_wash_trading_net_position(engine):
+    w = World()
+    for user_id in (1, 2, 3, 9):
+        w.user(user_id, T0 - pd.Timedelta(days=100))
+    for user_id in (1, 2, 3):
+        w.enroll(user_id)
+
+    def match(a, b, at, notional, a_side):
+        b_side = "sell" if a_side == "buy" else "buy"
+        w.add("trades", user_id=a, ts=at, side=a_side, notional_usd=notional, counterparty_user_id=b)
+        w.add("trades", user_id=b, ts=at, side=b_side, notional_usd=notional, counterparty_user_id=a)
+
+    for k in range(5):  # 1 and 2 trade back and forth: every buy unwound minutes later
+        at = T0 + pd.Timedelta(hours=2 + k)
+        match(1, 2, at, 1000.0, "buy")
+        match(1, 2, at + pd.Timedelta(minutes=5), 1000.0, "sell")
+    match(3, 9, T0 + pd.Timedelta(hours=3), 300.0, "buy")   # 3 buys from the market (9 did not join)
+    match(3, 2, T0 + pd.Timedelta(hours=4), 100.0, "buy")   # and once from a participant
+    match(1, 9, T0 - pd.Timedelta(days=2), 500.0, "buy")    # before the campaign: not counted in the share
+    f = _participant_features(engine, w)
+    assert f.loc[1, "campaign_counterparty_share"] == pytest.approx(1.0)
+    assert f.loc[3, "campaign_counterparty_share"] == pytest.approx(100 / 400)
+    assert f.loc[3, "net_position_ratio"] == pytest.approx(1.0)           # only bought
+    assert f.loc[1, "net_position_ratio"] == pytest.approx(500 / 10500)   # flat but for the old buy
+    assert f.loc[1, "top_counterparty_share"] == pytest.approx(10000 / 10500)
