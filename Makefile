@@ -26,5 +26,8 @@ dev: $(STAMP)
 	mkdir -p .riskflows/dagster_home
 	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.riskflows/dagster_home} $(BIN)/dagster dev -w workspace.yaml
 
+bench: $(STAMP)
+	$(BIN)/riskflows bench --size $(or $(SIZE),S) --engine $(or $(ENGINE),duckdb)
+
 clean:
 	rm -rf .riskflows

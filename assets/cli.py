@@ -1,4 +1,4 @@
-"""`riskflows` command line: seed, run, demo, evaluate, rules check.
+"""`riskflows` command line: seed, run, demo, evaluate, bench, backtest, rule-performance, rules check.
 
 It lives beside the Dagster definitions because `run` and `demo` drive Dagster; the
 domain core (riskflows/) stays free of it. Every command reads the warehouse from
@@ -94,6 +94,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from assets.bench_run import run_benchmark
+
+    result, paths = run_benchmark(args.size, args.engine, out=args.out, seed=args.seed)
+    print(result.to_markdown())
+    print("written: " + ", ".join(str(p) for p in paths))
+    return 0
+
+
 def cmd_rules_check(args: argparse.Namespace) -> int:
     from riskflows.rule_packs import check_paths
 
@@ -104,6 +113,41 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
         print(f"{len(problems)} problem(s)", file=sys.stderr)
         return 1
     print("rule packs OK")
+    return 0
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    import os
+
+    from riskflows.backtest import BacktestError, backtest
+    from riskflows.rule_packs import RulePackError, load_pack, load_packs
+    from riskflows.warehouse import make_engine
+
+    rules_dir = args.rules or os.environ.get("RISKFLOWS_RULES_DIR", "rules")
+    try:
+        candidate = load_pack(args.pack, RULE_COLUMN_KINDS)
+        active = load_packs(rules_dir, RULE_COLUMN_KINDS)
+        report = backtest(make_engine(), candidate, date_from=args.date_from, date_to=args.date_to,
+                          campaign_ids=args.campaign, active_packs=active)
+    except (RulePackError, BacktestError) as error:
+        print(f"backtest not run: {error}", file=sys.stderr)
+        return 1
+    print(report.to_markdown())
+    for path in report.to_csv(args.out):
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_rule_performance(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from riskflows.rule_performance import rule_performance
+    from riskflows.warehouse import make_engine
+
+    frame = rule_performance(make_engine(), args.date_from, args.date_to, per_date=args.by_date)
+    with pd.option_context("display.width", 200, "display.max_columns", 30, "display.precision", 3):
+        _print_table(frame, f"rule performance {args.date_from}..{args.date_to}"
+                     + (" per day" if args.by_date else " (participant-days pooled over the range)"))
     return 0
 
 
@@ -131,11 +175,33 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="precision/recall against synthetic.labels")
     evaluate.set_defaults(func=cmd_evaluate)
 
+    bench = commands.add_parser("bench", help="time one busy day of every asset through Dagster vs bare SQL")
+    bench.add_argument("--size", choices=["XS", "S", "M", "L"], default="S",
+                       help="world size: XS 2k, S 50k, M 200k, L 1M users")
+    bench.add_argument("--engine", choices=["duckdb", "postgres"], default="duckdb")
+    bench.add_argument("--out", help="markdown report (JSON beside it); default .riskflows/bench/<size>-<engine>.md")
+    bench.add_argument("--seed", type=int, default=3, help="generator seed (3: all campaigns live on one day)")
+    bench.set_defaults(func=cmd_bench)
+
     rules = commands.add_parser("rules", help="rule pack tools")
     rules_commands = rules.add_subparsers(dest="rules_command", required=True)
     check = rules_commands.add_parser("check", help="validate rule packs (default: rules/)")
     check.add_argument("paths", nargs="*")
     check.set_defaults(func=cmd_rules_check)
+    backtest = commands.add_parser("backtest", help="compare a candidate rule pack with the active ones on stored history")
+    backtest.add_argument("--pack", required=True, help="candidate rule pack YAML")
+    backtest.add_argument("--campaign", action="append", help="campaign id (repeatable); default: those the pack applies to")
+    backtest.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD")
+    backtest.add_argument("--to", dest="date_to", required=True, help="last day, YYYY-MM-DD")
+    backtest.add_argument("--out", default=".riskflows/backtest", help="folder for the CSV files")
+    backtest.add_argument("--rules", help="folder of active packs (default: RISKFLOWS_RULES_DIR or rules/)")
+    backtest.set_defaults(func=cmd_backtest)
+
+    performance = commands.add_parser("rule-performance", help="hits, hit rate, precision and co-occurrence per rule")
+    performance.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD")
+    performance.add_argument("--to", dest="date_to", required=True, help="last day, YYYY-MM-DD")
+    performance.add_argument("--by-date", action="store_true", help="one row per day instead of pooled")
+    performance.set_defaults(func=cmd_rule_performance)
     return parser
 
 

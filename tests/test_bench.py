@@ -1,0 +1,93 @@
+"""The benchmark runs end to end on a tiny world and reports what it promises.
+
+No timing is asserted: speed is reported against issue 4's targets, never tested. What is
+tested is that every asset of the graph was timed, memory and the pipeline/bare ratio were
+measured, and the report (markdown + JSON) says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import sqlalchemy as sa
+
+from assets.bench_run import ASSET_ORDER, run_benchmark
+from riskflows.bench import StatementLog, StatementTiming, attribute_statements, busiest_day, statement_label
+from riskflows.campaigns import Campaign
+
+
+def _campaign(campaign_id: str, starts: str, ends: str | None) -> Campaign:
+    return Campaign(campaign_id, None, "airdrop", dt.datetime.fromisoformat(starts),
+                    dt.datetime.fromisoformat(ends) if ends else None, None, None)
+
+
+def test_busiest_day_is_the_latest_day_with_most_campaigns_live():
+    campaigns = [
+        _campaign("a", "2026-09-01 10:00", "2026-09-05 12:00"),
+        _campaign("b", "2026-09-03 08:00", "2026-09-09 00:00"),
+        _campaign("c", "2026-09-04 23:00", "2026-09-07 01:00"),
+    ]
+    day, live = busiest_day(campaigns)
+    assert day == dt.date(2026, 9, 5)
+    assert live == ["a", "b", "c"]
+
+
+def test_statements_are_charged_to_the_step_they_started_in():
+    timings = [
+        StatementTiming(10.5, 2.0, "INSERT INTO risk.user_features", warehouse=True),
+        StatementTiming(10.6, 0.1, "INSERT INTO event_logs", warehouse=False),
+        StatementTiming(20.5, 1.0, "INSERT INTO risk.rule_hits", warehouse=True),
+        StatementTiming(30.0, 0.5, "SELECT 1", warehouse=True),
+    ]
+    per_asset, top = attribute_statements(timings, [("user_features", 10.0, 13.0), ("rule_hits", 20.0, 21.6)])
+    assert per_asset == {"user_features": 2.0, "rule_hits": 1.0, "(outside steps)": 0.5}
+    assert top[0].label == "INSERT INTO risk.user_features"
+    assert any(c.label == "[dagster] INSERT INTO event_logs" for c in top)
+    assert statement_label("  INSERT   INTO risk.x (a, b)\n SELECT") == "INSERT INTO risk.x"
+
+
+def test_statement_log_sees_every_engine_and_tells_the_warehouse_apart(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    log = StatementLog(str(warehouse)).install()
+    try:
+        with sa.create_engine(f"duckdb:///{warehouse}").connect() as conn:
+            conn.exec_driver_sql("SELECT 42")
+        with sa.create_engine(f"sqlite:///{tmp_path / 'other.db'}").connect() as conn:
+            conn.exec_driver_sql("SELECT 7")
+    finally:
+        log.remove()
+    assert [(t.label, t.warehouse) for t in log.timings if t.label.startswith("SELECT ")] == [
+        ("SELECT 42", True), ("SELECT 7", False)]
+
+
+def test_benchmark_runs_a_tiny_world_end_to_end(tmp_path):
+    out = tmp_path / "report" / "xs.md"
+    result, (md_path, json_path) = run_benchmark("XS", "duckdb", out=out, workdir=tmp_path, progress=lambda _: None)
+
+    assert result.users == 2_000
+    assert result.campaigns_live and len(result.campaigns_live) == result.campaigns_total
+    # every asset of the graph timed from Dagster's step stats, one step per campaign below the daily ones
+    assert [a.asset for a in result.assets] == ASSET_ORDER
+    steps = {a.asset: a.steps for a in result.assets}
+    assert steps["user_features"] == 1
+    assert steps["participant_features"] == len(result.campaigns_live)
+    assert all(a.seconds > 0 and 0 <= a.sql_seconds <= a.seconds for a in result.assets)
+    assert result.day_seconds >= result.steps_seconds
+    # the bare feature SQL: user features, link table, one participant SELECT per campaign, all rows produced
+    names = [(q.name, q.campaign_id) for q in result.bare]
+    assert names == [("user_features", None), ("account_links", None)] + [
+        ("participant_features", c) for c in result.campaigns_live]
+    assert all(q.rows > 0 for q in result.bare)
+    metrics = result.metrics()
+    assert metrics["ratio"] == result.day_seconds / result.bare_seconds
+    assert result.peak_rss > 100 * 2**20  # a Python process with Dagster loaded is never this small
+
+    report = md_path.read_text()
+    for asset in ASSET_ORDER:
+        assert f"| {asset} |" in report
+    assert "pipeline / bare feature SQL" in report and "peak RSS" in report
+    saved = json.loads(json_path.read_text())
+    assert saved["metrics"]["ratio"] == metrics["ratio"]
+    assert saved["pipeline_rss"]["self"] == result.pipeline_rss["self"]
+    assert {t["metric"] for t in saved["targets"]} == {"day_seconds", "peak_rss_gib", "ratio"}
