@@ -40,16 +40,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def print_evaluation(engine) -> None:
-    from riskflows.evaluation import evaluate, has_ground_truth
+    from riskflows.evaluation import EVALUATION_TABLE, evaluate, has_ground_truth, store_evaluation
 
     if not has_ground_truth(engine):
         print("no synthetic.labels in this warehouse: precision/recall not computed")
         return
     result = evaluate(engine)
+    evaluated_at = store_evaluation(engine, result)
     _print_table(result.per_campaign, "per campaign (last evaluated day)")
     _print_table(result.per_pattern, "recall per abuse pattern")
     _print_table(result.hard_negatives, "flagged share of honest look-alikes (hard negatives)")
     print(f"\noverall: {result.overall}")
+    print(f"stored in {EVALUATION_TABLE} at {evaluated_at}")
 
 
 def print_campaign_results(engine) -> None:

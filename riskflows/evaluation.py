@@ -14,7 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from riskflows.output_tables import RISK_SCHEMA
-from riskflows.warehouse import read_frame, schema_columns
+from riskflows.warehouse import load_frame, read_frame, schema_columns
 
 LAST_DAYS = f"""
 last_day AS (
@@ -30,12 +30,40 @@ participants AS (
 )"""
 
 
+EVALUATION_TABLE = f"{RISK_SCHEMA}.detection_evaluation"
+
+
 @dataclass
 class Evaluation:
     per_campaign: pd.DataFrame
     per_pattern: pd.DataFrame
     hard_negatives: pd.DataFrame
     overall: dict
+
+    def long_rows(self, evaluated_at: pd.Timestamp) -> pd.DataFrame:
+        """Every figure as (evaluated_at, scope, name, metric, value): one table for all runs."""
+        rows = [("overall", "all", metric, value) for metric, value in self.overall.items()]
+        for scope, frame, name in (("campaign", self.per_campaign, "campaign_id"),
+                                   ("pattern", self.per_pattern, "pattern"),
+                                   ("hard_negative", self.hard_negatives, "group")):
+            for record in frame.to_dict("records"):
+                rows += [(scope, str(record[name]), metric, value) for metric, value in record.items()
+                         if metric not in (name, "date") and value is not None and not pd.isna(value)]
+        frame = pd.DataFrame(rows, columns=["scope", "name", "metric", "value"])
+        frame["value"] = frame["value"].astype("float64")
+        return frame.assign(evaluated_at=evaluated_at)[["evaluated_at", "scope", "name", "metric", "value"]]
+
+
+def store_evaluation(engine: sa.Engine, result: Evaluation) -> pd.Timestamp:
+    """Append the evaluation to risk.detection_evaluation, so detection can be compared over time."""
+    evaluated_at = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            f"CREATE TABLE IF NOT EXISTS {EVALUATION_TABLE} (evaluated_at TIMESTAMP, scope VARCHAR, "
+            "name VARCHAR, metric VARCHAR, value DOUBLE PRECISION)"
+        )
+        load_frame(conn, EVALUATION_TABLE, result.long_rows(evaluated_at))
+    return evaluated_at
 
 
 def has_ground_truth(engine: sa.Engine) -> bool:
