@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.automation import build_automation
 from assets.partitions import daily_partitions
 from assets.pipeline import build_pipeline_assets
+from assets.rule_tuning import build_rule_tuning
 from resources.rules import RulePacksResource
 from resources.slack import SlackResource
 from resources.warehouse import WarehouseResource
@@ -19,7 +21,21 @@ def build_resources() -> dict:
 
 def build_definitions(earliest_date: str | None = None) -> dg.Definitions:
     daily = daily_partitions(earliest_date)
-    return dg.Definitions(assets=build_pipeline_assets(daily), resources=build_resources())
+    assets = build_pipeline_assets(daily)
+    automation = build_automation(daily, assets)
+    rule_tuning = build_rule_tuning(daily)
+    return dg.Definitions(
+        assets=[*assets, *rule_tuning["assets"]],
+        asset_checks=automation["asset_checks"],
+        jobs=[*automation["jobs"], *rule_tuning["jobs"]],
+        schedules=automation["schedules"],
+        sensors=automation["sensors"],
+        resources=build_resources(),
+        # A run's steps form a chain and every step takes the one "warehouse" pool slot, so a
+        # process per step buys no parallelism; running them in the run worker saves a Python
+        # start-up per step and keeps DuckDB's single writer in one process.
+        executor=dg.in_process_executor,
+    )
 
 
 defs = build_definitions()

@@ -70,7 +70,8 @@ class RangeJobs:
                       "after_campaigns": phases.after_campaigns}
         jobs = [dg.define_asset_job(f"riskflows_range_{name}", selection=keys)
                 for name, keys in selections.items() if keys]
-        resolved = dg.Definitions(assets=list(defs.assets), jobs=jobs, resources=defs.resources)
+        resolved = dg.Definitions(assets=list(defs.assets), asset_checks=list(defs.asset_checks or []), jobs=jobs,
+                                  resources=defs.resources)
         for name, keys in selections.items():
             setattr(self, name, resolved.resolve_job_def(f"riskflows_range_{name}") if keys else None)
 

@@ -1,0 +1,245 @@
+"""How the pipeline runs unattended: which campaigns exist, what runs every night, and who
+hears about it when a run fails.
+
+    campaign_discovery   sensor: every campaign in src.campaigns becomes a "campaign"
+                         partition; the cursor remembers the ones already added, so a
+                         partition deleted on purpose in the UI is not brought back.
+    daily_campaign_risk  schedule (default 01:00 UTC): the account-level assets for
+                         yesterday, one run per day (run key account_day:<date>).
+    campaign_days_after_account_day
+                         run-status sensor: when that run succeeds, one run per campaign
+                         live yesterday (run key campaign_day:<campaign>|<date>). Campaign
+                         features read the day's account features, so they must not start
+                         before those are written; ended campaigns get no run.
+    run_failure_alert    run-failure sensor: posts the failure, with a link to the run, to
+                         the risk channel (once per run, through the notifications ledger).
+
+Backfills from the UI need none of this: the backfill daemon orders partitions by their
+partition mappings and tags the runs dagster/backfill, which keeps the digest quiet unless
+the backfill is tagged riskflows/notify=true.
+"""
+
+
+import datetime as dt
+import json
+import os
+from collections.abc import Sequence
+
+import dagster as dg
+import sqlalchemy as sa
+
+from assets.partitions import CAMPAIGNS
+from resources.slack import SlackResource
+from resources.warehouse import WarehouseResource
+from riskflows.campaigns import Campaign, load_campaigns
+from riskflows.notify import send_run_failure_alert
+from riskflows.warehouse import make_engine
+
+ACCOUNT_DAY_JOB = "account_day_job"
+CAMPAIGN_DAY_JOB = "campaign_day_job"
+DAILY_SCHEDULE = "daily_campaign_risk"
+DAILY_TAG = "riskflows/daily"  # the day a scheduled run evaluates; what the follow-up sensor fans out
+WILL_RETRY_TAG = "dagster/will_retry"  # set by the instance when run_retries will re-execute a failed run
+
+DEFAULT_CRON = "0 1 * * *"
+DEFAULT_TIMEZONE = "UTC"
+
+
+def schedule_settings() -> tuple[str, str]:
+    """(cron, timezone) of the daily schedule. Read when the Definitions are built: a schedule's
+    cron is part of its definition, so changing it means reloading the code location."""
+    return (os.environ.get("RISKFLOWS_DAILY_CRON", DEFAULT_CRON),
+            os.environ.get("RISKFLOWS_SCHEDULE_TIMEZONE", DEFAULT_TIMEZONE))
+
+
+def day_before(tick: dt.datetime) -> dt.date:
+    """The day a tick evaluates: yesterday in the schedule's timezone, whose data is complete."""
+    return tick.date() - dt.timedelta(days=1)
+
+
+def account_day_run_key(day: dt.date) -> str:
+    return f"account_day:{day.isoformat()}"
+
+
+def campaign_day_run_key(campaign_id: str, day: dt.date) -> str:
+    return f"campaign_day:{campaign_id}|{day.isoformat()}"
+
+
+def _is_lock_conflict(error: sa.exc.DBAPIError) -> bool:
+    # A DuckDB file admits one writing process: while a run writes, a sensor cannot open it.
+    text = str(error).lower()
+    return "lock" in text and "duckdb" in (type(error.orig).__module__ or "") + text
+
+
+def _campaigns(warehouse: WarehouseResource) -> list[Campaign] | dg.SkipReason:
+    """Campaigns of src.campaigns, or a reason to skip this tick (the DuckDB file is busy:
+    the next tick tries again)."""
+    engine = make_engine(warehouse.url)
+    try:
+        return load_campaigns(engine)
+    except sa.exc.DBAPIError as error:
+        if _is_lock_conflict(error):
+            return dg.SkipReason("The DuckDB warehouse is locked by a running step; will retry next tick.")
+        raise
+    finally:
+        engine.dispose()
+
+
+def live_on(campaigns: Sequence[Campaign], day: dt.date) -> list[Campaign]:
+    """Campaigns live on the day: started by its end and not ended before it began."""
+    return [c for c in campaigns if c.live_on(day)]
+
+
+def campaign_day_requests(campaigns: Sequence[Campaign], day: dt.date) -> list[dg.RunRequest]:
+    """One run per campaign live on the day, keyed so the same day is never launched twice."""
+    return [
+        dg.RunRequest(
+            run_key=campaign_day_run_key(c.campaign_id, day),
+            partition_key=str(dg.MultiPartitionKey({"campaign": c.campaign_id, "date": day.isoformat()})),
+            tags={DAILY_TAG: day.isoformat()},
+        )
+        for c in live_on(campaigns, day)
+    ]
+
+
+def failure_summary(context: dg.RunFailureSensorContext) -> str:
+    """What broke, in a few lines: the partition, then each failed step's error."""
+    run = context.dagster_run
+    lines = []
+    partition = run.tags.get("dagster/partition")
+    if partition:
+        lines.append(f"partition {partition}")
+    backfill = run.tags.get("dagster/backfill")
+    if backfill:
+        lines.append(f"backfill {backfill}")
+    steps = context.get_step_failure_events()
+    for event in steps:
+        error = event.step_failure_data.error if event.step_failure_data else None
+        # Dagster wraps the asset's exception ("Error occurred while executing op ..."): the
+        # innermost cause is the one that says what went wrong.
+        while error is not None and error.cause is not None:
+            error = error.cause
+        message = (error.message if error else event.message or "").strip() or "failed"
+        lines.append(f"{event.step_key}: {message.splitlines()[0]}")
+    if not steps:
+        # The run died outside any step (worker killed, code location unreachable).
+        lines.append(context.failure_event.message or "run failed")
+    return "\n".join(lines)
+
+
+def build_jobs(assets: list) -> tuple:
+    """The account-level job (one date) and the campaign-level job (campaign x date), each
+    with the checks on its assets."""
+    daily_keys, campaign_keys = [], []
+    for asset in assets:
+        if not isinstance(asset, dg.AssetsDefinition) or asset.partitions_def is None:
+            continue
+        target = campaign_keys if isinstance(asset.partitions_def, dg.MultiPartitionsDefinition) else daily_keys
+        target.extend(asset.keys)
+    account_day = dg.define_asset_job(
+        ACCOUNT_DAY_JOB, selection=dg.AssetSelection.assets(*daily_keys),
+        description="Account-level features and clusters for one day (every campaign reads them).",
+    )
+    campaign_day = dg.define_asset_job(
+        CAMPAIGN_DAY_JOB, selection=dg.AssetSelection.assets(*campaign_keys),
+        description="One campaign's day: participant features, rule hits, high-risk list, summary, Slack.",
+    )
+    return account_day, campaign_day
+
+
+def build_automation(daily: dg.DailyPartitionsDefinition, assets: list) -> dict:
+    """Jobs, schedules, sensors and the warning checks for the asset graph `assets`."""
+    from assets.list_checks import build_list_checks
+
+    account_day_job, campaign_day_job = build_jobs(assets)
+    campaign_day = next(a.partitions_def for a in assets
+                        if isinstance(a, dg.AssetsDefinition) and isinstance(a.partitions_def, dg.MultiPartitionsDefinition))
+    cron, timezone = schedule_settings()
+
+    @dg.sensor(name="campaign_discovery", minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.RUNNING,
+               description="Adds a 'campaign' partition for every campaign that appears in src.campaigns.")
+    def campaign_discovery(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+        campaigns = _campaigns(warehouse)
+        if isinstance(campaigns, dg.SkipReason):
+            return campaigns
+        seen = set(json.loads(context.cursor)) if context.cursor else set()
+        new = sorted({c.campaign_id for c in campaigns} - seen)
+        if not new:
+            return dg.SkipReason(f"No new campaign ({len(seen)} known).")
+        context.log.info(f"New campaign partitions: {', '.join(new)}")
+        return dg.SensorResult(
+            dynamic_partitions_requests=[CAMPAIGNS.build_add_request(new)],
+            cursor=json.dumps(sorted(seen | set(new))),
+        )
+
+    @dg.schedule(name=DAILY_SCHEDULE, cron_schedule=cron, execution_timezone=timezone, job=account_day_job,
+                 default_status=dg.DefaultScheduleStatus.RUNNING,
+                 description="Yesterday's account-level assets; campaign runs follow when they succeed.")
+    def daily_campaign_risk(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
+        day = day_before(context.scheduled_execution_time)
+        campaigns = _campaigns(warehouse)
+        if isinstance(campaigns, dg.SkipReason):
+            return campaigns
+        live = live_on(campaigns, day)
+        if not live:
+            return dg.SkipReason(f"No campaign live on {day}.")
+        return [dg.RunRequest(run_key=account_day_run_key(day), partition_key=day.isoformat(),
+                              tags={DAILY_TAG: day.isoformat()})]
+
+    @dg.run_status_sensor(name="campaign_days_after_account_day", run_status=dg.DagsterRunStatus.SUCCESS,
+                          monitored_jobs=[account_day_job], request_job=campaign_day_job,
+                          default_status=dg.DefaultSensorStatus.RUNNING,
+                          description="When the scheduled account-level run of a day succeeds, one run per "
+                                      "campaign live that day.")
+    def campaign_days_after_account_day(context: dg.RunStatusSensorContext, warehouse: WarehouseResource):
+        day_tag = context.dagster_run.tags.get(DAILY_TAG)
+        if day_tag is None:
+            # Backfills and manual runs fan out by themselves (or not at all, by choice).
+            return dg.SkipReason("Not a scheduled daily run.")
+        campaigns = _campaigns(warehouse)
+        if isinstance(campaigns, dg.SkipReason):
+            # Run-status sensors do not replay an event, so a busy warehouse must not drop it.
+            raise dg.Failure("The warehouse was locked while reading src.campaigns; the tick will be retried.")
+        day = dt.date.fromisoformat(day_tag)
+        requests = campaign_day_requests(campaigns, day)
+        known = set(context.instance.get_dynamic_partitions(CAMPAIGNS.name))
+        missing = sorted({c.campaign_id for c in live_on(campaigns, day)} - known)
+        return dg.SensorResult(
+            run_requests=requests,
+            # A campaign that started since the discovery sensor last looked still gets its day.
+            dynamic_partitions_requests=[CAMPAIGNS.build_add_request(missing)] if missing else None,
+        )
+
+    @dg.run_failure_sensor(name="run_failure_alert", default_status=dg.DefaultSensorStatus.RUNNING,
+                           description="Posts every failed run to the risk channel with a link to it.")
+    def run_failure_alert(context: dg.RunFailureSensorContext, slack: SlackResource, warehouse: WarehouseResource):
+        run = context.dagster_run
+        if run.tags.get(WILL_RETRY_TAG) == "true":
+            # run_retries will re-execute it: alert on the attempt that stays failed.
+            return dg.SkipReason(f"Run {run.run_id} will be retried.")
+        engine = make_engine(warehouse.url)
+        try:
+            send_run_failure_alert(
+                slack.sender_for(None), run_id=run.run_id, job_name=run.job_name,
+                error_summary=failure_summary(context), run_url=slack.run_url(run.run_id),
+                language=slack.message_language, engine=engine,
+            )
+        except sa.exc.DBAPIError as error:
+            if not _is_lock_conflict(error):
+                raise
+            # The ledger lives in the warehouse; when DuckDB is busy, alert without it rather than not at all.
+            send_run_failure_alert(
+                slack.sender_for(None), run_id=run.run_id, job_name=run.job_name,
+                error_summary=failure_summary(context), run_url=slack.run_url(run.run_id),
+                language=slack.message_language,
+            )
+        finally:
+            engine.dispose()
+        return None
+
+    return {
+        "jobs": [account_day_job, campaign_day_job],
+        "schedules": [daily_campaign_risk],
+        "sensors": [campaign_discovery, campaign_days_after_account_day, run_failure_alert],
+        "asset_checks": build_list_checks(daily, campaign_day),
+    }
