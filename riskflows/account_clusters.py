@@ -16,6 +16,11 @@ from riskflows.warehouse import prefer_hash_joins, read_frame, replace_partition
 ACCOUNT_CLUSTERS_TABLE = "risk.account_clusters"
 
 
+def max_key_degree() -> dict[str, int]:
+    return {kind: MAX_KEY_DEGREE.get(kind, DEFAULT_MAX_KEY_DEGREE)
+            for kind in ("device", "ip", "ip24", "deposit_source", "withdrawal_address", "referral", "transfer")}
+
+
 @dataclass
 class ClusterRun:
     links: int
@@ -24,7 +29,15 @@ class ClusterRun:
     largest: int
 
 
-def build_account_clusters(engine: sa.Engine, date, *, max_key_degree: int = 200) -> ClusterRun:
+# How many accounts a shared key may link before it counts as a hub. Money and referral
+# keys name one account that everyone around it touches: a collector fed by 150 accounts is
+# evidence. An IP or /24 seen on more than a handful of accounts is a NAT, an office or a
+# proxy pool; farms behind one still share devices, money or sign-up bursts.
+MAX_KEY_DEGREE = {"ip": 10, "ip24": 10, "device": 50}
+DEFAULT_MAX_KEY_DEGREE = 200
+
+
+def build_account_clusters(engine: sa.Engine, date) -> ClusterRun:
     """Replace the day's clusters from all links seen up to the end of the day."""
     params = day_params(date)
     with engine.begin() as conn:
@@ -32,7 +45,7 @@ def build_account_clusters(engine: sa.Engine, date, *, max_key_degree: int = 200
         prefer_hash_joins(conn)
         links = read_frame(conn, link_table_sql(layout), {**params, **HubPolicy().params()})
     links = links.astype({"user_id": "int64", "link_kind": "str", "key": "str"}) if not links.empty else links
-    clusters = cluster_accounts(links, max_key_degree=max_key_degree) if not links.empty else pd.DataFrame(
+    clusters = cluster_accounts(links, max_key_degree=max_key_degree()) if not links.empty else pd.DataFrame(
         columns=["user_id", "cluster_id", "cluster_size", "link_kinds"])
     frame = clusters.assign(date=params["date"])[["date", "cluster_id", "user_id", "link_kinds", "cluster_size"]]
     replace_partition(engine, ACCOUNT_CLUSTERS_TABLE, {"date": params["date"]}, frame=frame)
