@@ -45,3 +45,10 @@ def split_campaign_day(context: dg.AssetExecutionContext) -> tuple[str, str]:
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", dg.BetaWarning)
     ON_DATE = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="date")
+
+    # Lookback: a campaign's day reads the same campaign's previous day (day-over-day change,
+    # first-flagged dates). Naming both dimensions keeps campaigns independent of each other.
+    PREVIOUS_DAY_SAME_CAMPAIGN = dg.MultiPartitionMapping({
+        "date": dg.DimensionPartitionMapping("date", dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)),
+        "campaign": dg.DimensionPartitionMapping("campaign", dg.IdentityPartitionMapping()),
+    })

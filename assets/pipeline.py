@@ -11,7 +11,7 @@ insert in one transaction) through a riskflows function and checks it with Pande
 import dagster as dg
 
 from assets.metadata import pandera_check_spec, written_partition
-from assets.partitions import ON_DATE, campaign_day_partitions, split_campaign_day
+from assets.partitions import ON_DATE, PREVIOUS_DAY_SAME_CAMPAIGN, campaign_day_partitions, split_campaign_day
 from assets.versions import module_version
 from assets.versions import rules_version as rules_version_of_folder
 from resources.rules import RulePacksResource
@@ -204,7 +204,7 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         key=_key("high_risk_users"),
         code_version=rules_version,
         partitions_def=campaign_day,
-        deps=[rule_hits],
+        deps=[rule_hits, dg.AssetDep(_key("high_risk_users"), partition_mapping=PREVIOUS_DAY_SAME_CAMPAIGN)],
         check_specs=[pandera_check_spec(_key("high_risk_users"), "high_risk_users")],
         group_name=GROUP,
         pool=WAREHOUSE_POOL,
@@ -236,7 +236,7 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         key=_key("campaign_summary"),
         code_version=rules_version,
         partitions_def=campaign_day,
-        deps=[high_risk_users],
+        deps=[high_risk_users, dg.AssetDep(_key("campaign_summary"), partition_mapping=PREVIOUS_DAY_SAME_CAMPAIGN)],
         check_specs=[pandera_check_spec(_key("campaign_summary"), "campaign_summary")],
         group_name=GROUP,
         pool=WAREHOUSE_POOL,

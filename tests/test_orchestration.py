@@ -302,7 +302,9 @@ def test_ui_backfill_3_days_x_2_campaigns_completes_under_the_daemon_quietly(pg_
     assert statuses == ["COMPLETED_SUCCESS", "COMPLETED_SUCCESS"], log.read_text(errors="replace")[-3000:]
 
     runs = pg_instance.get_runs(filters=dg.RunsFilter(tags={"dagster/backfill": quiet_id}))
-    assert len(runs) == len(keys) and all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+    # high_risk_users and campaign_summary depend on their own previous day, so the backfill
+    # runs each campaign's days in order: more runs than partitions, every one successful.
+    assert len(runs) >= len(keys) and all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
     for name in CAMPAIGN_ASSETS:
         assert set(keys) | {loud_key} <= pg_instance.get_materialized_partitions(_key(name)), name
     for key in keys:
