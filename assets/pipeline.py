@@ -43,6 +43,13 @@ def _key(name: str) -> dg.AssetKey:
     return dg.AssetKey(["risk", name])
 
 
+def table_asset(name: str, table: str, **asset_args):
+    """A riskflows table asset: key risk/<name>, blocking Pandera check of risk.<table>,
+    the campaign-risk group and the warehouse pool."""
+    return dg.asset(key=_key(name), check_specs=[pandera_check_spec(_key(name), table)], group_name=GROUP,
+                    pool=WAREHOUSE_POOL, **asset_args)
+
+
 SOURCE_SPECS = [
     dg.AssetSpec(
         dg.AssetKey(["src", name]),
@@ -69,13 +76,10 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
     campaign_day = campaign_day_partitions(daily)
     rules_version = rules_code_version or rules_version_of_folder()
 
-    @dg.asset(
-        key=_key("source_quarantine"),
+    @table_asset(
+        "source_quarantine", "quarantine",
         partitions_def=daily,
         deps=[spec.key for spec in SOURCE_SPECS],
-        check_specs=[pandera_check_spec(_key("source_quarantine"), "quarantine")],
-        group_name=GROUP,
-        pool=WAREHOUSE_POOL,
         kinds={"sql", "pandera"},
     )
     def source_quarantine(context: dg.AssetExecutionContext, config: QuarantineConfig, warehouse: WarehouseResource):
@@ -99,14 +103,11 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         yield materialization
         yield check
 
-    @dg.asset(
-        key=_key("user_features"),
+    @table_asset(
+        "user_features", "user_features",
         code_version=module_version(user_features_module, account_links_module, quarantine_module),
         partitions_def=daily,
         deps=[source_quarantine],
-        check_specs=[pandera_check_spec(_key("user_features"), "user_features")],
-        group_name=GROUP,
-        pool=WAREHOUSE_POOL,
         kinds={"sql"},
     )
     def user_features(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
@@ -124,14 +125,11 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         yield materialization
         yield check
 
-    @dg.asset(
-        key=_key("account_clusters"),
+    @table_asset(
+        "account_clusters", "account_clusters",
         code_version=module_version(account_clusters_module, account_links_module, clustering_module),
         partitions_def=daily,
         deps=[source_quarantine],
-        check_specs=[pandera_check_spec(_key("account_clusters"), "account_clusters")],
-        group_name=GROUP,
-        pool=WAREHOUSE_POOL,
         kinds={"sql", "python"},
     )
     def account_clusters(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
@@ -148,15 +146,12 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         yield materialization
         yield check
 
-    @dg.asset(
-        key=_key("participant_features"),
+    @table_asset(
+        "participant_features", "participant_features",
         code_version=module_version(participant_features_module, quarantine_module),
         partitions_def=campaign_day,
         deps=[dg.AssetDep(user_features, partition_mapping=ON_DATE),
               dg.AssetDep(account_clusters, partition_mapping=ON_DATE)],
-        check_specs=[pandera_check_spec(_key("participant_features"), "participant_features")],
-        group_name=GROUP,
-        pool=WAREHOUSE_POOL,
         kinds={"sql"},
     )
     def participant_features(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
@@ -175,14 +170,11 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         yield materialization
         yield check
 
-    @dg.asset(
-        key=_key("rule_hits"),
+    @table_asset(
+        "rule_hits", "rule_hits",
         code_version=rules_version,
         partitions_def=campaign_day,
         deps=[participant_features],
-        check_specs=[pandera_check_spec(_key("rule_hits"), "rule_hits")],
-        group_name=GROUP,
-        pool=WAREHOUSE_POOL,
         kinds={"sql"},
     )
     def rule_hits(context: dg.AssetExecutionContext, warehouse: WarehouseResource, rules: RulePacksResource):
@@ -200,14 +192,11 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         yield materialization
         yield check
 
-    @dg.asset(
-        key=_key("high_risk_users"),
+    @table_asset(
+        "high_risk_users", "high_risk_users",
         code_version=rules_version,
         partitions_def=campaign_day,
         deps=[rule_hits, dg.AssetDep(_key("high_risk_users"), partition_mapping=PREVIOUS_DAY_SAME_CAMPAIGN)],
-        check_specs=[pandera_check_spec(_key("high_risk_users"), "high_risk_users")],
-        group_name=GROUP,
-        pool=WAREHOUSE_POOL,
         kinds={"sql", "pandera"},
     )
     def high_risk_users(context: dg.AssetExecutionContext, warehouse: WarehouseResource, rules: RulePacksResource):
@@ -232,14 +221,11 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         yield materialization
         yield check
 
-    @dg.asset(
-        key=_key("campaign_summary"),
+    @table_asset(
+        "campaign_summary", "campaign_summary",
         code_version=rules_version,
         partitions_def=campaign_day,
         deps=[high_risk_users, dg.AssetDep(_key("campaign_summary"), partition_mapping=PREVIOUS_DAY_SAME_CAMPAIGN)],
-        check_specs=[pandera_check_spec(_key("campaign_summary"), "campaign_summary")],
-        group_name=GROUP,
-        pool=WAREHOUSE_POOL,
         kinds={"sql"},
     )
     def campaign_summary(context: dg.AssetExecutionContext, warehouse: WarehouseResource, rules: RulePacksResource):

@@ -4,7 +4,6 @@ import time
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from riskflows.clustering import (
     CLUSTER_COLUMNS,

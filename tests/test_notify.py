@@ -7,7 +7,6 @@ import logging
 import string
 import traceback
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
