@@ -114,42 +114,42 @@ def _any_violation(rules: list[ColumnRule]) -> str:
     return " OR ".join(f"COALESCE({r.violated}, FALSE)" for r in rules) or "FALSE"
 
 
-def _ranked(table: SourceTable, layout: SourceLayout) -> str:
-    """Source rows with a validity flag and their rank among valid rows sharing the key."""
-    rules = column_rules(table)
-    order = ", ".join(table.columns)
-    key = ", ".join(table.key)
-    return (
-        f"SELECT s.*, CASE WHEN {_any_violation(rules)} THEN 0 ELSE 1 END AS rf_valid, "
-        f"ROW_NUMBER() OVER (PARTITION BY {key}, CASE WHEN {_any_violation(rules)} THEN 0 ELSE 1 END "
-        f"ORDER BY {order}) AS rf_rank "
-        f"FROM ({_source_select(table, layout)}) s"
+def _valid_rows(table: SourceTable, layout: SourceLayout) -> str:
+    """Source rows that pass every column rule (parenthesised, for FROM clauses)."""
+    return f"(SELECT * FROM ({_source_select(table, layout)}) s WHERE NOT ({_any_violation(column_rules(table))}))"
+
+
+def _key_sharing(table: SourceTable, layout: SourceLayout) -> tuple[str, str]:
+    """(valid rows whose key is unique, valid rows of duplicated keys with their rank).
+
+    Only keys that occur more than once are ranked: sorting every row of a 20M-row login
+    table by key was most of the feature SQL's time. Rank 1 (ordered by all columns, so
+    the choice is deterministic) is kept; the rest go to the quarantine.
+    """
+    valid = _valid_rows(table, layout)
+    keys = ", ".join(table.key)
+    duplicated = f"(SELECT {keys} FROM {valid} d GROUP BY {keys} HAVING COUNT(*) > 1)"
+    on_key = " AND ".join(f"v.{k} = dup.{k}" for k in table.key)
+    v_columns = ", ".join(f"v.{c}" for c in table.columns)
+    unique = f"SELECT {v_columns} FROM {valid} v LEFT JOIN {duplicated} dup ON {on_key} WHERE dup.{table.key[0]} IS NULL"
+    ranked = (
+        f"(SELECT {v_columns}, ROW_NUMBER() OVER (PARTITION BY {', '.join('v.' + k for k in table.key)} "
+        f"ORDER BY {v_columns}) AS rf_rank FROM {valid} v JOIN {duplicated} dup ON {on_key})"
     )
+    return unique, ranked
 
 
 def clean_relation(table_name: str, layout: SourceLayout) -> str:
     """A parenthesised SELECT of the clean rows of a src table, for use in FROM clauses.
 
-    Clean = passes every column rule, and is the first valid row of its key (ordered by all
-    columns, so the choice is deterministic); the rest are in the quarantine. Only keys
-    that occur more than once are ranked: sorting every row of a 20M-row login table by
-    key was most of the feature SQL's time.
+    Clean = passes every column rule, and is the first valid row of its key; the rest are
+    in the quarantine.
     """
     table = SOURCE_TABLES[table_name]
     if not layout.has(table.name):
         return f"({_source_select(table, layout)})"
-    valid = f"(SELECT * FROM ({_source_select(table, layout)}) s WHERE NOT ({_any_violation(column_rules(table))}))"
-    keys = ", ".join(table.key)
-    duplicated = f"(SELECT {keys} FROM {valid} d GROUP BY {keys} HAVING COUNT(*) > 1)"
-    on_key = " AND ".join(f"v.{k} = dup.{k}" for k in table.key)
-    columns = ", ".join(table.columns)
-    v_columns = ", ".join(f"v.{c}" for c in table.columns)
-    return (
-        f"(SELECT {v_columns} FROM {valid} v LEFT JOIN {duplicated} dup ON {on_key} WHERE dup.{table.key[0]} IS NULL"
-        f" UNION ALL SELECT {columns} FROM (SELECT {v_columns}, ROW_NUMBER() OVER (PARTITION BY "
-        f"{', '.join('v.' + k for k in table.key)} ORDER BY {v_columns}) AS rf_rank "
-        f"FROM {valid} v JOIN {duplicated} dup ON {on_key}) r WHERE rf_rank = 1)"
-    )
+    unique, ranked = _key_sharing(table, layout)
+    return f"({unique} UNION ALL SELECT {', '.join(table.columns)} FROM {ranked} r WHERE rf_rank = 1)"
 
 
 def _row_json(table: SourceTable, dialect: str) -> str:
@@ -172,12 +172,17 @@ def quarantine_select(table: SourceTable, layout: SourceLayout, dialect: str) ->
     rules = column_rules(table)
     reasons = ", ".join(f"CASE WHEN COALESCE({r.violated}, FALSE) THEN {_literal(r.message)} END" for r in rules)
     key_text = " || '|' || ".join(f"COALESCE(CAST({k} AS VARCHAR), 'NULL')" for k in table.key)
+    columns = ", ".join(table.columns)
+    _, ranked = _key_sharing(table, layout)
+    duplicate = _literal(f"duplicate key ({', '.join(table.key)}): kept the first of the rows sharing it")
+    rejected = (
+        f"SELECT {columns}, CONCAT_WS('; ', {reasons}) AS reasons FROM ({_source_select(table, layout)}) s "
+        f"WHERE {_any_violation(rules)} "
+        f"UNION ALL SELECT {columns}, {duplicate} FROM {ranked} r WHERE rf_rank > 1"
+    )
     return (
-        f"SELECT CAST(:date AS DATE) AS date, '{table.name}' AS table_name, {key_text} AS row_key, "
-        f"CASE WHEN rf_valid = 1 THEN 'duplicate key ({', '.join(table.key)}): kept the first of the rows sharing it' "
-        f"ELSE CONCAT_WS('; ', {reasons}) END AS reasons, "
-        f"{_row_json(table, dialect)} AS row_data "
-        f"FROM ({_ranked(table, layout)}) r WHERE (rf_valid = 0 OR rf_rank > 1) AND {_visible_up_to(table)}"
+        f"SELECT CAST(:date AS DATE) AS date, '{table.name}' AS table_name, {key_text} AS row_key, reasons, "
+        f"{_row_json(table, dialect)} AS row_data FROM ({rejected}) q WHERE {_visible_up_to(table)}"
     )
 
 
