@@ -50,11 +50,11 @@ def _in_fresh_process(function: Callable, *args):
 
 # --- phases (module-level: they run in spawned processes) --------------------------------------
 
-def _seed_phase(url: str, seed: int, users: int) -> dict:
+def _seed_phase(url: str, seed: int, users: int, editions: bool) -> dict:
     from riskflows.synthetic import seed_warehouse
 
     started = time.perf_counter()
-    counts = seed_warehouse(make_engine(url), seed=seed, users=users)
+    counts = seed_warehouse(make_engine(url), seed=seed, users=users, editions=editions)
     return {"seconds": time.perf_counter() - started, "counts": {k: int(v) for k, v in counts.items()},
             "rss": peak_rss_bytes()}
 
@@ -145,7 +145,7 @@ def run_benchmark(
     url = _fresh_warehouse(engine_kind, size, workdir, pg_url)
 
     progress(f"seeding {users:,} users into {engine_kind} ...")
-    seeded = _in_fresh_process(_seed_phase, url, seed, users)
+    seeded = _in_fresh_process(_seed_phase, url, seed, users, SIZES[size].editions)
     progress(f"seeded in {seeded['seconds']:.1f} s: {seeded['counts']}")
     campaigns = load_campaigns(make_engine(url))
     day, live = busiest_day(campaigns)

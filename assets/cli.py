@@ -23,7 +23,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from riskflows.synthetic import seed_warehouse
     from riskflows.warehouse import make_engine
 
-    counts = seed_warehouse(make_engine(), seed=args.seed, users=args.users)
+    counts = seed_warehouse(make_engine(), seed=args.seed, users=args.users, editions=args.editions)
     print("seeded: " + ", ".join(f"{table}={rows}" for table, rows in counts.items()))
     return 0
 
@@ -160,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     seed = commands.add_parser("seed", help="write a synthetic exchange into the warehouse (src + synthetic)")
     seed.add_argument("--seed", type=int, default=7)
     seed.add_argument("--users", type=int, default=20_000)
+    seed.add_argument("--editions", action="store_true",
+                      help="run every campaign again as an Asia-Pacific edition (10 campaigns instead of 5)")
     seed.set_defaults(func=cmd_seed)
 
     run = commands.add_parser("run", help="materialize every asset for a range of days through Dagster")
@@ -179,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="time one busy day of every asset through Dagster vs bare SQL")
     bench.add_argument("--size", choices=["XS", "S", "M", "L"], default="S",
-                       help="world size: XS 2k, S 50k, M 200k, L 1M users")
+                       help="world size: XS 2k, S 50k, M 200k users (5 campaigns), L 1M users (10 campaigns)")
     bench.add_argument("--engine", choices=["duckdb", "postgres"], default="duckdb")
     bench.add_argument("--out", help="markdown report (JSON beside it); default .riskflows/bench/<size>-<engine>.md")
     bench.add_argument("--seed", type=int, default=3, help="generator seed (3: all campaigns live on one day)")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from riskflows.quarantine import SourceLayout, clean_relation
+from riskflows.quarantine import SourceLayout, day_clean_relation
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,10 @@ def _ip24(column: str) -> str:
 
 def shared_key_ctes(layout: SourceLayout) -> str:
     """CTEs `reg_users`, `user_keys`, `key_stats` for everything visible before :day_end."""
-    users = clean_relation("users", layout)
-    logins = clean_relation("logins", layout)
-    deposits = clean_relation("deposits", layout)
-    withdrawals = clean_relation("withdrawals", layout)
+    users = day_clean_relation("users", layout)
+    logins = day_clean_relation("logins", layout)
+    deposits = day_clean_relation("deposits", layout)
+    withdrawals = day_clean_relation("withdrawals", layout)
     return f"""
 reg_users AS (
     SELECT user_id, registered_at, kyc_level, referrer_id, registration_ip, registration_device_id
@@ -97,7 +97,7 @@ def link_table_sql(layout: SourceLayout) -> str:
     shared by everyone it touches and its degree can be judged like any other key.
     Hub judgement for those account keys is left to the clustering's degree cap.
     """
-    transfers = clean_relation("transfers", layout)
+    transfers = day_clean_relation("transfers", layout)
     return f"""
 WITH {shared_key_ctes(layout)},
 transfer_edges AS (

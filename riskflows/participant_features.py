@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from riskflows.days import day_params
 from riskflows.feature_catalog import CAMPAIGN_FEATURES, USER_FEATURES
-from riskflows.quarantine import SourceLayout, clean_relation
+from riskflows.quarantine import SourceLayout, day_clean_relation
 from riskflows.warehouse import replace_partition
 
 PARTICIPANT_FEATURES_TABLE = "risk.participant_features"
@@ -24,7 +24,7 @@ CAMPAIGN_CONCENTRATION = 0.5
 
 def participant_features_select(layout: SourceLayout) -> str:
     """SELECT date, campaign_id, user_id, <ALL_FEATURES> for bound :date, :day_end, :campaign_id."""
-    c = {n: clean_relation(n, layout) for n in ("campaigns", "users", "enrollments", "rewards", "deposits",
+    c = {n: day_clean_relation(n, layout) for n in ("campaigns", "users", "enrollments", "rewards", "deposits",
                                                   "withdrawals", "transfers", "trades")}
     user_columns = ",\n    ".join(f"uf.{f.name}" for f in USER_FEATURES)
     concentration = float(CAMPAIGN_CONCENTRATION)  # a number from code, safe to inline

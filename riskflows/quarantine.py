@@ -119,16 +119,38 @@ def _valid_rows(table: SourceTable, layout: SourceLayout) -> str:
     return f"(SELECT * FROM ({_source_select(table, layout)}) s WHERE NOT ({_any_violation(column_rules(table))}))"
 
 
-def _key_sharing(table: SourceTable, layout: SourceLayout) -> tuple[str, str]:
-    """(valid rows whose key is unique, valid rows of duplicated keys with their rank).
+def _duplicated_keys(table: SourceTable, valid: str) -> str:
+    """Keys held by more than one valid row, found by grouping every row of the table."""
+    keys = ", ".join(table.key)
+    return f"(SELECT {keys} FROM {valid} d GROUP BY {keys} HAVING COUNT(*) > 1)"
 
-    Only keys that occur more than once are ranked: sorting every row of a 20M-row login
-    table by key was most of the feature SQL's time. Rank 1 (ordered by all columns, so
-    the choice is deterministic) is kept; the rest go to the quarantine.
+
+def _recorded_duplicated_keys(table: SourceTable, quarantine_table: str) -> str:
+    """Keys the day's quarantine (:date) rejected a duplicate of, typed like the source.
+
+    Read back from each rejected row's JSON, so a key containing any character survives.
+    """
+    keys = ", ".join(f"CAST(CAST(q.row_data AS JSON) ->> '{k}' AS {table.sql_type(k)}) AS {k}" for k in table.key)
+    return (
+        f"(SELECT DISTINCT {keys} FROM {quarantine_table} q WHERE q.date = :date "
+        f"AND q.table_name = '{table.name}' AND q.reasons = {_literal(_duplicate_reason(table))})"
+    )
+
+
+def _duplicate_reason(table: SourceTable) -> str:
+    return f"duplicate key ({', '.join(table.key)}): kept the first of the rows sharing it"
+
+
+def _key_sharing(table: SourceTable, layout: SourceLayout, duplicated: str | None = None) -> tuple[str, str]:
+    """(valid rows whose key is not duplicated, valid rows of duplicated keys with their rank).
+
+    Only duplicated keys are ranked: sorting every row of a 20M-row login table by key was
+    most of the feature SQL's time. Rank 1 (ordered by all columns, so the choice is
+    deterministic) is kept; the rest go to the quarantine. `duplicated` is a relation of
+    the duplicated keys; by default they are found by grouping the whole table.
     """
     valid = _valid_rows(table, layout)
-    keys = ", ".join(table.key)
-    duplicated = f"(SELECT {keys} FROM {valid} d GROUP BY {keys} HAVING COUNT(*) > 1)"
+    duplicated = duplicated or _duplicated_keys(table, valid)
     on_key = " AND ".join(f"v.{k} = dup.{k}" for k in table.key)
     v_columns = ", ".join(f"v.{c}" for c in table.columns)
     unique = f"SELECT {v_columns} FROM {valid} v LEFT JOIN {duplicated} dup ON {on_key} WHERE dup.{table.key[0]} IS NULL"
@@ -143,13 +165,34 @@ def clean_relation(table_name: str, layout: SourceLayout) -> str:
     """A parenthesised SELECT of the clean rows of a src table, for use in FROM clauses.
 
     Clean = passes every column rule, and is the first valid row of its key; the rest are
-    in the quarantine.
+    in the quarantine. Self-contained (no parameters): for small tables and reads that are
+    not about one day.
     """
     table = SOURCE_TABLES[table_name]
     if not layout.has(table.name):
         return f"({_source_select(table, layout)})"
     unique, ranked = _key_sharing(table, layout)
     return f"({unique} UNION ALL SELECT {', '.join(table.columns)} FROM {ranked} r WHERE rf_rank = 1)"
+
+
+def day_clean_relation(table_name: str, layout: SourceLayout, quarantine_table: str = "risk.quarantine") -> str:
+    """The clean rows of a src table that the day (:date, :day_end) sees, for the feature SQL.
+
+    The same rows as `clean_relation` minus those validly dated after the day, but the
+    duplicated keys come from the day's quarantine instead of grouping the whole table
+    again (4 s per read of a 20M-row login table). So `source_quarantine` of the day must
+    have run first, which the asset graph guarantees. Exactly equal: a key is recorded when
+    one of its visible rows lost the ranking, and the ranking still runs over all its rows.
+    """
+    table = SOURCE_TABLES[table_name]
+    if not layout.has(table.name):
+        return f"({_source_select(table, layout)})"
+    unique, ranked = _key_sharing(table, layout, _recorded_duplicated_keys(table, quarantine_table))
+    visible = _visible_up_to(table)
+    return (
+        f"(SELECT * FROM ({unique}) u WHERE {visible} "
+        f"UNION ALL SELECT {', '.join(table.columns)} FROM {ranked} r WHERE rf_rank = 1 AND {visible})"
+    )
 
 
 def _row_json(table: SourceTable, dialect: str) -> str:
@@ -174,7 +217,7 @@ def quarantine_select(table: SourceTable, layout: SourceLayout, dialect: str) ->
     key_text = " || '|' || ".join(f"COALESCE(CAST({k} AS VARCHAR), 'NULL')" for k in table.key)
     columns = ", ".join(table.columns)
     _, ranked = _key_sharing(table, layout)
-    duplicate = _literal(f"duplicate key ({', '.join(table.key)}): kept the first of the rows sharing it")
+    duplicate = _literal(_duplicate_reason(table))
     rejected = (
         f"SELECT {columns}, CONCAT_WS('; ', {reasons}) AS reasons FROM ({_source_select(table, layout)}) s "
         f"WHERE {_any_violation(rules)} "

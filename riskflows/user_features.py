@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from riskflows.account_links import HubPolicy, shared_key_ctes
 from riskflows.days import day_params
 from riskflows.feature_catalog import USER_FEATURES
-from riskflows.quarantine import SourceLayout, clean_relation
+from riskflows.quarantine import SourceLayout, day_clean_relation
 from riskflows.warehouse import replace_partition
 
 USER_FEATURES_TABLE = "risk.user_features"
@@ -21,7 +21,7 @@ USER_FEATURES_TABLE = "risk.user_features"
 
 def user_features_select(layout: SourceLayout) -> str:
     """SELECT date, user_id, <USER_FEATURES> for bound :date and :day_end."""
-    c = {name: clean_relation(name, layout) for name in ("enrollments", "logins", "deposits", "withdrawals", "trades",
+    c = {name: day_clean_relation(name, layout) for name in ("enrollments", "logins", "deposits", "withdrawals", "trades",
                                                          "transfers")}
     return f"""
 WITH {shared_key_ctes(layout)},

@@ -16,6 +16,7 @@ import pytest
 from riskflows.account_clusters import build_account_clusters
 from riskflows.output_tables import create_output_tables
 from riskflows.participant_features import build_participant_features
+from riskflows.quarantine import check_source_contract
 from riskflows.source_contract import SOURCE_TABLES
 from riskflows.user_features import build_user_features
 from riskflows.warehouse import read_frame
@@ -60,6 +61,7 @@ class World:
 def _user_features(engine, world: World) -> pd.DataFrame:
     write_source(engine, world.frames(), only=False)
     create_output_tables(engine)
+    check_source_contract(engine, DAY)  # the features read the duplicates it records
     build_user_features(engine, DAY)
     with engine.connect() as conn:
         return read_frame(conn, "SELECT * FROM risk.user_features WHERE date = :d", {"d": DAY}).set_index("user_id")
@@ -217,3 +219,20 @@ def test_campaign_counterparty_share_and_wash_trading_net_position(engine):
     assert f.loc[3, "net_position_ratio"] == pytest.approx(1.0)           # only bought
     assert f.loc[1, "net_position_ratio"] == pytest.approx(500 / 10500)   # flat but for the old buy
     assert f.loc[1, "top_counterparty_share"] == pytest.approx(10000 / 10500)
+
+
+def test_a_duplicated_source_key_counts_once_in_the_features(engine):
+    """The features read the duplicates the day's quarantine recorded: the extra copy is not counted."""
+    w = World()
+    w.user(1, T0 - pd.Timedelta(days=30))
+    w.enroll(1)
+    for k in range(3):
+        w.add("logins", login_id=900 + k, user_id=1, ts=T0 + pd.Timedelta(hours=k), device_id="phone", ip="81.2.3.4")
+    # login 900 arrives twice, the copy from another device (a replayed event)
+    w.add("logins", login_id=900, user_id=1, ts=T0, device_id="tablet", ip="81.2.3.4")
+    w.add("trades", trade_id=77, user_id=1, ts=T0 + pd.Timedelta(hours=5), side="buy", notional_usd=50.0)
+    w.add("trades", trade_id=77, user_id=1, ts=T0 + pd.Timedelta(hours=5), side="buy", notional_usd=50.0)
+    f = _user_features(engine, w)
+    assert f.loc[1, "login_count"] == 3
+    assert f.loc[1, "distinct_devices"] == 1  # the kept copy is the first by column order: "phone"
+    assert f.loc[1, "trade_count"] == 1 and f.loc[1, "trade_volume_usd"] == pytest.approx(50.0)

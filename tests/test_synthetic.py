@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from riskflows.synthetic import SyntheticWorld, generate_world, seed_warehouse, write_world
+from riskflows.synthetic.editions import APAC_COUNTRIES, APAC_SUFFIX
 from riskflows.synthetic.schema import (ALL_TABLES, BIGINT, CAMPAIGN_KINDS, DOUBLE, HARD_NEGATIVE_GROUPS, INTEGER,
                                         KEYS, PATTERNS, REWARD_STATUSES, TEXT, TIMESTAMP, TRADE_SIDES, VERDICTS)
 
@@ -228,3 +229,18 @@ def test_timing_200k_users_generate_and_write(tmp_path):
     t2 = time.perf_counter()
     print(f"\n200k users: generate {t1 - t0:.1f}s, write {t2 - t1:.1f}s, rows {sum(counts.values()):,}")
     assert counts["users"] == 200_000
+
+
+def test_regional_editions_double_the_campaigns_and_move_apac_accounts(world):
+    editions = generate_world(11, 5000, editions=True)
+    assert len(editions.campaigns) == 2 * len(world.campaigns)
+    assert editions.campaigns.groupby("kind").size().eq(2).all()
+    country = editions.users.set_index("user_id")["country"]
+    for name in ("enrollments", "rewards", "labels"):
+        frame = getattr(editions, name)
+        apac = frame["user_id"].map(country).isin(APAC_COUNTRIES).to_numpy()
+        assert frame["campaign_id"].str.endswith(APAC_SUFFIX).to_numpy().tolist() == apac.tolist(), name
+        assert len(frame) == len(getattr(world, name)), name  # moved, never dropped or copied
+    assert editions.rewards.groupby("campaign_id").size().index.nunique() == 10
+    original = world.campaigns["reward_budget_usd"].sum()
+    assert editions.campaigns["reward_budget_usd"].sum() == pytest.approx(original, rel=0.01)

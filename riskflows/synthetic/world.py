@@ -11,6 +11,7 @@ import pandas as pd
 from riskflows.synthetic import identity as ident
 from riskflows.synthetic.abuse import abusive_accounts, plan_abuse, run_abuse
 from riskflows.synthetic.campaigns import campaigns_frame, plan_campaigns
+from riskflows.synthetic.editions import regional_editions
 from riskflows.synthetic.events import ASSETS, SYMBOLS
 from riskflows.synthetic.honest import honest_activity, honest_campaigns
 from riskflows.synthetic.population import (Context, Population, build_carrier_nat, build_hot_wallets,
@@ -47,8 +48,12 @@ class SyntheticWorld:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def generate_world(seed: int, users: int, start: dt.date = DEFAULT_START, days: int = DEFAULT_DAYS) -> SyntheticWorld:
-    """Generate `users` accounts and their activity; same arguments, same world."""
+def generate_world(seed: int, users: int, start: dt.date = DEFAULT_START, days: int = DEFAULT_DAYS,
+                   editions: bool = False) -> SyntheticWorld:
+    """Generate `users` accounts and their activity; same arguments, same world.
+
+    editions: run every campaign a second time as an Asia-Pacific edition (10 campaigns, not 5).
+    """
     if users < 1000:
         raise ValueError("users must be at least 1000 so every pattern and look-alike group fits")
     streams = iter(np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8))
@@ -83,7 +88,8 @@ def generate_world(seed: int, users: int, start: dt.date = DEFAULT_START, days: 
                            "transfers", "reviews", "labels", "hard_negatives")}
     frames["hard_negatives"] = frames["hard_negatives"].sort_values(["group", "user_id"], ignore_index=True)
     frames["labels"] = frames["labels"].sort_values(["campaign_id", "user_id"], ignore_index=True)
-    return SyntheticWorld(campaigns=campaigns_frame(campaigns), **frames)
+    world = SyntheticWorld(campaigns=campaigns_frame(campaigns), **frames)
+    return SyntheticWorld(**regional_editions(world.tables())) if editions else world
 
 
 def _held_share(ctx: Context):

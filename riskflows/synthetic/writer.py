@@ -83,7 +83,8 @@ def _load_generic(conn: sa.Connection, table: str, frame: pd.DataFrame) -> None:
     conn.execute(stmt, [{f"p{i}": v for i, v in enumerate(r)} for r in records])
 
 
-def seed_warehouse(engine: sa.Engine, seed: int, users: int, start=None, days=None) -> dict[str, int]:
+def seed_warehouse(engine: sa.Engine, seed: int, users: int, start=None, days=None,
+                   editions: bool = False) -> dict[str, int]:
     """Generate a world and write it: the one call the demo and the tests need."""
     kwargs = {k: v for k, v in (("start", start), ("days", days)) if v is not None}
-    return write_world(engine, generate_world(seed, users, **kwargs))
+    return write_world(engine, generate_world(seed, users, editions=editions, **kwargs))
