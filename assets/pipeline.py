@@ -86,22 +86,22 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         """Source rows that break the contract (NULL keys, unknown values, negative amounts,
         impossible timestamps, duplicate keys), kept whole with their reasons; features
         never see them. The run fails when a table is broken beyond the threshold."""
-        engine = warehouse.engine()
-        report = check_source_contract(engine, context.partition_key)
-        materialization, check = written_partition(
-            engine, "quarantine", {"date": day_params(context.partition_key)["date"]},
-            preview_columns=["table_name", "row_key", "reasons"],
-            extra={
-                "rows_rejected": report.rows_rejected,
-                **{f"rejected/{t.table}": t.rows_rejected for t in report.tables.values()},
-                "missing_tables": ", ".join(report.missing_tables) or "none",
-            },
-        )
-        broken = report.broken_tables(config.max_rejected_share, config.min_rejected_rows)
-        if broken:
-            raise dg.Failure(description=describe_broken(broken), metadata={"rows_rejected": report.rows_rejected})
-        yield materialization
-        yield check
+        with warehouse.step_engine() as engine:
+            report = check_source_contract(engine, context.partition_key)
+            materialization, check = written_partition(
+                engine, "quarantine", {"date": day_params(context.partition_key)["date"]},
+                preview_columns=["table_name", "row_key", "reasons"],
+                extra={
+                    "rows_rejected": report.rows_rejected,
+                    **{f"rejected/{t.table}": t.rows_rejected for t in report.tables.values()},
+                    "missing_tables": ", ".join(report.missing_tables) or "none",
+                },
+            )
+            broken = report.broken_tables(config.max_rejected_share, config.min_rejected_rows)
+            if broken:
+                raise dg.Failure(description=describe_broken(broken), metadata={"rows_rejected": report.rows_rejected})
+            yield materialization
+            yield check
 
     @table_asset(
         "user_features", "user_features",
@@ -114,16 +114,16 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         """Behaviour of every campaign participant's account as of the end of the day, over
         all its history: age, KYC, logins and their rhythm, devices/IPs/addresses shared with
         other accounts, money in and out, referral network, trading."""
-        engine = warehouse.engine()
-        rows = build_user_features(engine, context.partition_key)
-        materialization, check = written_partition(
-            engine, "user_features", {"date": day_params(context.partition_key)["date"]},
-            preview_columns=["user_id", "account_age_days", "accounts_per_device", "burst_device_peers",
-                             "deposit_usd", "withdrawal_usd"],
-            extra={"accounts": rows},
-        )
-        yield materialization
-        yield check
+        with warehouse.step_engine() as engine:
+            rows = build_user_features(engine, context.partition_key)
+            materialization, check = written_partition(
+                engine, "user_features", {"date": day_params(context.partition_key)["date"]},
+                preview_columns=["user_id", "account_age_days", "accounts_per_device", "burst_device_peers",
+                                 "deposit_usd", "withdrawal_usd"],
+                extra={"accounts": rows},
+            )
+            yield materialization
+            yield check
 
     @table_asset(
         "account_clusters", "account_clusters",
@@ -136,15 +136,15 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         """Groups of accounts linked by shared devices, IPs, addresses, referrals or internal
         transfers over all history up to the day: the shape of farms and rings. Hubs that link
         unrelated customers (carrier NAT, exchange deposit addresses) are cut."""
-        engine = warehouse.engine()
-        run = build_account_clusters(engine, context.partition_key)
-        materialization, check = written_partition(
-            engine, "account_clusters", {"date": day_params(context.partition_key)["date"]},
-            preview_columns=["cluster_id", "user_id", "cluster_size", "link_kinds"], sort_by=["cluster_size"],
-            extra={"links": run.links, "clusters": run.clusters, "largest_cluster": run.largest},
-        )
-        yield materialization
-        yield check
+        with warehouse.step_engine() as engine:
+            run = build_account_clusters(engine, context.partition_key)
+            materialization, check = written_partition(
+                engine, "account_clusters", {"date": day_params(context.partition_key)["date"]},
+                preview_columns=["cluster_id", "user_id", "cluster_size", "link_kinds"], sort_by=["cluster_size"],
+                extra={"links": run.links, "clusters": run.clusters, "largest_cluster": run.largest},
+            )
+            yield materialization
+            yield check
 
     @table_asset(
         "participant_features", "participant_features",
@@ -159,16 +159,16 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         this campaign, how fast money left after them, the referees it brought, and how much of
         its cluster joined the campaign. The table rules are written against."""
         date, campaign_id = split_campaign_day(context)
-        engine = warehouse.engine()
-        rows = build_participant_features(engine, date, campaign_id)
-        materialization, check = written_partition(
-            engine, "participant_features", {"date": day_params(date)["date"], "campaign_id": campaign_id},
-            preview_columns=["user_id", "reward_usd", "hours_reward_to_withdrawal", "cluster_size",
-                             "cluster_participants"],
-            extra={"participants": rows},
-        )
-        yield materialization
-        yield check
+        with warehouse.step_engine() as engine:
+            rows = build_participant_features(engine, date, campaign_id)
+            materialization, check = written_partition(
+                engine, "participant_features", {"date": day_params(date)["date"], "campaign_id": campaign_id},
+                preview_columns=["user_id", "reward_usd", "hours_reward_to_withdrawal", "cluster_size",
+                                 "cluster_participants"],
+                extra={"participants": rows},
+            )
+            yield materialization
+            yield check
 
     @table_asset(
         "rule_hits", "rule_hits",
@@ -181,16 +181,16 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         """Every (participant, rule) where the campaign's rule pack fired, with the feature values
         that made it fire and the pack version that did it."""
         date, campaign_id = split_campaign_day(context)
-        engine = warehouse.engine()
-        pack = rules.pack_for(campaign_by_id(engine, campaign_id))
-        hits = build_rule_hits(engine, date, campaign_id, pack)
-        materialization, check = written_partition(
-            engine, "rule_hits", {"date": day_params(date)["date"], "campaign_id": campaign_id},
-            preview_columns=["user_id", "rule_id", "evidence"],
-            extra={"hits": hits, "rule_pack": pack.pack_id, "rule_pack_version": pack.version},
-        )
-        yield materialization
-        yield check
+        with warehouse.step_engine() as engine:
+            pack = rules.pack_for(campaign_by_id(engine, campaign_id))
+            hits = build_rule_hits(engine, date, campaign_id, pack)
+            materialization, check = written_partition(
+                engine, "rule_hits", {"date": day_params(date)["date"], "campaign_id": campaign_id},
+                preview_columns=["user_id", "rule_id", "evidence"],
+                extra={"hits": hits, "rule_pack": pack.pack_id, "rule_pack_version": pack.version},
+            )
+            yield materialization
+            yield check
 
     @table_asset(
         "high_risk_users", "high_risk_users",
@@ -204,22 +204,22 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         block tier, with the rules hit, reasons in English and Chinese, their cluster, the
         reward at stake and the day they were first flagged."""
         date, campaign_id = split_campaign_day(context)
-        engine = warehouse.engine()
-        pack = rules.pack_for(campaign_by_id(engine, campaign_id))
-        listed = build_high_risk_users(engine, date, campaign_id, pack)
-        materialization, check = written_partition(
-            engine, "high_risk_users", {"date": day_params(date)["date"], "campaign_id": campaign_id},
-            preview_columns=["user_id", "score", "tier", "reward_usd", "cluster_size", "reasons"],
-            sort_by=["score"],
-            extra={
-                "flagged": len(listed),
-                **{f"tier/{tier}": int((listed["tier"] == tier).sum()) for tier in ("review", "hold", "block")},
-                "reward_usd_at_risk": float(listed["reward_usd"].sum()),
-                "rule_pack_version": pack.version,
-            },
-        )
-        yield materialization
-        yield check
+        with warehouse.step_engine() as engine:
+            pack = rules.pack_for(campaign_by_id(engine, campaign_id))
+            listed = build_high_risk_users(engine, date, campaign_id, pack)
+            materialization, check = written_partition(
+                engine, "high_risk_users", {"date": day_params(date)["date"], "campaign_id": campaign_id},
+                preview_columns=["user_id", "score", "tier", "reward_usd", "cluster_size", "reasons"],
+                sort_by=["score"],
+                extra={
+                    "flagged": len(listed),
+                    **{f"tier/{tier}": int((listed["tier"] == tier).sum()) for tier in ("review", "hold", "block")},
+                    "reward_usd_at_risk": float(listed["reward_usd"].sum()),
+                    "rule_pack_version": pack.version,
+                },
+            )
+            yield materialization
+            yield check
 
     @table_asset(
         "campaign_summary", "campaign_summary",
@@ -232,18 +232,18 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         """Per campaign and day: participants, flagged per tier, new since yesterday, reward at
         risk against the total granted, and the rules that fired most. What BI tools read."""
         date, campaign_id = split_campaign_day(context)
-        engine = warehouse.engine()
-        campaign = campaign_by_id(engine, campaign_id)
-        row = build_campaign_summary(engine, date, campaign, rules.pack_for(campaign))
-        materialization, check = written_partition(
-            engine, "campaign_summary", {"date": day_params(date)["date"], "campaign_id": campaign_id},
-            preview_columns=["participants", "flagged", "review", "hold", "block", "new_flagged",
-                             "reward_usd_at_risk"],
-            extra={k: row[k] for k in ("participants", "flagged", "new_flagged", "flagged_change")}
-            | {"reward_usd_at_risk": row["reward_usd_at_risk"]},
-        )
-        yield materialization
-        yield check
+        with warehouse.step_engine() as engine:
+            campaign = campaign_by_id(engine, campaign_id)
+            row = build_campaign_summary(engine, date, campaign, rules.pack_for(campaign))
+            materialization, check = written_partition(
+                engine, "campaign_summary", {"date": day_params(date)["date"], "campaign_id": campaign_id},
+                preview_columns=["participants", "flagged", "review", "hold", "block", "new_flagged",
+                                 "reward_usd_at_risk"],
+                extra={k: row[k] for k in ("participants", "flagged", "new_flagged", "flagged_change")}
+                | {"reward_usd_at_risk": row["reward_usd_at_risk"]},
+            )
+            yield materialization
+            yield check
 
     @dg.asset(
         key=_key("slack_digest"),
@@ -261,12 +261,13 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         once: a re-run updates it. Backfills stay quiet unless tagged riskflows/notify=true."""
         date, campaign_id = split_campaign_day(context)
         quiet = should_stay_quiet(context.run.tags)
-        result = publish_campaign_digest(
-            warehouse.engine(), date=day_params(date)["date"], campaign_id=campaign_id,
-            sender=slack.sender_for(campaign_id), language=slack.message_language,
-            policy=rules.escalation_policy(), run_url=slack.run_url(context.run_id), quiet=quiet,
-            mask_user_ids=slack.mask_user_ids,
-        )
+        with warehouse.step_engine() as engine:
+            result = publish_campaign_digest(
+                engine, date=day_params(date)["date"], campaign_id=campaign_id,
+                sender=slack.sender_for(campaign_id), language=slack.message_language,
+                policy=rules.escalation_policy(), run_url=slack.run_url(context.run_id), quiet=quiet,
+                mask_user_ids=slack.mask_user_ids,
+            )
         return dg.MaterializeResult(metadata={**result.metadata(), "quiet": quiet})
 
     return [*SOURCE_SPECS, source_quarantine, user_features, account_clusters, participant_features, rule_hits,

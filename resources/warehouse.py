@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Optional
 
 import dagster as dg
@@ -12,6 +14,8 @@ from riskflows.warehouse import default_warehouse_url, make_engine
 
 # One engine per warehouse URL and process; its tables are checked once, not per step.
 _ENGINES: dict[str, sa.Engine] = {}
+# DuckDB engines that keep a connection open for the length of one step.
+_STEP_ENGINES: dict[str, sa.Engine] = {}
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -29,3 +33,25 @@ class WarehouseResource(dg.ConfigurableResource):
             create_output_tables(engine)
             _ENGINES[url] = engine
         return _ENGINES[url]
+
+    @contextmanager
+    def step_engine(self) -> Iterator[sa.Engine]:
+        """The engine for one step's statements.
+
+        A step opens a dozen connections (layout, write, read-back, campaign lookup). On
+        DuckDB each one opens and checkpoints the file (30 ms); here they share one open
+        connection, which is closed when the step ends so that other processes (the
+        daemon's sensors, the next run) can open the file. PostgreSQL pools as usual.
+        """
+        engine = self.engine()
+        url = self.url or default_warehouse_url()
+        if engine.dialect.name != "duckdb":
+            yield engine
+            return
+        if url not in _STEP_ENGINES:
+            _STEP_ENGINES[url] = make_engine(url, hold_connection=True)
+        held = _STEP_ENGINES[url]
+        try:
+            yield held
+        finally:
+            held.dispose()

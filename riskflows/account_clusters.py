@@ -43,7 +43,7 @@ def build_account_clusters(engine: sa.Engine, date) -> ClusterRun:
     with engine.begin() as conn:
         layout = SourceLayout.inspect(conn)
         prefer_hash_joins(conn)
-        links = read_frame(conn, link_table_sql(layout), {**params, **HubPolicy().params()})
+        links = read_frame(conn, link_table_sql(layout), {**params, **HubPolicy().params()}, columnar=True)
     links = links.astype({"user_id": "int64", "link_kind": "str", "key": "str"}) if not links.empty else links
     clusters = cluster_accounts(links, max_key_degree=max_key_degree()) if not links.empty else pd.DataFrame(
         columns=["user_id", "cluster_id", "cluster_size", "link_kinds"])

@@ -261,7 +261,8 @@ def validate_frame(table: OutputTable, frame: pd.DataFrame) -> PartitionValidati
 
 def read_partition(engine: sa.Engine, table: OutputTable, partition: Mapping[str, Any]) -> pd.DataFrame:
     with engine.connect() as conn:
-        return read_frame(conn, f"SELECT * FROM {table.qualified} WHERE {partition_predicate(partition)}", partition)
+        return read_frame(conn, f"SELECT * FROM {table.qualified} WHERE {partition_predicate(partition)}", partition,
+                          columnar=True)
 
 
 def validate_partition(engine: sa.Engine, table_name: str, partition: Mapping[str, Any]) -> PartitionValidation:

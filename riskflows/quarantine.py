@@ -15,7 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from riskflows.source_contract import LATEST_VALID_TS, SOURCE_TABLES, SourceTable
-from riskflows.warehouse import read_frame, replace_partition, schema_columns
+from riskflows.warehouse import read_frame, replace_partition, schema_column_types
 
 SOURCE_SCHEMA = "src"
 
@@ -26,17 +26,23 @@ class SourceContractError(Exception):
 
 @dataclass(frozen=True)
 class SourceLayout:
-    """Which `src` tables exist and which columns each has (tables may be absent or sparse)."""
+    """Which `src` tables exist, which columns each has (tables may be absent or sparse)
+    and their types as the warehouse stores them."""
 
     columns: Mapping[str, frozenset[str]]
+    types: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def has(self, table: str) -> bool:
         return table in self.columns
 
+    def stored_type(self, table: SourceTable, column: str) -> str:
+        """The column's type in the warehouse (a source may store text ids as BIGINT)."""
+        return self.types.get(table.name, {}).get(column) or table.sql_type(column)
+
     @classmethod
     def inspect(cls, conn: sa.Connection, schema: str = SOURCE_SCHEMA) -> "SourceLayout":
-        present = schema_columns(conn, schema)
-        return cls({name: frozenset(cols) for name, cols in present.items() if name in SOURCE_TABLES})
+        present = {name: types for name, types in schema_column_types(conn, schema).items() if name in SOURCE_TABLES}
+        return cls({name: frozenset(types) for name, types in present.items()}, present)
 
 
 def _plain(value) -> str:
@@ -125,12 +131,13 @@ def _duplicated_keys(table: SourceTable, valid: str) -> str:
     return f"(SELECT {keys} FROM {valid} d GROUP BY {keys} HAVING COUNT(*) > 1)"
 
 
-def _recorded_duplicated_keys(table: SourceTable, quarantine_table: str) -> str:
-    """Keys the day's quarantine (:date) rejected a duplicate of, typed like the source.
+def _recorded_duplicated_keys(table: SourceTable, layout: SourceLayout, quarantine_table: str) -> str:
+    """Keys the day's quarantine (:date) rejected a duplicate of, typed as the source stores them.
 
     Read back from each rejected row's JSON, so a key containing any character survives.
     """
-    keys = ", ".join(f"CAST(CAST(q.row_data AS JSON) ->> '{k}' AS {table.sql_type(k)}) AS {k}" for k in table.key)
+    keys = ", ".join(f"CAST(CAST(q.row_data AS JSON) ->> '{k}' AS {layout.stored_type(table, k)}) AS {k}"
+                     for k in table.key)
     return (
         f"(SELECT DISTINCT {keys} FROM {quarantine_table} q WHERE q.date = :date "
         f"AND q.table_name = '{table.name}' AND q.reasons = {_literal(_duplicate_reason(table))})"
@@ -187,7 +194,7 @@ def day_clean_relation(table_name: str, layout: SourceLayout, quarantine_table: 
     table = SOURCE_TABLES[table_name]
     if not layout.has(table.name):
         return f"({_source_select(table, layout)})"
-    unique, ranked = _key_sharing(table, layout, _recorded_duplicated_keys(table, quarantine_table))
+    unique, ranked = _key_sharing(table, layout, _recorded_duplicated_keys(table, layout, quarantine_table))
     visible = _visible_up_to(table)
     return (
         f"(SELECT * FROM ({unique}) u WHERE {visible} "
@@ -227,6 +234,12 @@ def quarantine_select(table: SourceTable, layout: SourceLayout, dialect: str) ->
         f"SELECT CAST(:date AS DATE) AS date, '{table.name}' AS table_name, {key_text} AS row_key, reasons, "
         f"{_row_json(table, dialect)} AS row_data FROM ({rejected}) q WHERE {_visible_up_to(table)}"
     )
+
+
+def rejected_rows_select(layout: SourceLayout, dialect: str) -> str | None:
+    """SELECT of every rejected row of every present src table for :date / :day_end (None: no table)."""
+    selects = [quarantine_select(SOURCE_TABLES[name], layout, dialect) for name in SOURCE_TABLES if layout.has(name)]
+    return " UNION ALL ".join(selects) if selects else None
 
 
 @dataclass
@@ -269,12 +282,10 @@ def check_source_contract(
     with engine.connect() as conn:
         layout = SourceLayout.inspect(conn)
     dialect = {"postgresql": "postgres"}.get(engine.dialect.name, engine.dialect.name)
-    selects = [quarantine_select(SOURCE_TABLES[name], layout, dialect) for name in SOURCE_TABLES if layout.has(name)]
+    rejected = rejected_rows_select(layout, dialect)
     insert = None
-    if selects:
-        insert = f"INSERT INTO {quarantine_table} (date, table_name, row_key, reasons, row_data) " + " UNION ALL ".join(
-            selects
-        )
+    if rejected:
+        insert = f"INSERT INTO {quarantine_table} (date, table_name, row_key, reasons, row_data) {rejected}"
     replace_partition(engine, quarantine_table, {"date": params["date"]}, insert_sql=insert, params=params)
 
     tables: dict[str, TableQuality] = {}

@@ -74,11 +74,12 @@ def test_benchmark_runs_a_tiny_world_end_to_end(tmp_path):
     assert steps["participant_features"] == len(result.campaigns_live)
     assert all(a.seconds > 0 and 0 <= a.sql_seconds <= a.seconds for a in result.assets)
     assert result.day_seconds >= result.steps_seconds
-    # the bare feature SQL: user features, link table, one participant SELECT per campaign, all rows produced
+    # the bare SQL: the contract check the features rely on, user features, link table, one
+    # participant SELECT per campaign; every feature query produced rows (the world is clean: no rejects)
     names = [(q.name, q.campaign_id) for q in result.bare]
-    assert names == [("user_features", None), ("account_links", None)] + [
+    assert names == [("source_quarantine", None), ("user_features", None), ("account_links", None)] + [
         ("participant_features", c) for c in result.campaigns_live]
-    assert all(q.rows > 0 for q in result.bare)
+    assert result.bare[0].rows == 0 and all(q.rows > 0 for q in result.bare[1:])
     metrics = result.metrics()
     assert metrics["ratio"] == result.day_seconds / result.bare_seconds
     assert result.peak_rss > 100 * 2**20  # a Python process with Dagster loaded is never this small
