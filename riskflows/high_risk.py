@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from riskflows.days import day_params
 from riskflows.rule_hits import RULE_HITS_TABLE
 from riskflows.rule_packs import RulePack, tier_for
-from riskflows.rule_sql import render_reasons
+from riskflows.rule_sql import reason_phrases
 from riskflows.warehouse import read_frame, replace_partition
 
 HIGH_RISK_TABLE = "risk.high_risk_users"
@@ -24,23 +24,29 @@ HIGH_RISK_COLUMNS = [
 
 
 def score_participants(hits: pd.DataFrame, pack: RulePack) -> pd.DataFrame:
-    """(user_id, rule_id, evidence) hits -> (user_id, score, tier, rule_ids, reasons, reasons_zh), flagged only."""
+    """(user_id, rule_id, evidence) hits -> (user_id, score, tier, rule_ids, reasons, reasons_zh), flagged only.
+
+    Rules are listed by score, highest first (then by id), in rule_ids and in the reasons.
+    """
+    columns = ["user_id", "score", "tier", "rule_ids", "reasons", "reasons_zh"]
     if hits.empty:
-        return pd.DataFrame(columns=["user_id", "score", "tier", "rule_ids", "reasons", "reasons_zh"])
+        return pd.DataFrame(columns=columns)
     rule_score = {r.id: float(r.score) for r in pack.rules}
     hits = hits.assign(rule_score=hits["rule_id"].map(rule_score)).sort_values(
         ["user_id", "rule_score", "rule_id"], ascending=[True, False, True]
     )
-    rows = []
-    for user_id, group in hits.groupby("user_id", sort=True):
-        score = min(100.0, float(group["rule_score"].sum()))
-        tier = tier_for(score, pack.thresholds)
-        if tier is None:
-            continue
-        rule_ids = list(group["rule_id"])
-        english, chinese = render_reasons(pack, rule_ids, dict(zip(group["rule_id"], group["evidence"])))
-        rows.append((int(user_id), score, tier, ",".join(rule_ids), english, chinese))
-    return pd.DataFrame(rows, columns=["user_id", "score", "tier", "rule_ids", "reasons", "reasons_zh"])
+    score = hits.groupby("user_id", sort=True)["rule_score"].sum().clip(upper=100.0)
+    tier = score.map(lambda s: tier_for(float(s), pack.thresholds)).dropna()
+    if tier.empty:
+        return pd.DataFrame(columns=columns)
+    flagged = hits[hits["user_id"].isin(tier.index)]
+    english, chinese = reason_phrases(pack, flagged["rule_id"], flagged["evidence"])
+    text = flagged.assign(english=english, chinese=chinese).groupby("user_id", sort=True).agg(
+        rule_ids=("rule_id", ",".join), reasons=("english", "; ".join), reasons_zh=("chinese", "；".join)
+    )
+    out = text.assign(score=score.loc[text.index].astype(float), tier=tier.loc[text.index]).reset_index()
+    out["user_id"] = out["user_id"].astype("int64")
+    return out[columns].reset_index(drop=True)
 
 
 def build_high_risk_users(engine: sa.Engine, date, campaign_id: str, pack: RulePack) -> pd.DataFrame:
