@@ -28,7 +28,7 @@ from riskflows.days import as_date, day_params
 from riskflows.participant_features import participant_features_select
 from riskflows.quarantine import SourceLayout, rejected_rows_select
 from riskflows.user_features import user_features_select
-from riskflows.warehouse import dialect_of
+from riskflows.warehouse import dialect_of, prefer_hash_joins
 
 
 @dataclass(frozen=True)
@@ -203,6 +203,7 @@ def run_bare_feature_sql(engine: sa.Engine, date, campaign_ids: Sequence[str]) -
     for i, (name, campaign_id, select, params) in enumerate(queries):
         table = f"riskflows_bench_{i}"
         with engine.connect() as conn:
+            prefer_hash_joins(conn)  # as the pipeline's writes do
             started = time.perf_counter()
             conn.execute(sa.text(f"CREATE TEMP TABLE {table} AS {select}"), params)
             seconds = time.perf_counter() - started

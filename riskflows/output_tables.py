@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from pandera.typing import Series
 
 from riskflows.feature_catalog import ALL_FEATURES, USER_FEATURES, Feature
-from riskflows.warehouse import ensure_schema, partition_predicate, read_frame, schema_columns
+from riskflows.warehouse import dialect_of, ensure_schema, partition_predicate, read_frame, schema_columns
 
 RISK_SCHEMA = "risk"
 TIERS = ["review", "hold", "block"]
@@ -218,11 +218,21 @@ def create_output_tables(engine: sa.Engine, tables: list[OutputTable] | None = N
         for table in tables or list(OUTPUT_TABLES.values()):
             if table.name not in existing:
                 conn.exec_driver_sql(create_table_ddl(table))
-                continue
-            for name, column in table.schema.columns.items():
-                if name not in existing[table.name]:
-                    conn.exec_driver_sql(
-                        f"ALTER TABLE {table.qualified} ADD COLUMN {name} {_sql_type(name, column.dtype)}")
+            else:
+                for name, column in table.schema.columns.items():
+                    if name not in existing[table.name]:
+                        conn.exec_driver_sql(
+                            f"ALTER TABLE {table.qualified} ADD COLUMN {name} {_sql_type(name, column.dtype)}")
+            if dialect_of(conn) == "postgres":
+                conn.exec_driver_sql(partition_index_ddl(table))
+
+
+def partition_index_ddl(table: OutputTable) -> str:
+    """PostgreSQL index on the partition columns (then user_id), so replacing or reading one
+    day's partition does not scan every day kept. DuckDB's per-block min/max already skips
+    other days' rows, and an index would slow its bulk inserts."""
+    columns = [*table.partition_columns, *(["user_id"] if "user_id" in table.schema.columns else [])]
+    return f"CREATE INDEX IF NOT EXISTS {table.name}_by_partition ON {table.qualified} ({', '.join(columns)})"
 
 
 @dataclass
