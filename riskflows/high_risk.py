@@ -14,7 +14,7 @@ from riskflows.days import day_params
 from riskflows.rule_hits import RULE_HITS_TABLE
 from riskflows.rule_packs import RulePack, tier_for
 from riskflows.rule_sql import reason_phrases
-from riskflows.warehouse import read_frame, replace_partition
+from riskflows.warehouse import prefer_hash_joins, read_frame, replace_partition
 
 HIGH_RISK_TABLE = "risk.high_risk_users"
 HIGH_RISK_COLUMNS = [
@@ -54,6 +54,7 @@ def build_high_risk_users(engine: sa.Engine, date, campaign_id: str, pack: RuleP
     params = day_params(date)
     partition = {"date": params["date"], "campaign_id": campaign_id}
     with engine.connect() as conn:
+        prefer_hash_joins(conn)  # PostgreSQL has no statistics yet on the partitions just written
         hits = read_frame(
             conn, f"SELECT user_id, rule_id, evidence FROM {RULE_HITS_TABLE} WHERE date = :date AND campaign_id = :campaign_id",
             partition,
