@@ -125,19 +125,19 @@ def materialize_range(
     tags = {NOTIFY_TAG: "true" if notify else "false"}
 
     outcome = RangeRun()
-    with _kept_open(engine):
-        _materialize_days(first, last, campaigns, jobs, instance, tags, outcome, progress)
+    _materialize_days(first, last, campaigns, jobs, instance, tags, outcome, progress, engine)
     return outcome
 
 
 @contextmanager
 def _kept_open(engine) -> Iterator[None]:
-    """Keep an embedded DuckDB file open while this process runs the range.
+    """Keep an embedded DuckDB file open for the length of one run.
 
     Every step connects several times; while one connection stays open, DuckDB hands
     the others the already open database (2 ms) instead of opening the file and
-    checkpointing it on close (20-40 ms each). Other processes cannot open the file
-    meanwhile, as during any write. PostgreSQL pools connections anyway.
+    checkpointing it on close (20-40 ms each). Between runs the file is free, so a
+    sensor of a running daemon gets its turn (a run lasts seconds, like a long write).
+    PostgreSQL pools connections anyway.
     """
     if dialect_of(engine) != "duckdb":
         yield
@@ -146,7 +146,7 @@ def _kept_open(engine) -> Iterator[None]:
         yield
 
 
-def _materialize_days(first, last, campaigns, jobs, instance, tags, outcome: RangeRun, progress) -> None:
+def _materialize_days(first, last, campaigns, jobs, instance, tags, outcome: RangeRun, progress, engine) -> None:
     for day in date_range(first, last):
         live = [c for c in campaigns if c.live_on(day)]
         if not live:
@@ -156,10 +156,11 @@ def _materialize_days(first, last, campaigns, jobs, instance, tags, outcome: Ran
         def run(job: dg.JobDefinition | None, partition_key: str, what: str) -> bool:
             if job is None:
                 return True
-            result = job.execute_in_process(
-                partition_key=partition_key, instance=instance, tags=tags, raise_on_error=False,
-                run_config=QUIET_LOGS,
-            )
+            with _kept_open(engine):
+                result = job.execute_in_process(
+                    partition_key=partition_key, instance=instance, tags=tags, raise_on_error=False,
+                    run_config=QUIET_LOGS,
+                )
             if not result.success:
                 outcome.failure = f"{day} {what} failed:\n{_failure_message(result)}"
             return result.success
