@@ -32,9 +32,8 @@ BENCH_HOME = DEFAULT_HOME / "bench"
 DEFAULT_PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/riskflows_bench"
 REPO_RULES = Path(__file__).resolve().parents[1] / "rules"
 # Graph order, for a report that reads top to bottom like the pipeline.
-# campaign_day_outputs is the one step writing rule_hits, high_risk_users, campaign_summary, slack_digest.
-ASSET_ORDER = ["source_quarantine", "user_features", "account_clusters", "participant_features",
-               "campaign_day_outputs", "rule_performance"]
+ASSET_ORDER = ["source_quarantine", "user_features", "account_clusters", "participant_features", "rule_hits",
+               "high_risk_users", "campaign_summary", "slack_digest", "rule_performance"]
 # Any step that is not one of the assets (none today: the warning checks run inside their
 # assets' steps) is shown in one row.
 OTHER_STEPS = "other steps"

@@ -46,17 +46,13 @@ def written_partition(
     preview_columns: list[str] | None = None,
     sort_by: list[str] | None = None,
     extra: Mapping[str, Any] | None = None,
-    asset_key: dg.AssetKey | None = None,
 ) -> tuple[dg.MaterializeResult, dg.AssetCheckResult]:
-    """Read the partition back once: metadata for the materialization, and its Pandera check.
-
-    asset_key names the asset when the step writes several (a multi-asset)."""
+    """Read the partition back once: metadata for the materialization, and its Pandera check."""
     frame = read_partition(engine, OUTPUT_TABLES[table_name], partition)
     if sort_by and len(frame):
         frame = frame.sort_values(sort_by, ascending=False)
     validation = validate_frame(OUTPUT_TABLES[table_name], frame)
     materialization = dg.MaterializeResult(
-        asset_key=asset_key,
         metadata={
             "dagster/row_count": len(frame),
             "dagster/column_schema": column_schema(table_name),
@@ -69,7 +65,6 @@ def written_partition(
     if not validation.passed:
         check_metadata["failure_cases"] = dg.MetadataValue.md(validation.failure_cases.head(20).to_markdown(index=False))
     check = dg.AssetCheckResult(
-        asset_key=asset_key,
         check_name=PANDERA_CHECK,
         passed=validation.passed,
         severity=dg.AssetCheckSeverity.ERROR,

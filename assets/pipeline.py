@@ -5,9 +5,6 @@ insert in one transaction) through a riskflows function and checks it with Pande
                  -> user_features [date], account_clusters [date]
                       -> participant_features [date x campaign] -> rule_hits -> high_risk_users
                       -> campaign_summary -> slack_digest
-
-rule_hits, high_risk_users, campaign_summary and slack_digest are four assets computed by
-one step per campaign-day (`campaign_day_outputs`), each written and checked in turn.
 """
 
 
@@ -178,116 +175,110 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
             yield materialization
             yield check
 
-    campaign_outputs = [
-        dg.AssetSpec(
-            _key("rule_hits"), deps=[participant_features], code_version=rules_version, group_name=GROUP,
-            kinds={"sql"},
-            description="Every (participant, rule) where the campaign's rule pack fired, with the feature values "
-                        "that made it fire and the pack version that did it.",
-        ),
-        dg.AssetSpec(
-            _key("high_risk_users"), code_version=rules_version, group_name=GROUP, kinds={"sql", "pandera"},
-            deps=[_key("rule_hits"),
-                  dg.AssetDep(_key("high_risk_users"), partition_mapping=PREVIOUS_DAY_SAME_CAMPAIGN)],
-            description="The list analysts act on: participants whose rule score reaches the review, hold or "
-                        "block tier, with the rules hit, reasons in English and Chinese, their cluster, the reward "
-                        "at stake and the day they were first flagged.",
-        ),
-        dg.AssetSpec(
-            _key("campaign_summary"), code_version=rules_version, group_name=GROUP, kinds={"sql"},
-            deps=[_key("high_risk_users"),
-                  dg.AssetDep(_key("campaign_summary"), partition_mapping=PREVIOUS_DAY_SAME_CAMPAIGN)],
-            description="Per campaign and day: participants, flagged per tier, new since yesterday, reward at risk "
-                        "against the total granted, and the rules that fired most. What BI tools read.",
-        ),
-        dg.AssetSpec(
-            _key("slack_digest"), deps=[_key("campaign_summary")], code_version=rules_version, group_name=GROUP,
-            kinds={"slack"},
-            description="The campaign's daily digest in the risk channel (chart and CSV in its thread) and an "
-                        "escalation per finding of the policy in rules/escalation.yaml. Each message is sent once: "
-                        "a re-run updates it. Backfills stay quiet unless tagged riskflows/notify=true.",
-        ),
-    ]
-
-    @dg.multi_asset(
-        name=CAMPAIGN_OUTPUTS_STEP,
-        specs=campaign_outputs,
-        check_specs=[*(pandera_check_spec(_key(table), table)
-                       for table in ("rule_hits", "high_risk_users", "campaign_summary")), *LIST_CHECK_SPECS],
+    @table_asset(
+        "rule_hits", "rule_hits",
+        code_version=rules_version,
         partitions_def=campaign_day,
-        pool=WAREHOUSE_POOL,
-        can_subset=True,
+        deps=[participant_features],
+        kinds={"sql"},
     )
-    def campaign_day_outputs(context: dg.AssetExecutionContext, config: ListChecksConfig, warehouse: WarehouseResource,
-                             rules: RulePacksResource, slack: SlackResource):
-        """rule_hits -> high_risk_users -> campaign_summary -> slack_digest of one campaign-day, in
-        one step: each is a few hundred milliseconds of work, and a step of its own costs Dagster
-        about as much again. Each table is written, read back and checked before the next one is
-        computed; a failed Pandera check ends the step there, so nothing downstream (Slack
-        included) sees that partition. Any subset can be re-run alone."""
+    def rule_hits(context: dg.AssetExecutionContext, warehouse: WarehouseResource, rules: RulePacksResource):
+        """Every (participant, rule) where the campaign's rule pack fired, with the feature values
+        that made it fire and the pack version that did it."""
         date, campaign_id = split_campaign_day(context)
-        selected = context.selected_asset_keys
-        partition = {"date": day_params(date)["date"], "campaign_id": campaign_id}
+        with warehouse.step_engine() as engine:
+            pack = rules.pack_for(campaign_by_id(engine, campaign_id))
+            hits = build_rule_hits(engine, date, campaign_id, pack)
+            materialization, check = written_partition(
+                engine, "rule_hits", {"date": day_params(date)["date"], "campaign_id": campaign_id},
+                preview_columns=["user_id", "rule_id", "evidence"],
+                extra={"hits": hits, "rule_pack": pack.pack_id, "rule_pack_version": pack.version},
+            )
+            yield materialization
+            yield check
+
+    @table_asset(
+        "high_risk_users", "high_risk_users", LIST_CHECK_SPECS,
+        code_version=rules_version,
+        partitions_def=campaign_day,
+        deps=[rule_hits, dg.AssetDep(_key("high_risk_users"), partition_mapping=PREVIOUS_DAY_SAME_CAMPAIGN)],
+        kinds={"sql", "pandera"},
+    )
+    def high_risk_users(context: dg.AssetExecutionContext, config: ListChecksConfig, warehouse: WarehouseResource,
+                        rules: RulePacksResource):
+        """The list analysts act on: participants whose rule score reaches the review, hold or
+        block tier, with the rules hit, reasons in English and Chinese, their cluster, the
+        reward at stake and the day they were first flagged."""
+        date, campaign_id = split_campaign_day(context)
+        with warehouse.step_engine() as engine:
+            pack = rules.pack_for(campaign_by_id(engine, campaign_id))
+            listed = build_high_risk_users(engine, date, campaign_id, pack)
+            materialization, check = written_partition(
+                engine, "high_risk_users", {"date": day_params(date)["date"], "campaign_id": campaign_id},
+                preview_columns=["user_id", "score", "tier", "reward_usd", "cluster_size", "reasons"],
+                sort_by=["score"],
+                extra={
+                    "flagged": len(listed),
+                    **{f"tier/{tier}": int((listed["tier"] == tier).sum()) for tier in ("review", "hold", "block")},
+                    "reward_usd_at_risk": float(listed["reward_usd"].sum()),
+                    "rule_pack_version": pack.version,
+                },
+            )
+            yield materialization
+            yield check
+            yield from list_check_results(engine, date, campaign_id, pack, config)
+
+    @table_asset(
+        "campaign_summary", "campaign_summary",
+        code_version=rules_version,
+        partitions_def=campaign_day,
+        deps=[high_risk_users, dg.AssetDep(_key("campaign_summary"), partition_mapping=PREVIOUS_DAY_SAME_CAMPAIGN)],
+        kinds={"sql"},
+    )
+    def campaign_summary(context: dg.AssetExecutionContext, warehouse: WarehouseResource, rules: RulePacksResource):
+        """Per campaign and day: participants, flagged per tier, new since yesterday, reward at
+        risk against the total granted, and the rules that fired most. What BI tools read."""
+        date, campaign_id = split_campaign_day(context)
         with warehouse.step_engine() as engine:
             campaign = campaign_by_id(engine, campaign_id)
-            pack = rules.pack_for(campaign)
-            if _key("rule_hits") in selected:
-                hits = build_rule_hits(engine, date, campaign_id, pack)
-                yield from _gated(written_partition(
-                    engine, "rule_hits", partition, asset_key=_key("rule_hits"),
-                    preview_columns=["user_id", "rule_id", "evidence"],
-                    extra={"hits": hits, "rule_pack": pack.pack_id, "rule_pack_version": pack.version},
-                ))
-            if _key("high_risk_users") in selected:
-                listed = build_high_risk_users(engine, date, campaign_id, pack)
-                yield from _gated(written_partition(
-                    engine, "high_risk_users", partition, asset_key=_key("high_risk_users"),
-                    preview_columns=["user_id", "score", "tier", "reward_usd", "cluster_size", "reasons"],
-                    sort_by=["score"],
-                    extra={
-                        "flagged": len(listed),
-                        **{f"tier/{tier}": int((listed["tier"] == tier).sum()) for tier in ("review", "hold", "block")},
-                        "reward_usd_at_risk": float(listed["reward_usd"].sum()),
-                        "rule_pack_version": pack.version,
-                    },
-                ))
-                yield from list_check_results(engine, date, campaign_id, pack, config)
-            if _key("campaign_summary") in selected:
-                row = build_campaign_summary(engine, date, campaign, pack)
-                yield from _gated(written_partition(
-                    engine, "campaign_summary", partition, asset_key=_key("campaign_summary"),
-                    preview_columns=["participants", "flagged", "review", "hold", "block", "new_flagged",
-                                     "reward_usd_at_risk"],
-                    extra={k: row[k] for k in ("participants", "flagged", "new_flagged", "flagged_change")}
-                    | {"reward_usd_at_risk": row["reward_usd_at_risk"]},
-                ))
-            if _key("slack_digest") in selected:
-                quiet = should_stay_quiet(context.run.tags)
-                result = publish_campaign_digest(
-                    engine, date=partition["date"], campaign_id=campaign_id,
-                    sender=slack.sender_for(campaign_id), language=slack.message_language,
-                    policy=rules.escalation_policy(), run_url=slack.run_url(context.run_id), quiet=quiet,
-                    mask_user_ids=slack.mask_user_ids,
-                )
-                yield dg.MaterializeResult(asset_key=_key("slack_digest"),
-                                           metadata={**result.metadata(), "quiet": quiet})
+            row = build_campaign_summary(engine, date, campaign, rules.pack_for(campaign))
+            materialization, check = written_partition(
+                engine, "campaign_summary", {"date": day_params(date)["date"], "campaign_id": campaign_id},
+                preview_columns=["participants", "flagged", "review", "hold", "block", "new_flagged",
+                                 "reward_usd_at_risk"],
+                extra={k: row[k] for k in ("participants", "flagged", "new_flagged", "flagged_change")}
+                | {"reward_usd_at_risk": row["reward_usd_at_risk"]},
+            )
+            yield materialization
+            yield check
 
-    return [*SOURCE_SPECS, source_quarantine, user_features, account_clusters, participant_features,
-            campaign_day_outputs]
+    @dg.asset(
+        key=_key("slack_digest"),
+        code_version=rules_version,
+        partitions_def=campaign_day,
+        deps=[campaign_summary],
+        group_name=GROUP,
+        pool=WAREHOUSE_POOL,
+        kinds={"slack"},
+    )
+    def slack_digest(context: dg.AssetExecutionContext, warehouse: WarehouseResource, rules: RulePacksResource,
+                     slack: SlackResource):
+        """The campaign's daily digest in the risk channel (chart and CSV in its thread) and an
+        escalation per finding of the policy in rules/escalation.yaml. Each message is sent
+        once: a re-run updates it. Backfills stay quiet unless tagged riskflows/notify=true."""
+        date, campaign_id = split_campaign_day(context)
+        quiet = should_stay_quiet(context.run.tags)
+        with warehouse.step_engine() as engine:
+            result = publish_campaign_digest(
+                engine, date=day_params(date)["date"], campaign_id=campaign_id,
+                sender=slack.sender_for(campaign_id), language=slack.message_language,
+                policy=rules.escalation_policy(), run_url=slack.run_url(context.run_id), quiet=quiet,
+                mask_user_ids=slack.mask_user_ids,
+            )
+        return dg.MaterializeResult(metadata={**result.metadata(), "quiet": quiet})
 
-
-# The step that writes a campaign-day's rule hits, list, summary and digest.
-CAMPAIGN_OUTPUTS_STEP = "campaign_day_outputs"
-
-
-def _gated(events: tuple[dg.MaterializeResult, dg.AssetCheckResult]):
-    """Yield a table's materialization and its Pandera check; stop the step if the check failed."""
-    materialization, check = events
-    yield materialization
-    yield check
-    if not check.passed:
-        raise dg.Failure(description=f"{check.asset_key.to_user_string()} failed its Pandera check, so nothing "
-                                     f"downstream of it ran: {check.description}")
+    return [*SOURCE_SPECS, source_quarantine, user_features, account_clusters, participant_features, rule_hits,
+            high_risk_users, campaign_summary, slack_digest]
 
 
 NOTIFY_TAG = "riskflows/notify"
