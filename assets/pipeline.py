@@ -10,8 +10,6 @@ insert in one transaction) through a riskflows function and checks it with Pande
 
 import dagster as dg
 
-from assets.list_checks import (LIST_CHECK_SPECS, MIN_LOGIN_SHARE_OF_WEEK, SOURCE_ARRIVED_SPEC, ListChecksConfig,
-                                list_check_results, source_arrived_result)
 from assets.metadata import pandera_check_spec, written_partition
 from assets.partitions import ON_DATE, PREVIOUS_DAY_SAME_CAMPAIGN, campaign_day_partitions, split_campaign_day
 from assets.versions import module_version
@@ -45,11 +43,11 @@ def _key(name: str) -> dg.AssetKey:
     return dg.AssetKey(["risk", name])
 
 
-def table_asset(name: str, table: str, warning_checks: list[dg.AssetCheckSpec] | None = None, **asset_args):
-    """A riskflows table asset: key risk/<name>, blocking Pandera check of risk.<table> (and
-    any warning checks the step evaluates after it), the campaign-risk group and the warehouse pool."""
-    return dg.asset(key=_key(name), check_specs=[pandera_check_spec(_key(name), table), *(warning_checks or [])],
-                    group_name=GROUP, pool=WAREHOUSE_POOL, **asset_args)
+def table_asset(name: str, table: str, **asset_args):
+    """A riskflows table asset: key risk/<name>, blocking Pandera check of risk.<table>,
+    the campaign-risk group and the warehouse pool."""
+    return dg.asset(key=_key(name), check_specs=[pandera_check_spec(_key(name), table)], group_name=GROUP,
+                    pool=WAREHOUSE_POOL, **asset_args)
 
 
 SOURCE_SPECS = [
@@ -67,8 +65,6 @@ SOURCE_SPECS = [
 class QuarantineConfig(dg.Config):
     max_rejected_share: float = 0.2
     min_rejected_rows: int = 20
-    # source_arrived warns when the day has fewer logins than this share of the previous week's median
-    min_login_share_of_week: float = MIN_LOGIN_SHARE_OF_WEEK
 
 
 def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_version: str | None = None) -> list:
@@ -81,7 +77,7 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
     rules_version = rules_code_version or rules_version_of_folder()
 
     @table_asset(
-        "source_quarantine", "quarantine", [SOURCE_ARRIVED_SPEC],
+        "source_quarantine", "quarantine",
         partitions_def=daily,
         deps=[spec.key for spec in SOURCE_SPECS],
         kinds={"sql", "pandera"},
@@ -106,7 +102,6 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
                 raise dg.Failure(description=describe_broken(broken), metadata={"rows_rejected": report.rows_rejected})
             yield materialization
             yield check
-            yield source_arrived_result(engine, context.partition_key, config.min_login_share_of_week)
 
     @table_asset(
         "user_features", "user_features",
@@ -198,14 +193,13 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
             yield check
 
     @table_asset(
-        "high_risk_users", "high_risk_users", LIST_CHECK_SPECS,
+        "high_risk_users", "high_risk_users",
         code_version=rules_version,
         partitions_def=campaign_day,
         deps=[rule_hits, dg.AssetDep(_key("high_risk_users"), partition_mapping=PREVIOUS_DAY_SAME_CAMPAIGN)],
         kinds={"sql", "pandera"},
     )
-    def high_risk_users(context: dg.AssetExecutionContext, config: ListChecksConfig, warehouse: WarehouseResource,
-                        rules: RulePacksResource):
+    def high_risk_users(context: dg.AssetExecutionContext, warehouse: WarehouseResource, rules: RulePacksResource):
         """The list analysts act on: participants whose rule score reaches the review, hold or
         block tier, with the rules hit, reasons in English and Chinese, their cluster, the
         reward at stake and the day they were first flagged."""
@@ -226,7 +220,6 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
             )
             yield materialization
             yield check
-            yield from list_check_results(engine, date, campaign_id, pack, config)
 
     @table_asset(
         "campaign_summary", "campaign_summary",
