@@ -236,3 +236,15 @@ def test_a_duplicated_source_key_counts_once_in_the_features(engine):
     assert f.loc[1, "login_count"] == 3
     assert f.loc[1, "distinct_devices"] == 1  # the kept copy is the first by column order: "phone"
     assert f.loc[1, "trade_count"] == 1 and f.loc[1, "trade_volume_usd"] == pytest.approx(50.0)
+
+
+def test_an_enrolment_recorded_twice_is_one_participant(engine):
+    """A duplicated two-column key (campaign_id, user_id) is read back from the quarantine too."""
+    w = World()
+    for user_id in (1, 2):
+        w.user(user_id, T0 - pd.Timedelta(days=30))
+        w.enroll(user_id)
+    w.enroll(1, at=T0 + pd.Timedelta(hours=5))  # the enrolment event replayed hours later
+    f = _participant_features(engine, w)
+    assert sorted(f.index) == [1, 2]
+    assert f.loc[1, "enroll_delay_hours"] == pytest.approx(30 * 24 + 1)  # the first copy is kept
