@@ -99,6 +99,23 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
     return "\n".join(messages) or "run failed"
 
 
+@contextmanager
+def _kept_open(engine) -> Iterator[None]:
+    """Keep an embedded DuckDB file open for the length of one run.
+
+    Every step connects several times; while one connection stays open, DuckDB hands
+    the others the already open database (2 ms) instead of opening the file and
+    checkpointing it on close (20-40 ms each). Between runs the file is free, so a
+    sensor of a running daemon gets its turn (a run lasts seconds, like a long write).
+    PostgreSQL pools connections anyway.
+    """
+    if dialect_of(engine) != "duckdb":
+        yield
+        return
+    with engine.connect():
+        yield
+
+
 def materialize_range(
     start: dt.date | str,
     end: dt.date | str,
@@ -125,28 +142,6 @@ def materialize_range(
     tags = {NOTIFY_TAG: "true" if notify else "false"}
 
     outcome = RangeRun()
-    _materialize_days(first, last, campaigns, jobs, instance, tags, outcome, progress, engine)
-    return outcome
-
-
-@contextmanager
-def _kept_open(engine) -> Iterator[None]:
-    """Keep an embedded DuckDB file open for the length of one run.
-
-    Every step connects several times; while one connection stays open, DuckDB hands
-    the others the already open database (2 ms) instead of opening the file and
-    checkpointing it on close (20-40 ms each). Between runs the file is free, so a
-    sensor of a running daemon gets its turn (a run lasts seconds, like a long write).
-    PostgreSQL pools connections anyway.
-    """
-    if dialect_of(engine) != "duckdb":
-        yield
-        return
-    with engine.connect():
-        yield
-
-
-def _materialize_days(first, last, campaigns, jobs, instance, tags, outcome: RangeRun, progress, engine) -> None:
     for day in date_range(first, last):
         live = [c for c in campaigns if c.live_on(day)]
         if not live:
@@ -166,13 +161,14 @@ def _materialize_days(first, last, campaigns, jobs, instance, tags, outcome: Ran
             return result.success
 
         if not run(jobs.accounts, day.isoformat(), "account-level assets"):
-            return
+            return outcome
         outcome.daily_partitions.append(day.isoformat())
         for campaign in live:
             key = str(campaign_day_key(day, campaign.campaign_id))
             if not run(jobs.campaigns, key, f"campaign {campaign.campaign_id}"):
-                return
+                return outcome
             outcome.campaign_partitions.append(key)
         if not run(jobs.after_campaigns, day.isoformat(), "assets over all campaigns"):
-            return
+            return outcome
         progress(f"{day}: materialized {len(live)} campaign(s): {', '.join(c.campaign_id for c in live)}")
+    return outcome

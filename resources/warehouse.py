@@ -26,8 +26,11 @@ class WarehouseResource(dg.ConfigurableResource):
 
     url: Optional[str] = None
 
+    def _resolved_url(self) -> str:
+        return self.url or default_warehouse_url()
+
     def engine(self) -> sa.Engine:
-        url = self.url or default_warehouse_url()
+        url = self._resolved_url()
         if url not in _ENGINES:
             engine = make_engine(url)
             create_output_tables(engine)
@@ -44,7 +47,7 @@ class WarehouseResource(dg.ConfigurableResource):
         daemon's sensors, the next run) can open the file. PostgreSQL pools as usual.
         """
         engine = self.engine()
-        url = self.url or default_warehouse_url()
+        url = self._resolved_url()
         if engine.dialect.name != "duckdb":
             yield engine
             return

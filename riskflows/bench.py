@@ -161,6 +161,7 @@ class StatementLog:
 # The assets whose SQL the bare run repeats.
 BARE_ASSETS = ("source_quarantine", "user_features", "account_clusters", "participant_features")
 
+
 @dataclass
 class BareQuery:
     """One feature SELECT run on its own as CREATE TEMP TABLE ... AS: the warehouse's share."""

@@ -15,7 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from riskflows.source_contract import LATEST_VALID_TS, SOURCE_TABLES, SourceTable
-from riskflows.warehouse import read_frame, replace_partition, schema_column_types
+from riskflows.warehouse import dialect_of, read_frame, replace_partition, schema_column_types
 
 SOURCE_SCHEMA = "src"
 
@@ -281,8 +281,7 @@ def check_source_contract(
     params = {"date": day.date(), "day_end": (day + pd.Timedelta(days=1)).to_pydatetime()}
     with engine.connect() as conn:
         layout = SourceLayout.inspect(conn)
-    dialect = {"postgresql": "postgres"}.get(engine.dialect.name, engine.dialect.name)
-    rejected = rejected_rows_select(layout, dialect)
+    rejected = rejected_rows_select(layout, dialect_of(engine))
     insert = None
     if rejected:
         insert = f"INSERT INTO {quarantine_table} (date, table_name, row_key, reasons, row_data) {rejected}"
