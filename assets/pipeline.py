@@ -127,7 +127,8 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
 
     @table_asset(
         "account_clusters", "account_clusters",
-        code_version=module_version(account_clusters_module, account_links_module, clustering_module, quarantine_module),
+        code_version=module_version(account_clusters_module, account_links_module, clustering_module,
+                                    quarantine_module),
         partitions_def=daily,
         deps=[source_quarantine],
         kinds={"sql", "python"},

@@ -23,21 +23,20 @@ def regional_editions(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame
     users = tables["users"]
     apac_users = users.loc[users["country"].isin(APAC_COUNTRIES), "user_id"].to_numpy()
     out = dict(tables)
-    moved_reward: dict[str, float] = {}
     for name in CAMPAIGN_TABLES:
         frame = tables[name].copy()
         moves = np.isin(frame["user_id"].to_numpy(), apac_users)
-        if name == "rewards":
-            moved_reward = frame.loc[moves].groupby("campaign_id")["amount_usd"].sum().to_dict()
         frame["campaign_id"] = frame["campaign_id"].where(~moves, frame["campaign_id"] + APAC_SUFFIX)
         out[name] = frame.sort_values(["campaign_id", "user_id"], ignore_index=True) if name == "labels" else frame
-    out["campaigns"] = _with_editions(tables["campaigns"], tables["rewards"], moved_reward)
+    out["campaigns"] = _with_editions(tables["campaigns"], tables["rewards"], apac_users)
     return out
 
 
-def _with_editions(campaigns: pd.DataFrame, rewards: pd.DataFrame, moved_reward: dict[str, float]) -> pd.DataFrame:
+def _with_editions(campaigns: pd.DataFrame, rewards: pd.DataFrame, apac_users: np.ndarray) -> pd.DataFrame:
     """Each campaign followed by its edition; the budget is split as the rewards were."""
     paid = rewards.groupby("campaign_id")["amount_usd"].sum().to_dict()
+    moved = np.isin(rewards["user_id"].to_numpy(), apac_users)
+    moved_reward = rewards.loc[moved].groupby("campaign_id")["amount_usd"].sum().to_dict()
     rows = []
     for campaign in campaigns.to_dict("records"):
         share = moved_reward.get(campaign["campaign_id"], 0.0) / paid[campaign["campaign_id"]] \
