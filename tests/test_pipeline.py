@@ -3,6 +3,9 @@ on sparse hand-made data."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import dagster as dg
 import pandas as pd
 import pytest
@@ -39,9 +42,14 @@ def test_generated_world_end_to_end(warehouse, local_env, monkeypatch, request):
     seed_warehouse(engine, seed=3, users=2000)
     instance = dg.DagsterInstance.ephemeral()
 
-    outcome = materialize_range("2026-09-10", "2026-09-11", instance=instance, progress=lambda _: None)
+    # A DuckDB file stays open for a day's runs and is free when the day is done, so a
+    # daemon's sensor that met the lock gets the file on its next tick.
+    free_after_day = []
+    progress = (lambda _: free_after_day.append(_other_process_can_open(url))) if warehouse == "duckdb" else None
+    outcome = materialize_range("2026-09-10", "2026-09-11", instance=instance, progress=progress or (lambda _: None))
     assert outcome.success, outcome.failure
     assert outcome.daily_partitions == ["2026-09-10", "2026-09-11"]
+    assert free_after_day == ([True, True] if warehouse == "duckdb" else [])
 
     with engine.connect() as conn:
         listed = read_frame(conn, "SELECT * FROM risk.high_risk_users WHERE date = '2026-09-11'")
@@ -64,6 +72,12 @@ def test_generated_world_end_to_end(warehouse, local_env, monkeypatch, request):
     assert duplicates.empty
     # and the re-run did not post the digests again
     assert len(list((local_env / "outbox").glob("*_digest_*.json"))) == len(digests)
+
+
+def _other_process_can_open(duckdb_url: str) -> bool:
+    path = duckdb_url.removeprefix("duckdb:///")
+    code = f"import duckdb; duckdb.connect({path!r}).execute('SELECT COUNT(*) FROM src.users').fetchall()"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
 
 
 def _sparse_world() -> dict[str, pd.DataFrame]:
