@@ -24,9 +24,9 @@ Steps, each chosen so an analyst can explain a cluster:
    service), because one operator rarely spreads a farm over that many KYC countries.
 2. Connected components of the bipartite account–key graph (scipy, vectorised).
 3. Components larger than ``max_cluster_size`` are chains of loosely related groups, not
-   one farm; they are split by community detection (Leiden if ``leidenalg`` is
-   installed, else networkx Louvain, both seeded) on the account–account graph weighted
-   by the number of shared keys. Only those oversized components reach Python graph code.
+   one farm; they are split by community detection (igraph's Leiden, modularity, seeded)
+   on the account–account graph weighted by the number of shared keys. Only those
+   oversized components reach graph code.
 
 Output has one row per clustered account; accounts with no surviving link are not
 clusters and are left out.
@@ -34,9 +34,10 @@ clusters and are left out.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 
-import networkx as nx
+import igraph
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -333,8 +334,8 @@ def _split_oversized(
             community[members] = next_label
             next_label += 1
 
-    # Community detection does not promise connected communities (Louvain); a cluster
-    # must be linked, so keep only edges inside a community and take components again.
+    # A cluster must be linked: keep only edges inside a community and take components
+    # again (Leiden's communities are connected, so this only numbers them).
     coo = shared.tocoo()
     inside = community[coo.row] == community[coo.col]
     within = sparse.csr_matrix(
@@ -369,30 +370,23 @@ def _communities_within(
 def _detect_communities(adjacency: sparse.csr_matrix, seed: int) -> list[np.ndarray]:
     """Communities of a weighted, symmetric account graph, as arrays of local indices.
 
-    Leiden (leidenalg) when installed, because it guarantees connected communities;
-    networkx Louvain otherwise. Nodes and edges are fed in index order, which follows
-    user_id order, so a seed gives the same answer for the same links.
+    Leiden (igraph's C implementation, modularity) until no move improves it; its
+    communities are connected, unlike Louvain's. Nodes and edges are fed in index order,
+    which follows user_id order, and igraph draws from a generator seeded here, so a seed
+    gives the same answer for the same links.
     """
     upper = sparse.triu(adjacency, k=1).tocoo()
     order = np.lexsort((upper.col, upper.row))
     rows, cols, weights = upper.row[order], upper.col[order], upper.data[order]
-    n = adjacency.shape[0]
+    graph = igraph.Graph(n=adjacency.shape[0], edges=list(zip(rows.tolist(), cols.tolist())))
+    igraph.set_random_number_generator(random.Random(seed))
     try:
-        import igraph
-        import leidenalg
-    except ImportError:
-        g = nx.Graph()
-        g.add_nodes_from(range(n))
-        g.add_weighted_edges_from(zip(rows.tolist(), cols.tolist(), weights.tolist()))
-        found = nx.community.louvain_communities(g, weight="weight", seed=seed)
-        parts = [np.array(sorted(c), dtype=np.int64) for c in found]
-    else:
-        g = igraph.Graph(n=n, edges=list(zip(rows.tolist(), cols.tolist())))
-        membership = leidenalg.find_partition(
-            g, leidenalg.ModularityVertexPartition, weights=weights.tolist(), seed=seed
-        ).membership
-        membership = np.asarray(membership, dtype=np.int64)
-        parts = [np.flatnonzero(membership == m) for m in np.unique(membership)]
+        found = graph.community_leiden(objective_function="modularity", weights=weights.astype(float).tolist(),
+                                       n_iterations=-1)
+    finally:
+        igraph.set_random_number_generator(random)
+    membership = np.asarray(found.membership, dtype=np.int64)
+    parts = [np.flatnonzero(membership == m) for m in np.unique(membership)]
     return sorted(parts, key=lambda p: int(p[0]))
 
 
