@@ -28,7 +28,6 @@ import sqlalchemy as sa
 
 from resources.rules import RulePacksResource
 from resources.warehouse import WarehouseResource
-from riskflows.campaigns import campaign_by_id
 from riskflows.days import as_date, day_params
 from riskflows.rule_packs import RulePack
 from riskflows.warehouse import read_frame, schema_columns
@@ -210,7 +209,7 @@ def build_list_checks(daily: dg.PartitionsDefinition, campaign_day: dg.Partition
             keys = context.partition_key.keys_by_dimension
             day, campaign_id = keys["date"], keys["campaign"]
             with warehouse.step_engine() as engine:
-                pack = rules.pack_for(campaign_by_id(engine, campaign_id))
+                pack = rules.pack_for(warehouse.campaign(engine, campaign_id))
                 yield _result(flagged_share(engine, day, campaign_id, config.max_flagged_share), "flagged_share")
                 yield _result(day_over_day(engine, day, campaign_id, config.max_change_factor,
                                            config.min_change_users), "day_over_day")

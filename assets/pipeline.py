@@ -25,7 +25,6 @@ from riskflows import quarantine as quarantine_module
 from riskflows import user_features as user_features_module
 from riskflows.account_clusters import build_account_clusters
 from riskflows.campaign_summary import build_campaign_summary
-from riskflows.campaigns import campaign_by_id
 from riskflows.days import day_params
 from riskflows.high_risk import build_high_risk_users
 from riskflows.notify import publish_campaign_digest
@@ -183,7 +182,7 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         that made it fire and the pack version that did it."""
         date, campaign_id = split_campaign_day(context)
         with warehouse.step_engine() as engine:
-            pack = rules.pack_for(campaign_by_id(engine, campaign_id))
+            pack = rules.pack_for(warehouse.campaign(engine, campaign_id))
             hits = build_rule_hits(engine, date, campaign_id, pack)
             materialization, check = written_partition(
                 engine, "rule_hits", {"date": day_params(date)["date"], "campaign_id": campaign_id},
@@ -206,7 +205,7 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         reward at stake and the day they were first flagged."""
         date, campaign_id = split_campaign_day(context)
         with warehouse.step_engine() as engine:
-            pack = rules.pack_for(campaign_by_id(engine, campaign_id))
+            pack = rules.pack_for(warehouse.campaign(engine, campaign_id))
             listed = build_high_risk_users(engine, date, campaign_id, pack)
             materialization, check = written_partition(
                 engine, "high_risk_users", {"date": day_params(date)["date"], "campaign_id": campaign_id},
@@ -234,7 +233,7 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         risk against the total granted, and the rules that fired most. What BI tools read."""
         date, campaign_id = split_campaign_day(context)
         with warehouse.step_engine() as engine:
-            campaign = campaign_by_id(engine, campaign_id)
+            campaign = warehouse.campaign(engine, campaign_id)
             row = build_campaign_summary(engine, date, campaign, rules.pack_for(campaign))
             materialization, check = written_partition(
                 engine, "campaign_summary", {"date": day_params(date)["date"], "campaign_id": campaign_id},

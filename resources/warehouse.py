@@ -8,7 +8,9 @@ from typing import Optional
 
 import dagster as dg
 import sqlalchemy as sa
+from pydantic import PrivateAttr
 
+from riskflows.campaigns import Campaign, campaign_by_id
 from riskflows.output_tables import create_output_tables
 from riskflows.warehouse import default_warehouse_url, make_engine
 
@@ -25,6 +27,7 @@ class WarehouseResource(dg.ConfigurableResource):
     """
 
     url: Optional[str] = None
+    _campaigns: dict[str, Campaign] = PrivateAttr(default_factory=dict)
 
     def _resolved_url(self) -> str:
         return self.url or default_warehouse_url()
@@ -58,3 +61,11 @@ class WarehouseResource(dg.ConfigurableResource):
             yield held
         finally:
             held.dispose()
+
+    def campaign(self, engine: sa.Engine, campaign_id: str) -> Campaign:
+        """The campaign as src.campaigns describes it, read once per run (Dagster builds the
+        resource once per run): every step of a campaign-day run sees the same row, and
+        three of its four steps skip the lookup."""
+        if campaign_id not in self._campaigns:
+            self._campaigns[campaign_id] = campaign_by_id(engine, campaign_id)
+        return self._campaigns[campaign_id]
