@@ -84,22 +84,25 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
        "rewards; near 0 = emptied, negative = more out than ever came in", None, 1),
     _n("campaign_trade_volume_usd", "traded notional since the campaign started, USD"),
     _n("campaign_counterparty_share", "share of matched volume since the campaign started traded against other "
-       "participants of the same campaign; honest fills meet the whole market, rings meet each other", 0, 1),
-    _i("campaign_referees", "participants of this campaign the user referred"),
+       "participants (of this campaign or a sister: same kind, overlapping window); honest fills meet the whole "
+       "market, rings meet each other", 0, 1),
+    _i("campaign_referees", "participants (this campaign or a sister) the user referred"),
     _n("campaign_referee_deposit_share", "share of those referees that ever deposited", 0, 1),
     _i("cluster_size", "accounts in the participant's linked-account cluster (1 when unlinked)", 1),
-    _i("cluster_participants", "accounts of the cluster enrolled in this campaign"),
-    _n("cluster_participant_share", "share of the cluster enrolled in this campaign", 0, 1),
+    _i("cluster_participants", "accounts of the cluster enrolled in this campaign or a sister"),
+    _n("cluster_participant_share", "share of the cluster enrolled in this campaign or a sister", 0, 1),
     _n("cluster_registration_spread_days", "days between the first and last registration in the cluster"),
     _n("cluster_reward_usd", "campaign rewards granted to the cluster, USD"),
     _n("cluster_trade_share", "share of the participant's matched volume traded inside its own cluster", 0, 1),
     _i("funder_campaign_fanout", "most participants funded by one of this account's sources (address or account) "
-       "whose accounts are mostly in this campaign; 0 when no such source"),
+       "whose accounts are mostly participants (this campaign or a sister); 0 when no such source"),
     _i("collector_campaign_fanin", "most participants paying out to one of this account's destinations (address or "
-       "account) whose accounts are mostly in this campaign; 0 when no such destination"),
-    _i("campaign_referral_depth", "consecutive referrers above the participant who joined this campaign (capped at 5)",
+       "account) whose accounts are mostly participants (this campaign or a sister); 0 when no such destination"),
+    _i("campaign_referral_depth", "consecutive referrers above the participant who are participants too (this "
+       "campaign or a sister; capped at 5)",
        0, 5),
-    _i("cluster_referral_depth", "longest chain of referrals among the cluster's participants of this campaign", 0, 5),
+    _i("cluster_referral_depth", "longest chain of referrals among the cluster's participants (this campaign or a "
+       "sister)", 0, 5),
     _n("cluster_cash_out_share", "share of the cluster's rewarded participants whose withdrawn_share_after_reward "
        "is at least 0.5", 0, 1),
 )

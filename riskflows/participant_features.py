@@ -5,6 +5,12 @@ of that day, the campaign's rewards and what happened to the money after them, t
 referees it brought into this campaign, and its linked-account cluster seen from this
 campaign (how many of the cluster joined, how much they were granted, whether it trades
 with itself). Column meanings: `feature_catalog.ALL_FEATURES`.
+
+"Joined" means joined this campaign or a sister campaign: one of the same kind whose window
+overlaps it, such as the same promotion run again for another region. A farm that spreads
+its accounts over both editions is still one farm, and its accounts still fund, refer,
+trade with and cash out to each other. With no sister campaign, the participants are the
+campaign's own.
 """
 
 from __future__ import annotations
@@ -31,11 +37,26 @@ def participant_features_select(layout: SourceLayout) -> str:
     return f"""
 WITH
 campaign AS (
-    SELECT campaign_id, starts_at FROM {c['campaigns']} x WHERE campaign_id = :campaign_id
+    SELECT campaign_id, kind, starts_at, ends_at FROM {c['campaigns']} x WHERE campaign_id = :campaign_id
 ),
 enrolled AS (
     SELECT user_id, enrolled_at, referrer_id FROM {c['enrollments']} x
     WHERE campaign_id = :campaign_id AND enrolled_at < :day_end
+),
+sister_campaigns AS (
+    -- this campaign and every campaign of its kind whose window overlaps it
+    SELECT x.campaign_id FROM {c['campaigns']} x CROSS JOIN campaign cp
+    WHERE x.kind = cp.kind AND x.starts_at < :day_end
+      AND (x.ends_at IS NULL OR x.ends_at >= cp.starts_at)
+      AND (cp.ends_at IS NULL OR x.starts_at <= cp.ends_at)
+),
+joined AS (
+    -- participants of this campaign or a sister one: the peers a farm member funds, refers,
+    -- trades with and sweeps to (one row per account)
+    SELECT x.user_id, MIN(x.referrer_id) AS referrer_id FROM {c['enrollments']} x
+    JOIN sister_campaigns s ON s.campaign_id = x.campaign_id
+    WHERE x.enrolled_at < :day_end
+    GROUP BY x.user_id
 ),
 registered AS (
     SELECT user_id, registered_at FROM {c['users']} x
@@ -76,9 +97,9 @@ money_keys AS (
     ) k
 ),
 key_reach AS (
-    -- how many accounts each source / destination touches, and how many of them joined this campaign
+    -- how many accounts each source / destination touches, and how many of them joined
     SELECT m.direction, m.key, COUNT(*) AS accounts, COUNT(e.user_id) AS participants
-    FROM money_keys m LEFT JOIN enrolled e ON e.user_id = m.user_id
+    FROM money_keys m LEFT JOIN joined e ON e.user_id = m.user_id
     GROUP BY m.direction, m.key
     HAVING COUNT(e.user_id) >= 2
 ),
@@ -106,24 +127,25 @@ cash_out AS (
     LEFT JOIN risk.user_features uf ON uf.user_id = r.user_id AND uf.date = :date
 ),
 campaign_referral_chain AS (
-    -- consecutive referrers above the participant who joined this campaign too (capped at 5)
+    -- consecutive referrers above a participant who joined too (capped at 5), for every
+    -- account that joined: the cluster view takes the longest chain among them
     SELECT e.user_id,
            (CASE WHEN e1.user_id IS NOT NULL THEN 1 ELSE 0 END
             + CASE WHEN e2.user_id IS NOT NULL THEN 1 ELSE 0 END
             + CASE WHEN e3.user_id IS NOT NULL THEN 1 ELSE 0 END
             + CASE WHEN e4.user_id IS NOT NULL THEN 1 ELSE 0 END
             + CASE WHEN e5.user_id IS NOT NULL THEN 1 ELSE 0 END) AS campaign_referral_depth
-    FROM enrolled e
+    FROM joined e
     JOIN {c['users']} u0 ON u0.user_id = e.user_id
-    LEFT JOIN enrolled e1 ON e1.user_id = u0.referrer_id
+    LEFT JOIN joined e1 ON e1.user_id = u0.referrer_id
     LEFT JOIN {c['users']} u1 ON u1.user_id = e1.user_id
-    LEFT JOIN enrolled e2 ON e2.user_id = u1.referrer_id
+    LEFT JOIN joined e2 ON e2.user_id = u1.referrer_id
     LEFT JOIN {c['users']} u2 ON u2.user_id = e2.user_id
-    LEFT JOIN enrolled e3 ON e3.user_id = u2.referrer_id
+    LEFT JOIN joined e3 ON e3.user_id = u2.referrer_id
     LEFT JOIN {c['users']} u3 ON u3.user_id = e3.user_id
-    LEFT JOIN enrolled e4 ON e4.user_id = u3.referrer_id
+    LEFT JOIN joined e4 ON e4.user_id = u3.referrer_id
     LEFT JOIN {c['users']} u4 ON u4.user_id = e4.user_id
-    LEFT JOIN enrolled e5 ON e5.user_id = u4.referrer_id
+    LEFT JOIN joined e5 ON e5.user_id = u4.referrer_id
 ),
 campaign_trades AS (
     SELECT t.user_id, SUM(t.notional_usd) AS volume
@@ -138,7 +160,7 @@ campaign_counterparties AS (
                / NULLIF(SUM(t.notional_usd), 0) AS campaign_counterparty_share
     FROM {c['trades']} t JOIN enrolled e ON e.user_id = t.user_id
     CROSS JOIN campaign cp
-    LEFT JOIN enrolled other ON other.user_id = t.counterparty_user_id
+    LEFT JOIN joined other ON other.user_id = t.counterparty_user_id
     WHERE t.ts >= cp.starts_at AND t.ts < :day_end AND t.counterparty_user_id IS NOT NULL
     GROUP BY t.user_id
 ),
@@ -148,7 +170,7 @@ features AS (
 campaign_referees AS (
     SELECT e.referrer_id AS user_id, COUNT(*) AS campaign_referees,
            AVG(CASE WHEN f.deposit_count > 0 THEN 1.0 ELSE 0.0 END) AS campaign_referee_deposit_share
-    FROM enrolled e LEFT JOIN features f ON f.user_id = e.user_id
+    FROM joined e LEFT JOIN features f ON f.user_id = e.user_id
     WHERE e.referrer_id IS NOT NULL
     GROUP BY e.referrer_id
 ),
@@ -165,7 +187,7 @@ cluster_view AS (
                AS cluster_registration_spread_days,
            COALESCE(SUM(r.reward_usd), 0) AS cluster_reward_usd
     FROM clusters k
-    LEFT JOIN enrolled e ON e.user_id = k.user_id
+    LEFT JOIN joined e ON e.user_id = k.user_id
     LEFT JOIN registered g ON g.user_id = k.user_id
     LEFT JOIN rewards r ON r.user_id = k.user_id
     LEFT JOIN cash_out co ON co.user_id = k.user_id

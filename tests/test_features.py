@@ -148,6 +148,29 @@ def test_funder_and_collector_stars(engine):
     assert f.loc[500, "cluster_cash_out_share"] == 0.0
 
 
+@pytest.mark.parametrize("kind, starts, expected", [
+    ("airdrop", T0 + pd.Timedelta(days=2), 6),           # a regional edition of the same airdrop
+    ("deposit_bonus", T0 + pd.Timedelta(days=2), 3),     # a different promotion at the same time
+    ("airdrop", T0 - pd.Timedelta(days=60), 3),          # the same kind, but over before this one began
+])
+def test_a_farm_split_over_a_sister_campaign_is_still_one_farm(engine, kind, starts, expected):
+    w = World()
+    w.add("campaigns", campaign_id="promo-1-apac", name="Promo APAC", kind=kind, starts_at=starts,
+          ends_at=starts + pd.Timedelta(days=20))
+    w.user(1, T0 - pd.Timedelta(days=300))
+    for i, user_id in enumerate([10, 11, 12, 20, 21, 22]):  # one funder, half the farm in each campaign
+        w.user(user_id, T0 - pd.Timedelta(days=100 + user_id))
+        w.add("transfers", from_user_id=1, to_user_id=user_id, ts=T0, amount_usd=60.0)
+        if i < 3:
+            w.enroll(user_id)
+        else:
+            w.add("enrollments", campaign_id="promo-1-apac", user_id=user_id, enrolled_at=starts + pd.Timedelta(hours=1))
+    f = _participant_features(engine, w)
+    assert sorted(f.index) == [10, 11, 12]  # the participants stay this campaign's own
+    assert f.loc[[10, 11, 12], "funder_campaign_fanout"].tolist() == [expected] * 3
+    assert f.loc[[10, 11, 12], "cluster_participants"].tolist() == [expected] * 3
+
+
 def test_login_regularity_survives_an_old_sign_up_and_spots_fresh_fingerprints(engine):
     w = World()
     w.user(1, T0 - pd.Timedelta(days=200))  # an aged bot account: sign-up long ago, then a timer
