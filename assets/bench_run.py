@@ -9,6 +9,9 @@ must not count against the pipeline's memory. Steps:
    from the instance's step stats, SQL time per asset from a statement log on SQLAlchemy;
 3. run the same feature SQL bare on the engine (`riskflows.bench.run_bare_feature_sql`).
 
+Steps 2 and 3 repeat (3 times at size L), each day from a warehouse holding only the
+sources; the report takes the median of each and lists every run.
+
 The report (markdown + JSON) is built by `riskflows.bench.BenchResult`.
 """
 
@@ -25,7 +28,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from riskflows.bench import (DEFAULT_SEED, SIZES, AssetTiming, BenchResult, StatementLog, attribute_statements,
-                             busiest_day, machine_load, peak_rss_bytes, run_bare_feature_sql)
+                             busiest_day, machine_load, median_run, peak_rss_bytes, run_bare_feature_sql)
 from riskflows.warehouse import DEFAULT_HOME, make_engine
 
 BENCH_HOME = DEFAULT_HOME / "bench"
@@ -118,11 +121,17 @@ def _fresh_warehouse(engine_kind: str, size: str, workdir: Path, pg_url: str | N
         if not exists:  # identifier from our own URL, not from input data
             conn.exec_driver_sql(f'CREATE DATABASE "{url.database}"')
     admin.dispose()
-    bench = sa.create_engine(url)
-    with bench.begin() as conn:  # yesterday's bench partitions would only slow today's deletes
+    url = url.render_as_string(hide_password=False)
+    _drop_risk_schema(url)  # yesterday's bench partitions would only slow today's deletes
+    return url
+
+
+def _drop_risk_schema(url: str) -> None:
+    """Leave only the sources: every repeat of the day starts from the same warehouse."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
         conn.exec_driver_sql("DROP SCHEMA IF EXISTS risk CASCADE")
-    bench.dispose()
-    return url.render_as_string(hide_password=False)
+    engine.dispose()
 
 
 def run_benchmark(
@@ -134,9 +143,14 @@ def run_benchmark(
     users: int | None = None,
     workdir: Path | None = None,
     pg_url: str | None = None,
+    repeats: int | None = None,
     progress: Callable[[str], None] = print,
 ) -> tuple[BenchResult, tuple[Path, Path]]:
-    """Seed, run the busiest day through Dagster, time the bare feature SQL; write the report."""
+    """Seed, run the busiest day through Dagster, time the bare feature SQL; write the report.
+
+    With repeats > 1 (the size's default unless given) the day and the bare SQL run in turn
+    that many times, each day from a warehouse holding only the sources, and the report
+    takes the median of each."""
     from riskflows.campaigns import load_campaigns
 
     users = users or SIZES[size].users
@@ -150,16 +164,24 @@ def run_benchmark(
     campaigns = load_campaigns(make_engine(url))
     day, live = busiest_day(campaigns)
 
-    with tempfile.TemporaryDirectory(prefix="riskflows-bench-dagster-") as dagster_home:
-        (Path(dagster_home) / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-        progress(f"running {day} for {len(live)} campaign(s) through Dagster ...")
-        piped = _in_fresh_process(_pipeline_phase, url, dagster_home, day.isoformat(), live)
-    progress(f"day done in {piped['seconds']:.1f} s; timing the bare feature SQL ...")
-    try:
-        bared = _in_fresh_process(_bare_phase, url, day.isoformat(), live)
-    except Exception as error:  # keep the pipeline's figures: they took the longest to get
-        bared = {"bare": [], "rss": {"self": 0, "children": 0}, "error": f"{type(error).__name__}: {error}"[:500]}
-        progress(f"bare feature SQL failed, ratio not reported: {bared['error']}")
+    pipelines, bares = [], []
+    for attempt in range(repeats or SIZES[size].repeats):
+        if attempt:
+            _drop_risk_schema(url)
+        with tempfile.TemporaryDirectory(prefix="riskflows-bench-dagster-") as dagster_home:
+            (Path(dagster_home) / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+            progress(f"running {day} for {len(live)} campaign(s) through Dagster ...")
+            pipelines.append(_in_fresh_process(_pipeline_phase, url, dagster_home, day.isoformat(), live))
+        progress(f"day done in {pipelines[-1]['seconds']:.1f} s; timing the bare feature SQL ...")
+        try:
+            bares.append(_in_fresh_process(_bare_phase, url, day.isoformat(), live))
+        except Exception as error:  # keep the pipeline's figures: they took the longest to get
+            failed = f"{type(error).__name__}: {error}"[:500]
+            bares = [{"bare": [], "rss": {"self": 0, "children": 0}, "error": failed}]
+            progress(f"bare feature SQL failed, ratio not reported: {failed}")
+            break
+    piped = median_run(pipelines, lambda p: p["seconds"], conservative_high=True)
+    bared = median_run(bares, lambda b: sum(q.seconds for q in b["bare"]), conservative_high=False)
 
     sql_per_asset, top = attribute_statements(piped["statements"], piped["steps"])
     assets = []
@@ -171,8 +193,11 @@ def run_benchmark(
         size=size, engine=engine_kind, users=users, seed=seed, source_rows=seeded["counts"],
         seed_seconds=seeded["seconds"], day=day.isoformat(), campaigns_live=live, campaigns_total=len(campaigns),
         day_seconds=piped["seconds"], assets=assets, top_statements=top, bare=bared["bare"],
-        pipeline_rss=piped["rss"], seed_rss=seeded["rss"], bare_rss=bared["rss"], machine=piped["machine"],
+        pipeline_rss={k: max(p["rss"][k] for p in pipelines) for k in piped["rss"]}, seed_rss=seeded["rss"],
+        bare_rss=bared["rss"], machine=piped["machine"],
         bare_error=bared.get("error"),
+        day_seconds_runs=[p["seconds"] for p in pipelines],
+        bare_seconds_runs=[sum(q.seconds for q in b["bare"]) for b in bares],
     )
     paths = result.write(Path(out) if out else default_report_path(size, engine_kind))
     return result, paths

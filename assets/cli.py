@@ -99,7 +99,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from assets.bench_run import run_benchmark
 
-    result, paths = run_benchmark(args.size, args.engine, out=args.out, seed=args.seed)
+    result, paths = run_benchmark(args.size, args.engine, out=args.out, seed=args.seed, repeats=args.repeat)
     print(result.to_markdown())
     print("written: " + ", ".join(str(p) for p in paths))
     return 0
@@ -185,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--engine", choices=["duckdb", "postgres"], default="duckdb")
     bench.add_argument("--out", help="markdown report (JSON beside it); default .riskflows/bench/<size>-<engine>.md")
     bench.add_argument("--seed", type=int, default=3, help="generator seed (3: all campaigns live on one day)")
+    bench.add_argument("--repeat", type=int, help="run the day and the bare SQL this many times and report the "
+                                                 "median of each (default: 3 for L, else 1)")
     bench.set_defaults(func=cmd_bench)
 
     rules = commands.add_parser("rules", help="rule pack tools")
