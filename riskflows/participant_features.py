@@ -40,7 +40,7 @@ campaign AS (
     SELECT campaign_id, kind, starts_at, ends_at FROM {c['campaigns']} x WHERE campaign_id = :campaign_id
 ),
 enrolled AS (
-    SELECT user_id, enrolled_at, referrer_id FROM {c['enrollments']} x
+    SELECT user_id, enrolled_at FROM {c['enrollments']} x
     WHERE campaign_id = :campaign_id AND enrolled_at < :day_end
 ),
 sister_campaigns AS (
