@@ -102,6 +102,10 @@ def _bare_phase(url: str, day: str, campaign_ids: list[str]) -> dict:
     return {"bare": bare, "rss": peak_rss_bytes()}
 
 
+def _bare_total(bared: dict) -> float:
+    return sum(q.seconds for q in bared["bare"])
+
+
 # --- the run ------------------------------------------------------------------------------------
 
 def _fresh_warehouse(engine_kind: str, size: str, workdir: Path, pg_url: str | None) -> str:
@@ -181,7 +185,7 @@ def run_benchmark(
             progress(f"bare feature SQL failed, ratio not reported: {failed}")
             break
     piped = median_run(pipelines, lambda p: p["seconds"], conservative_high=True)
-    bared = median_run(bares, lambda b: sum(q.seconds for q in b["bare"]), conservative_high=False)
+    bared = median_run(bares, _bare_total, conservative_high=False)
 
     sql_per_asset, top = attribute_statements(piped["statements"], piped["steps"])
     assets = []
@@ -197,7 +201,7 @@ def run_benchmark(
         bare_rss=bared["rss"], machine=piped["machine"],
         bare_error=bared.get("error"),
         day_seconds_runs=[p["seconds"] for p in pipelines],
-        bare_seconds_runs=[sum(q.seconds for q in b["bare"]) for b in bares],
+        bare_seconds_runs=[_bare_total(b) for b in bares],
     )
     paths = result.write(Path(out) if out else default_report_path(size, engine_kind))
     return result, paths
