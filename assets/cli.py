@@ -23,7 +23,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from riskflows.synthetic import seed_warehouse
     from riskflows.warehouse import make_engine
 
-    counts = seed_warehouse(make_engine(), seed=args.seed, users=args.users, editions=args.editions)
+    counts = seed_warehouse(make_engine(), seed=args.seed, users=args.users, editions=args.editions,
+                            onchain=args.onchain)
     print("seeded: " + ", ".join(f"{table}={rows}" for table, rows in counts.items()))
     return 0
 
@@ -162,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--users", type=int, default=20_000)
     seed.add_argument("--editions", action="store_true",
                       help="run every campaign again as an Asia-Pacific edition (10 campaigns instead of 5)")
+    seed.add_argument("--onchain", action="store_true",
+                      help="only what public airdrop data has: accounts linked by transfers (deposit and withdrawal "
+                           "addresses become accounts); no logins, devices, IPs, trades or referrals")
     seed.set_defaults(func=cmd_seed)
 
     run = commands.add_parser("run", help="materialize every asset for a range of days through Dagster")

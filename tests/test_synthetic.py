@@ -244,3 +244,34 @@ def test_regional_editions_double_the_campaigns_and_move_apac_accounts(world):
     assert editions.rewards.groupby("campaign_id").size().index.nunique() == 10
     original = world.campaigns["reward_budget_usd"].sum()
     assert editions.campaigns["reward_budget_usd"].sum() == pytest.approx(original, rel=0.01)
+
+
+def test_onchain_view_links_accounts_by_transfers_only(world):
+    onchain = generate_world(11, 5000, onchain=True)
+    for name in ("logins", "trades", "deposits", "withdrawals"):
+        assert getattr(onchain, name).empty, name
+        assert list(getattr(onchain, name).columns) == list(getattr(world, name).columns), name
+    for column in ("country", "referrer_id", "registration_ip", "registration_device_id", "email_domain"):
+        assert onchain.users[column].isna().all(), column
+    assert onchain.enrollments["referrer_id"].isna().all()
+    # Every external address is one account, and every deposit and withdrawal one transfer.
+    addresses = set(world.deposits["from_address"].dropna()) | set(world.withdrawals["to_address"].dropna())
+    assert len(onchain.users) == len(world.users) + len(addresses)
+    assert len(onchain.transfers) == len(world.transfers) + len(world.deposits) + len(world.withdrawals)
+    assert onchain.transfers["transfer_id"].is_unique
+    users = set(onchain.users["user_id"])
+    assert set(onchain.transfers["from_user_id"]) | set(onchain.transfers["to_user_id"]) <= users
+    # A customer's deposits arrive from the account of the address they came from.
+    customer = world.deposits["user_id"].iloc[0]
+    received = onchain.transfers[onchain.transfers["to_user_id"] == customer]
+    assert len(received) >= (world.deposits["user_id"] == customer).sum()
+    # The campaign side and the ground truth are untouched.
+    for name in ("campaigns", "enrollments", "rewards", "reviews", "labels", "hard_negatives"):
+        frame = getattr(onchain, name)
+        expected = getattr(world, name)
+        if name == "enrollments":
+            frame, expected = frame.drop(columns="referrer_id"), expected.drop(columns="referrer_id")
+        pd.testing.assert_frame_equal(frame, expected, obj=name)
+    # Same dtypes as the contract, so the writer and the source checks take it as any world.
+    for name, frame in onchain.tables().items():
+        assert frame.dtypes.to_dict() == world.tables()[name].dtypes.to_dict(), name

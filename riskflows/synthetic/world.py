@@ -12,6 +12,7 @@ from riskflows.synthetic import identity as ident
 from riskflows.synthetic.abuse import abusive_accounts, plan_abuse, run_abuse
 from riskflows.synthetic.campaigns import campaigns_frame, plan_campaigns
 from riskflows.synthetic.editions import regional_editions
+from riskflows.synthetic.onchain import onchain_view
 from riskflows.synthetic.events import ASSETS, SYMBOLS
 from riskflows.synthetic.honest import honest_activity, honest_campaigns
 from riskflows.synthetic.population import (Context, Population, build_carrier_nat, build_hot_wallets,
@@ -49,10 +50,12 @@ class SyntheticWorld:
 
 
 def generate_world(seed: int, users: int, start: dt.date = DEFAULT_START, days: int = DEFAULT_DAYS,
-                   editions: bool = False) -> SyntheticWorld:
+                   editions: bool = False, onchain: bool = False) -> SyntheticWorld:
     """Generate `users` accounts and their activity; same arguments, same world.
 
     editions: run every campaign a second time as an Asia-Pacific edition (10 campaigns, not 5).
+    onchain: keep only what public airdrop data has, accounts linked by transfers (see
+    riskflows.synthetic.onchain); applied after the editions.
     """
     if users < 1000:
         raise ValueError("users must be at least 1000 so every pattern and look-alike group fits")
@@ -89,7 +92,12 @@ def generate_world(seed: int, users: int, start: dt.date = DEFAULT_START, days: 
     frames["hard_negatives"] = frames["hard_negatives"].sort_values(["group", "user_id"], ignore_index=True)
     frames["labels"] = frames["labels"].sort_values(["campaign_id", "user_id"], ignore_index=True)
     world = SyntheticWorld(campaigns=campaigns_frame(campaigns), **frames)
-    return SyntheticWorld(**regional_editions(world.tables())) if editions else world
+    tables = world.tables()
+    if editions:
+        tables = regional_editions(tables)
+    if onchain:
+        tables = onchain_view(tables)
+    return SyntheticWorld(**tables)
 
 
 def _held_share(ctx: Context):

@@ -84,7 +84,7 @@ def _load_generic(conn: sa.Connection, table: str, frame: pd.DataFrame) -> None:
 
 
 def seed_warehouse(engine: sa.Engine, seed: int, users: int, start=None, days=None,
-                   editions: bool = False) -> dict[str, int]:
+                   editions: bool = False, onchain: bool = False) -> dict[str, int]:
     """Generate a world and write it: the one call the demo and the tests need."""
     kwargs = {k: v for k, v in (("start", start), ("days", days)) if v is not None}
-    return write_world(engine, generate_world(seed, users, editions=editions, **kwargs))
+    return write_world(engine, generate_world(seed, users, editions=editions, onchain=onchain, **kwargs))
