@@ -7,6 +7,7 @@ left off. Only flagged participants are pulled into Python: a few percent of a c
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -41,12 +42,26 @@ def score_participants(hits: pd.DataFrame, pack: RulePack) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     flagged = hits[hits["user_id"].isin(tier.index)]
     english, chinese = reason_phrases(pack, flagged["rule_id"], flagged["evidence"])
-    text = flagged.assign(english=english, chinese=chinese).groupby("user_id", sort=True).agg(
-        rule_ids=("rule_id", ",".join), reasons=("english", "; ".join), reasons_zh=("chinese", "；".join)
-    )
-    out = text.assign(score=score.loc[text.index].astype(float), tier=tier.loc[text.index]).reset_index()
-    out["user_id"] = out["user_id"].astype("int64")
-    return out[columns].reset_index(drop=True)
+    # The hits are sorted by user: each user's rows are one run, joined in Python lists (a
+    # pandas string aggregation slices a Series per user, 20x slower on a big campaign).
+    users = flagged["user_id"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
+    runs = list(zip(starts.tolist(), [*starts[1:].tolist(), len(users)]))
+
+    def joined(values: pd.Series, separator: str) -> list[str]:
+        items = values.tolist()
+        return [separator.join(items[a:b]) for a, b in runs]
+
+    user_ids = users[starts].astype("int64")
+    out = pd.DataFrame({
+        "user_id": user_ids,
+        "score": score.loc[user_ids].astype(float).to_numpy(),
+        "tier": tier.loc[user_ids].to_numpy(),
+        "rule_ids": joined(flagged["rule_id"], ","),
+        "reasons": joined(english, "; "),
+        "reasons_zh": joined(chinese, "；"),
+    })
+    return out[columns]
 
 
 def build_high_risk_users(engine: sa.Engine, date, campaign_id: str, pack: RulePack) -> pd.DataFrame:

@@ -180,14 +180,3 @@ def reason_phrases(pack: RulePack, rule_ids: pd.Series, evidence: pd.Series) -> 
     english = title_en.where(plain, title_en + " (" + shown + ")")
     chinese = title_zh.where(plain, title_zh + "（" + shown + "）")
     return english, chinese
-
-
-def render_reasons(pack: RulePack, rule_ids: Sequence[str], evidence: Mapping[str, str]) -> tuple[str, str]:
-    """Human-readable reasons for a flagged participant, in English and Chinese.
-
-    ``"Device shared by many participants (accounts_per_device=7; account_age_days=3)"``,
-    one per rule in the order given, joined with "; " (English) and "；" (Chinese).
-    """
-    ids = pd.Series(list(rule_ids), dtype=object)
-    english, chinese = reason_phrases(pack, ids, ids.map(lambda r: evidence.get(r) or ""))
-    return "; ".join(english), "；".join(chinese)

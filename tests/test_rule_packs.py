@@ -7,6 +7,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -20,7 +21,8 @@ from riskflows.rule_packs import (
     select_pack,
     tier_for,
 )
-from riskflows.rule_sql import compile_rule_hits, render_reasons, sql_dialect
+from riskflows.high_risk import score_participants
+from riskflows.rule_sql import compile_rule_hits, sql_dialect
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
@@ -261,16 +263,37 @@ def test_tier_for_uses_score_at_or_above_threshold():
     assert tier_for(100, thresholds) == "block"
 
 
-def test_render_reasons_in_both_languages():
-    pack = load_pack(FIXTURES / "good_referral.yaml", FEATURES)
-    english, chinese = render_reasons(
-        pack, ["shared_device_farm", "disposable_email"],
-        {"shared_device_farm": "accounts_per_device=7; account_age_days=3",
-         "disposable_email": "email_domain=mailinator.com; registered_on=2024-04-28"})
-    assert english == ("Device shared by many participants (accounts_per_device=7; account_age_days=3); "
-                       "Disposable e-mail domain (email_domain=mailinator.com; registered_on=2024-04-28)")
-    assert chinese == ("多个参与者共用设备（accounts_per_device=7; account_age_days=3）；"
-                       "一次性邮箱域名（email_domain=mailinator.com; registered_on=2024-04-28）")
+def test_score_lists_flagged_participants_with_reasons_in_both_languages():
+    pack = load_pack(FIXTURES / "good_referral.yaml", FEATURES)  # device 40, e-mail 20, deposit 10
+    hits = pd.DataFrame({
+        "user_id": [9, 9, 2, 9, 5, 5],
+        "rule_id": ["deposit_rush", "disposable_email", "deposit_rush", "shared_device_farm",
+                    "disposable_email", "shared_device_farm"],
+        "evidence": ["deposit_usd=50", "email_domain=mailinator.com; registered_on=2024-04-28", "deposit_usd=9",
+                     "accounts_per_device=7; account_age_days=3", "", "accounts_per_device=5; account_age_days=1"],
+    })
+    listed = score_participants(hits, pack)
+
+    # User 2 (10 points) stays below the review tier; the others by id, rules by score.
+    assert listed["user_id"].tolist() == [5, 9]
+    assert listed["score"].tolist() == [60.0, 70.0]
+    assert listed["tier"].tolist() == ["hold", "hold"]
+    assert listed["rule_ids"].tolist() == ["shared_device_farm,disposable_email",
+                                           "shared_device_farm,disposable_email,deposit_rush"]
+    assert listed["reasons"].tolist() == [
+        "Device shared by many participants (accounts_per_device=5; account_age_days=1); Disposable e-mail domain",
+        "Device shared by many participants (accounts_per_device=7; account_age_days=3); "
+        "Disposable e-mail domain (email_domain=mailinator.com; registered_on=2024-04-28); "
+        "Large deposit per day of account age (deposit_usd=50)",
+    ]
+    assert listed["reasons_zh"].tolist() == [
+        "多个参与者共用设备（accounts_per_device=5; account_age_days=1）；一次性邮箱域名",
+        "多个参与者共用设备（accounts_per_device=7; account_age_days=3）；"
+        "一次性邮箱域名（email_domain=mailinator.com; registered_on=2024-04-28）；"
+        "账户每日存款过高（deposit_usd=50）",
+    ]
+    assert score_participants(hits[hits["user_id"] == 2], pack).empty
+    assert list(score_participants(hits.iloc[0:0], pack).columns) == list(listed.columns)
 
 
 # ------------------------------------------------- compiled SQL on real engines
