@@ -297,6 +297,11 @@ def test_masked_user_ids(duck, double, policy):
     ("fp fp_9F8E7D6C5B4A39281706", "9F8E7D6C5B4A"),
     ("token xoxb-1234-5678-abcdEFGH", "xoxb-1234"),
     ("mail someone@example.com", "someone@"),
+    ("mac aa:bb:cc:dd:ee:ff", "aa:bb:cc"),
+    ("mac 00-1A-2B-3C-4D-5E", "00-1A-2B"),
+    ("BTC BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ", "BC1QAR0S"),
+    ("subnet 10.1.2.*", "10.1.2"),
+    ("csv 42,block,\"203.0.113.9\",x@y.io", "203.0.113.9"),
 ])
 def test_scrubber_withholds(raw, withheld):
     assert withheld not in scrub_text(raw)
