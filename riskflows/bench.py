@@ -15,6 +15,7 @@ import json
 import os
 import re
 import resource
+import statistics
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -279,6 +280,11 @@ class BenchResult:
         return sum(a.seconds for a in self.assets if a.asset in BARE_ASSETS)
 
     @property
+    def paired_ratios(self) -> list[float]:
+        """Each repeat's day over the bare SQL run right after it, on the same warehouse."""
+        return [day / bare for day, bare in zip(self.day_seconds_runs, self.bare_seconds_runs) if bare]
+
+    @property
     def peak_rss(self) -> int:
         """The pipeline process's high-water mark (and anything it spawned), not the seeding's."""
         return max(self.pipeline_rss.values())
@@ -346,6 +352,11 @@ class BenchResult:
             *([f"- bare feature SQL FAILED, ratio not measured: {self.bare_error}"] if self.bare_error else []),
             f"- pipeline / bare feature SQL: **{m['ratio']:.2f}** (whole day {self.day_seconds:.2f} s / "
             f"{self.bare_seconds:.2f} s); the same assets only: {m['feature_ratio']:.2f}",
+            *([f"- each repeat's day over the bare SQL run right after it: "
+               f"{', '.join(f'{r:.2f}' for r in self.paired_ratios)} (median "
+               f"{statistics.median(self.paired_ratios):.2f}); back-to-back pairs are less swayed than the "
+               "medians by the machine's speed drifting between repeats"]
+              if len(self.paired_ratios) > 1 else []),
             f"- peak RSS of the pipeline process: **{self.pipeline_rss['self'] / gib:.2f} GiB** "
             f"(children {self.pipeline_rss['children'] / gib:.2f} GiB); bare SQL process "
             f"{self.bare_rss['self'] / gib:.2f} GiB"

@@ -89,12 +89,16 @@ def test_benchmark_runs_a_tiny_world_end_to_end(tmp_path):
     assert len(result.day_seconds_runs) == len(result.bare_seconds_runs) == 2
     assert result.day_seconds == max(result.day_seconds_runs)
     assert result.bare_seconds == pytest.approx(min(result.bare_seconds_runs))
+    # and pairs each day with the bare SQL run right after it
+    assert result.paired_ratios == pytest.approx([d / b for d, b in zip(result.day_seconds_runs,
+                                                                        result.bare_seconds_runs)])
     assert result.peak_rss > 100 * 2**20  # a Python process with Dagster loaded is never this small
 
     report = md_path.read_text()
     for asset in ASSET_ORDER:
         assert f"| {asset} |" in report
     assert "pipeline / bare feature SQL" in report and "peak RSS" in report and "the day ran 2 times" in report
+    assert "each repeat's day over the bare SQL run right after it" in report
     saved = json.loads(json_path.read_text())
     assert saved["metrics"]["ratio"] == metrics["ratio"]
     assert saved["pipeline_rss"]["self"] == result.pipeline_rss["self"]
