@@ -25,35 +25,28 @@ USER_COLUMNS_UNKNOWN = ("country", "referrer_id", "registration_ip", "registrati
 
 def onchain_view(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """A copy of `tables` in which accounts are linked only by transfers (see the module docstring)."""
-    deposits, withdrawals, users = tables["deposits"], tables["withdrawals"], tables["users"]
-    seen = pd.concat([
-        deposits.loc[deposits["from_address"].notna(), ["from_address", "ts"]].set_axis(["address", "ts"], axis=1),
-        withdrawals.loc[withdrawals["to_address"].notna(), ["to_address", "ts"]].set_axis(["address", "ts"], axis=1),
-    ])
-    addresses = seen.groupby("address", sort=True)["ts"].min()
+    users = tables["users"]
+    funded = tables["deposits"].dropna(subset=["from_address"])
+    swept = tables["withdrawals"].dropna(subset=["to_address"])
+    first_seen = pd.concat([funded.set_index("from_address")["ts"], swept.set_index("to_address")["ts"]])
+    first_seen = first_seen.groupby(level=0, sort=True).min()
     first_id = int(users["user_id"].max()) + 1
-    account_of = pd.Series(np.arange(first_id, first_id + len(addresses), dtype="int64"), index=addresses.index)
+    account_of = pd.Series(np.arange(first_id, first_id + len(first_seen), dtype="int64"), index=first_seen.index)
 
-    address_accounts = pd.DataFrame({"user_id": account_of.to_numpy(),
-                                     "registered_at": (addresses - pd.Timedelta(days=1)).to_numpy(),
-                                     "kyc_level": 0})
     out = dict(tables)
     known = users.copy()
     for column in USER_COLUMNS_UNKNOWN:
         known[column] = pd.Series(pd.NA, index=known.index, dtype=users[column].dtype)
+    address_accounts = pd.DataFrame({"user_id": account_of.to_numpy(),
+                                     "registered_at": (first_seen - pd.Timedelta(days=1)).to_numpy(),
+                                     "kyc_level": 0})
     out["users"] = pd.concat([known, address_accounts], ignore_index=True).astype(users.dtypes.to_dict())
 
-    funded = deposits[deposits["from_address"].notna()]
-    swept = withdrawals[withdrawals["to_address"].notna()]
-    flows = pd.concat([
-        pd.DataFrame({"from_user_id": account_of.loc[funded["from_address"]].to_numpy(),
-                      "to_user_id": funded["user_id"].to_numpy(), "ts": funded["ts"].to_numpy(),
-                      "asset": funded["asset"].to_numpy(), "amount_usd": funded["amount_usd"].to_numpy()}),
-        pd.DataFrame({"from_user_id": swept["user_id"].to_numpy(),
-                      "to_user_id": account_of.loc[swept["to_address"]].to_numpy(), "ts": swept["ts"].to_numpy(),
-                      "asset": swept["asset"].to_numpy(), "amount_usd": swept["amount_usd"].to_numpy()}),
-    ], ignore_index=True)
     transfers = tables["transfers"]
+    flows = pd.concat([
+        _flows(funded, source=account_of.loc[funded["from_address"]].to_numpy(), target=funded["user_id"].to_numpy()),
+        _flows(swept, source=swept["user_id"].to_numpy(), target=account_of.loc[swept["to_address"]].to_numpy()),
+    ], ignore_index=True)
     first_transfer = int(transfers["transfer_id"].max()) + 1 if len(transfers) else 1
     flows.insert(0, "transfer_id", np.arange(first_transfer, first_transfer + len(flows), dtype="int64"))
     out["transfers"] = (pd.concat([transfers, flows[transfers.columns]], ignore_index=True)
@@ -65,3 +58,9 @@ def onchain_view(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     enrollments["referrer_id"] = pd.Series(pd.NA, index=enrollments.index, dtype=enrollments["referrer_id"].dtype)
     out["enrollments"] = enrollments
     return out
+
+
+def _flows(money: pd.DataFrame, *, source: np.ndarray, target: np.ndarray) -> pd.DataFrame:
+    """Deposits or withdrawals as transfers between the two accounts (transfer_id added later)."""
+    return pd.DataFrame({"from_user_id": source, "to_user_id": target, "ts": money["ts"].to_numpy(),
+                         "asset": money["asset"].to_numpy(), "amount_usd": money["amount_usd"].to_numpy()})

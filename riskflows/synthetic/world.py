@@ -12,9 +12,9 @@ from riskflows.synthetic import identity as ident
 from riskflows.synthetic.abuse import abusive_accounts, plan_abuse, run_abuse
 from riskflows.synthetic.campaigns import campaigns_frame, plan_campaigns
 from riskflows.synthetic.editions import regional_editions
-from riskflows.synthetic.onchain import onchain_view
 from riskflows.synthetic.events import ASSETS, SYMBOLS
 from riskflows.synthetic.honest import honest_activity, honest_campaigns
+from riskflows.synthetic.onchain import onchain_view
 from riskflows.synthetic.population import (Context, Population, build_carrier_nat, build_hot_wallets,
                                             populate_honest)
 from riskflows.synthetic.reviews import REVIEWERS, analyst_reviews
