@@ -147,13 +147,9 @@ def build_jobs(assets: list) -> tuple:
     return account_day, campaign_day
 
 
-def build_automation(daily: dg.DailyPartitionsDefinition, assets: list) -> dict:
-    """Jobs, schedules, sensors and the warning checks for the asset graph `assets`."""
-    from assets.list_checks import build_list_checks
-
+def build_automation(assets: list) -> dict:
+    """Jobs, schedules and sensors for the asset graph `assets`."""
     account_day_job, campaign_day_job = build_jobs(assets)
-    campaign_day = next(a.partitions_def for a in assets
-                        if isinstance(a, dg.AssetsDefinition) and isinstance(a.partitions_def, dg.MultiPartitionsDefinition))
     cron, timezone = schedule_settings()
 
     @dg.sensor(name="campaign_discovery", minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.RUNNING,
@@ -241,5 +237,4 @@ def build_automation(daily: dg.DailyPartitionsDefinition, assets: list) -> dict:
         "jobs": [account_day_job, campaign_day_job],
         "schedules": [daily_campaign_risk],
         "sensors": [campaign_discovery, campaign_days_after_account_day, run_failure_alert],
-        "asset_checks": build_list_checks(daily, campaign_day),
     }

@@ -22,11 +22,10 @@ def build_resources() -> dict:
 def build_definitions(earliest_date: str | None = None) -> dg.Definitions:
     daily = daily_partitions(earliest_date)
     assets = build_pipeline_assets(daily)
-    automation = build_automation(daily, assets)
+    automation = build_automation(assets)
     rule_tuning = build_rule_tuning(daily)
     return dg.Definitions(
         assets=[*assets, *rule_tuning["assets"]],
-        asset_checks=automation["asset_checks"],
         jobs=[*automation["jobs"], *rule_tuning["jobs"]],
         schedules=automation["schedules"],
         sensors=automation["sensors"],

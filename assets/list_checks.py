@@ -8,13 +8,14 @@ metadata says by how much. The blocking gates are the Pandera checks of each ass
     flagged_share      flagged participants / participants above a bound: a rule that fires
                        on everyone (a bad threshold, a feature gone NULL) looks like this
     day_over_day       the list grew or shrank by more than a factor since the previous day
-    allowlist_overlap  users or clusters the analysts cleared are on the list: the list was
-                       built with a different pack than the one in rules/
     source_arrived     (on risk/source_quarantine) src.logins has rows dated the day, not far
                        below the previous week's level: yesterday's load landed
 
 The evaluating functions are plain SQL over the warehouse (they take an engine and return
 a finding); the asset checks around them only translate findings into Dagster results.
+They run in the step that writes the asset they look at (risk/high_risk_users,
+risk/source_quarantine), right after the write, and take their bounds from that asset's
+config in the launchpad.
 """
 
 
@@ -26,15 +27,11 @@ from dataclasses import dataclass, field
 import dagster as dg
 import sqlalchemy as sa
 
-from resources.rules import RulePacksResource
-from resources.warehouse import WarehouseResource
 from riskflows.days import as_date, day_params
-from riskflows.rule_packs import RulePack
 from riskflows.warehouse import read_frame, schema_columns
 
 HIGH_RISK_KEY = dg.AssetKey(["risk", "high_risk_users"])
 QUARANTINE_KEY = dg.AssetKey(["risk", "source_quarantine"])
-WAREHOUSE_POOL = "warehouse"
 
 # Bounds on-call agreed as "look at this before acting". Tunable per run in the launchpad.
 MAX_FLAGGED_SHARE = 0.30
@@ -111,26 +108,6 @@ def day_over_day(engine: sa.Engine, day, campaign_id: str, max_factor: float = M
     return Finding(True, f"{flagged} flagged, {change:+d} since {previous}.", {**metadata, "change": change})
 
 
-def allowlist_overlap(engine: sa.Engine, day, campaign_id: str, pack: RulePack) -> Finding:
-    """Listed users, or members of listed clusters, that the pack's allowlist clears on the
-    day. The list is built without them, so any overlap means it came from another pack."""
-    today = as_date(day)
-    users, clusters = pack.allowlisted(today)
-    with engine.connect() as conn:
-        listed = read_frame(conn, f"SELECT user_id, cluster_id FROM risk.high_risk_users WHERE {_PARTITION}",
-                            {"date": today, "campaign_id": campaign_id})
-    on_list = listed[listed["user_id"].isin(list(users)) | listed["cluster_id"].isin(list(clusters))]
-    overlap = sorted(int(u) for u in on_list["user_id"])
-    metadata = {"allowlisted_users": len(users), "allowlisted_clusters": len(clusters), "overlap": len(overlap),
-                "rule_pack": pack.pack_id, "rule_pack_version": pack.version}
-    if overlap:
-        shown = ", ".join(str(u) for u in overlap[:20])
-        return Finding(False, f"{len(overlap)} allowlisted user(s) on the list (e.g. {shown}): re-run the "
-                              f"partition with the current pack {pack.pack_id}.", {**metadata, "users": shown})
-    return Finding(True, f"No allowlisted user or cluster on the list ({len(users)} users, {len(clusters)} "
-                         "clusters cleared).", metadata)
-
-
 def source_arrived(engine: sa.Engine, day, min_share_of_week: float = MIN_LOGIN_SHARE_OF_WEEK) -> Finding:
     """Did the day's source data land? An exchange has logins every day: none dated the day,
     or far fewer than the week before, means the load is missing or partial, and every
@@ -168,7 +145,7 @@ def source_arrived(engine: sa.Engine, day, min_share_of_week: float = MIN_LOGIN_
 
 # ------------------------------------------------------------------ asset checks
 
-def _result(finding: Finding, check_name: str | None = None) -> dg.AssetCheckResult:
+def _result(finding: Finding, check_name: str) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(check_name=check_name, passed=finding.passed, severity=dg.AssetCheckSeverity.WARN,
                                description=finding.description, metadata=finding.metadata)
 
@@ -179,52 +156,45 @@ class ListChecksConfig(dg.Config):
     min_change_users: int = MIN_CHANGE_USERS
 
 
-class SourceArrivedConfig(dg.Config):
-    min_share_of_week: float = MIN_LOGIN_SHARE_OF_WEEK
-
-
 LIST_CHECKS = {
     "flagged_share": "Flagged participants stay a minority of the campaign (WARN above the bound).",
     "day_over_day": "The list did not double or halve since the previous day (WARN).",
-    "allowlist_overlap": "No user or cluster cleared by the pack's allowlist is on the list (WARN).",
 }
+SOURCE_ARRIVED = "source_arrived"
 
 
-def build_list_checks(daily: dg.PartitionsDefinition, campaign_day: dg.PartitionsDefinition) -> list:
-    """The warning checks, partitioned like the assets they look at, so each partition of
-    the UI shows its own verdict. The three list checks run as one step per campaign-day:
-    each is a few counts, and a step of its own costs more than the counts."""
+def _warning_spec(name: str, asset: dg.AssetKey, description: str,
+                  partitions_def: dg.PartitionsDefinition) -> dg.AssetCheckSpec:
     with warnings.catch_warnings():
-        # Partitioned asset checks are marked preview in 1.13; they are what we want here.
+        # Partitioned asset checks are marked preview in 1.13; they are what we want here:
+        # each partition of the UI shows its own verdict.
         warnings.simplefilter("ignore")
-
-        @dg.multi_asset_check(
-            name="high_risk_list_checks", pool=WAREHOUSE_POOL,
-            specs=[dg.AssetCheckSpec(name, asset=HIGH_RISK_KEY, description=description, blocking=False,
-                                     partitions_def=campaign_day)
-                   for name, description in LIST_CHECKS.items()],
-        )
-        def high_risk_list_checks(context: dg.AssetCheckExecutionContext, config: ListChecksConfig,
-                                  warehouse: WarehouseResource, rules: RulePacksResource):
-            keys = context.partition_key.keys_by_dimension
-            day, campaign_id = keys["date"], keys["campaign"]
-            with warehouse.step_engine() as engine:
-                pack = rules.pack_for(warehouse.campaign(engine, campaign_id))
-                yield _result(flagged_share(engine, day, campaign_id, config.max_flagged_share), "flagged_share")
-                yield _result(day_over_day(engine, day, campaign_id, config.max_change_factor,
-                                           config.min_change_users), "day_over_day")
-                yield _result(allowlist_overlap(engine, day, campaign_id, pack), "allowlist_overlap")
-
-        @dg.asset_check(asset=QUARANTINE_KEY, name="source_arrived", partitions_def=daily,
-                        pool=WAREHOUSE_POOL, blocking=False,
-                        description="The day's source data landed: src.logins has rows dated the day, "
-                                    "not far below the previous week (WARN).")
-        def source_arrived_check(context: dg.AssetCheckExecutionContext, config: SourceArrivedConfig,
-                                 warehouse: WarehouseResource) -> dg.AssetCheckResult:
-            with warehouse.step_engine() as engine:
-                return _result(source_arrived(engine, context.partition_key, config.min_share_of_week))
-
-    return [high_risk_list_checks, source_arrived_check]
+        return dg.AssetCheckSpec(name, asset=asset, description=description, blocking=False,
+                                 partitions_def=partitions_def)
 
 
-__all__ = ["Finding", "allowlist_overlap", "build_list_checks", "day_over_day", "flagged_share", "source_arrived"]
+def list_check_specs(campaign_day: dg.PartitionsDefinition) -> list[dg.AssetCheckSpec]:
+    """The list's warning checks. They are evaluated in the step that writes the list (see
+    list_check_results): a step of their own costs Dagster more than their few counts."""
+    return [_warning_spec(name, HIGH_RISK_KEY, description, campaign_day) for name, description in LIST_CHECKS.items()]
+
+
+def list_check_results(engine: sa.Engine, day, campaign_id: str, config: ListChecksConfig) -> list[dg.AssetCheckResult]:
+    return [
+        _result(flagged_share(engine, day, campaign_id, config.max_flagged_share), "flagged_share"),
+        _result(day_over_day(engine, day, campaign_id, config.max_change_factor, config.min_change_users),
+                "day_over_day"),
+    ]
+
+
+def source_arrived_spec(daily: dg.PartitionsDefinition) -> dg.AssetCheckSpec:
+    return _warning_spec(SOURCE_ARRIVED, QUARANTINE_KEY, "The day's source data landed: src.logins has rows dated "
+                         "the day, not far below the previous week (WARN).", daily)
+
+
+def source_arrived_result(engine: sa.Engine, day, min_share_of_week: float) -> dg.AssetCheckResult:
+    return _result(source_arrived(engine, day, min_share_of_week), SOURCE_ARRIVED)
+
+
+__all__ = ["Finding", "ListChecksConfig", "day_over_day", "flagged_share", "list_check_results",
+           "list_check_specs", "source_arrived", "source_arrived_result", "source_arrived_spec"]

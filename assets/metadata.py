@@ -1,5 +1,5 @@
-"""Metadata analysts see in the UI: row counts, a markdown preview, the column schema,
-and the blocking Pandera check result for the partition just written."""
+"""Metadata analysts see in the UI: the column schema (on the asset), and for the partition
+just written its row count, a markdown preview and the blocking Pandera check result."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from riskflows.output_tables import OUTPUT_TABLES, read_partition, validate_frame
+from riskflows.output_tables import OUTPUT_TABLES, OutputTable, read_partition, validate_frame
 
 PANDERA_CHECK = "pandera_contract"
 
@@ -25,8 +25,10 @@ def pandera_check_spec(asset_key: dg.AssetKey, table_name: str) -> dg.AssetCheck
     )
 
 
-def column_schema(table_name: str) -> dg.TableSchema:
-    schema = OUTPUT_TABLES[table_name].schema
+def column_schema(table: OutputTable) -> dg.TableSchema:
+    """The table's columns from its Pandera model, for the asset definition: the schema is the
+    same for every partition, so it is not repeated on each materialization event."""
+    schema = table.schema
     return dg.TableSchema(
         columns=[dg.TableColumn(name, str(column.dtype), description=column.description or "")
                  for name, column in schema.columns.items()]
@@ -55,7 +57,6 @@ def written_partition(
     materialization = dg.MaterializeResult(
         metadata={
             "dagster/row_count": len(frame),
-            "dagster/column_schema": column_schema(table_name),
             "table": f"risk.{table_name}",
             "preview": dg.MetadataValue.md(_preview(frame, 10, preview_columns)),
             **dict(extra or {}),

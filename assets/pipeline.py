@@ -8,9 +8,13 @@ insert in one transaction) through a riskflows function and checks it with Pande
 """
 
 
+from collections.abc import Sequence
+
 import dagster as dg
 
-from assets.metadata import pandera_check_spec, written_partition
+from assets.list_checks import (MIN_LOGIN_SHARE_OF_WEEK, ListChecksConfig, list_check_results, list_check_specs,
+                                source_arrived_result, source_arrived_spec)
+from assets.metadata import column_schema, pandera_check_spec, written_partition
 from assets.partitions import ON_DATE, PREVIOUS_DAY_SAME_CAMPAIGN, campaign_day_partitions, split_campaign_day
 from assets.versions import module_version
 from assets.versions import rules_version as rules_version_of_folder
@@ -28,6 +32,7 @@ from riskflows.campaign_summary import build_campaign_summary
 from riskflows.days import day_params
 from riskflows.high_risk import build_high_risk_users
 from riskflows.notify import publish_campaign_digest
+from riskflows.output_tables import OUTPUT_TABLES
 from riskflows.participant_features import build_participant_features
 from riskflows.quarantine import check_source_contract, describe_broken
 from riskflows.rule_hits import build_rule_hits
@@ -42,11 +47,13 @@ def _key(name: str) -> dg.AssetKey:
     return dg.AssetKey(["risk", name])
 
 
-def table_asset(name: str, table: str, **asset_args):
-    """A riskflows table asset: key risk/<name>, blocking Pandera check of risk.<table>,
-    the campaign-risk group and the warehouse pool."""
-    return dg.asset(key=_key(name), check_specs=[pandera_check_spec(_key(name), table)], group_name=GROUP,
-                    pool=WAREHOUSE_POOL, **asset_args)
+def table_asset(name: str, table: str, warning_checks: Sequence[dg.AssetCheckSpec] = (), **asset_args):
+    """A riskflows table asset: key risk/<name>, the columns of risk.<table>, its blocking
+    Pandera check (and any warning checks the step evaluates), the campaign-risk group and the
+    warehouse pool."""
+    return dg.asset(key=_key(name), check_specs=[pandera_check_spec(_key(name), table), *warning_checks],
+                    metadata={"dagster/column_schema": column_schema(OUTPUT_TABLES[table])},
+                    group_name=GROUP, pool=WAREHOUSE_POOL, **asset_args)
 
 
 SOURCE_SPECS = [
@@ -64,6 +71,8 @@ SOURCE_SPECS = [
 class QuarantineConfig(dg.Config):
     max_rejected_share: float = 0.2
     min_rejected_rows: int = 20
+    # source_arrived warns below this share of the previous week's median of daily logins
+    min_login_share_of_week: float = MIN_LOGIN_SHARE_OF_WEEK
 
 
 def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_version: str | None = None) -> list:
@@ -77,6 +86,7 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
 
     @table_asset(
         "source_quarantine", "quarantine",
+        warning_checks=[source_arrived_spec(daily)],
         partitions_def=daily,
         deps=[spec.key for spec in SOURCE_SPECS],
         kinds={"sql", "pandera"},
@@ -84,7 +94,8 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
     def source_quarantine(context: dg.AssetExecutionContext, config: QuarantineConfig, warehouse: WarehouseResource):
         """Source rows that break the contract (NULL keys, unknown values, negative amounts,
         impossible timestamps, duplicate keys), kept whole with their reasons; features
-        never see them. The run fails when a table is broken beyond the threshold."""
+        never see them. The run fails when a table is broken beyond the threshold; a day whose
+        logins did not land gets the amber source_arrived check."""
         with warehouse.step_engine() as engine:
             report = check_source_contract(engine, context.partition_key)
             materialization, check = written_partition(
@@ -101,6 +112,7 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
                 raise dg.Failure(description=describe_broken(broken), metadata={"rows_rejected": report.rows_rejected})
             yield materialization
             yield check
+            yield source_arrived_result(engine, context.partition_key, config.min_login_share_of_week)
 
     @table_asset(
         "user_features", "user_features",
@@ -194,15 +206,18 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
 
     @table_asset(
         "high_risk_users", "high_risk_users",
+        warning_checks=list_check_specs(campaign_day),
         code_version=rules_version,
         partitions_def=campaign_day,
         deps=[rule_hits, dg.AssetDep(_key("high_risk_users"), partition_mapping=PREVIOUS_DAY_SAME_CAMPAIGN)],
         kinds={"sql", "pandera"},
     )
-    def high_risk_users(context: dg.AssetExecutionContext, warehouse: WarehouseResource, rules: RulePacksResource):
+    def high_risk_users(context: dg.AssetExecutionContext, config: ListChecksConfig, warehouse: WarehouseResource,
+                        rules: RulePacksResource):
         """The list analysts act on: participants whose rule score reaches the review, hold or
         block tier, with the rules hit, reasons in English and Chinese, their cluster, the
-        reward at stake and the day they were first flagged."""
+        reward at stake and the day they were first flagged. Amber checks (bounds in the
+        config) flag a list that looks wrong before anyone acts on it."""
         date, campaign_id = split_campaign_day(context)
         with warehouse.step_engine() as engine:
             pack = rules.pack_for(warehouse.campaign(engine, campaign_id))
@@ -220,6 +235,7 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
             )
             yield materialization
             yield check
+            yield from list_check_results(engine, date, campaign_id, config)
 
     @table_asset(
         "campaign_summary", "campaign_summary",

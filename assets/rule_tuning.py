@@ -17,7 +17,7 @@ from typing import Optional
 import dagster as dg
 from pydantic import Field
 
-from assets.metadata import PANDERA_CHECK, pandera_check_spec
+from assets.metadata import PANDERA_CHECK, column_schema, pandera_check_spec
 from assets.partitions import ON_DATE
 from assets.pipeline import WAREHOUSE_POOL
 from resources.rules import RulePacksResource
@@ -35,13 +35,6 @@ RULE_HITS_KEY = dg.AssetKey(["risk", "rule_hits"])
 REVIEWS_KEY = dg.AssetKey(["src", "reviews"])
 
 
-def _column_schema() -> dg.TableSchema:
-    return dg.TableSchema(columns=[
-        dg.TableColumn(name, str(column.dtype), description=column.description or "")
-        for name, column in RULE_PERFORMANCE.schema.columns.items()
-    ])
-
-
 def _written(engine, day) -> tuple[dg.MaterializeResult, dg.AssetCheckResult]:
     """Read the day back once: metadata for the UI and the blocking Pandera check."""
     frame = read_partition(engine, RULE_PERFORMANCE, {"date": day})
@@ -51,7 +44,6 @@ def _written(engine, day) -> tuple[dg.MaterializeResult, dg.AssetCheckResult]:
          "top_co_share"]]
     materialization = dg.MaterializeResult(metadata={
         "dagster/row_count": len(frame),
-        "dagster/column_schema": _column_schema(),
         "table": RULE_PERFORMANCE.qualified,
         "pack_versions": int(frame["rule_pack_version"].nunique()) if len(frame) else 0,
         "preview": dg.MetadataValue.md(shown.to_markdown(index=False, floatfmt=".3f") if len(frame)
@@ -89,6 +81,7 @@ def build_rule_tuning(daily: dg.DailyPartitionsDefinition) -> dict:
         # not know which campaign-days feed a day) and the analysts' verdicts.
         deps=[dg.AssetDep(RULE_HITS_KEY, partition_mapping=ON_DATE), REVIEWS_KEY],
         check_specs=[pandera_check_spec(RULE_PERFORMANCE_KEY, "rule_performance")],
+        metadata={"dagster/column_schema": column_schema(RULE_PERFORMANCE)},
         group_name=GROUP,
         pool=WAREHOUSE_POOL,
         kinds={"sql", "pandera"},

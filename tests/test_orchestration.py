@@ -34,8 +34,9 @@ from assets.pipeline import NOTIFY_TAG
 from resources.rules import RulePacksResource
 from resources.slack import SlackResource
 from resources.warehouse import WarehouseResource
-from assets.list_checks import allowlist_overlap, day_over_day, flagged_share, source_arrived
+from assets.list_checks import day_over_day, flagged_share, source_arrived
 from riskflows.campaigns import campaign_by_id, load_campaigns
+from riskflows.high_risk import build_high_risk_users
 from riskflows.rule_packs import AllowlistEntry
 from riskflows.synthetic import seed_warehouse
 from riskflows.warehouse import make_engine, read_frame
@@ -382,7 +383,7 @@ def test_rerunning_a_partition_is_idempotent_and_warning_checks_fire(pg_instance
     # The warning checks ran with the list, as warnings, and said something about it.
     for result in (first, second):
         checks = check_evaluations(result)
-        for name in ("flagged_share", "day_over_day", "allowlist_overlap"):
+        for name in ("flagged_share", "day_over_day"):
             assert checks[("high_risk_users", name)].severity == dg.AssetCheckSeverity.WARN
         share = checks[("high_risk_users", "flagged_share")]
         assert share.passed and share.metadata["participants"].value == counts["participant_features"]
@@ -403,13 +404,17 @@ def test_rerunning_a_partition_is_idempotent_and_warning_checks_fire(pg_instance
     assert not day_over_day(duck_world, day, campaign, min_change=1).passed
     assert day_over_day(duck_world, day, campaign, min_change=len(listed) + 1).passed
 
-    # A pack whose allowlist clears a listed user: the list was not built with it.
+    # What the analysts cleared stays off the list: a user, and every member of a cluster.
     pack = RulePacksResource(rules_dir=str(REPO / "rules")).pack_for(campaign_by_id(duck_world, campaign))
-    assert allowlist_overlap(duck_world, day, campaign, pack).passed
-    cleared = int(listed["user_id"].iloc[0])
-    stale = dataclasses.replace(pack, allowlist=(AllowlistEntry(cleared, None, "market maker", None),))
-    finding = allowlist_overlap(duck_world, day, campaign, stale)
-    assert not finding.passed and str(cleared) in finding.description
+    cleared_user = int(listed["user_id"].iloc[0])
+    in_cluster = listed[listed["cluster_id"].notna() & (listed["user_id"] != cleared_user)]
+    cleared_cluster = int(in_cluster["cluster_id"].iloc[0])
+    allowlist = (AllowlistEntry(cleared_user, None, "market maker", None),
+                 AllowlistEntry(None, cleared_cluster, "office network", None))
+    relisted = build_high_risk_users(duck_world, day, campaign, dataclasses.replace(pack, allowlist=allowlist))
+    assert cleared_user not in set(relisted["user_id"]) and cleared_cluster not in set(relisted["cluster_id"])
+    kept = listed[(listed["user_id"] != cleared_user) & (listed["cluster_id"] != cleared_cluster)]
+    assert set(relisted["user_id"]) == set(kept["user_id"])
 
     assert source_arrived(duck_world, day).passed
     with duck_world.begin() as conn:
