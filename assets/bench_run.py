@@ -37,8 +37,11 @@ REPO_RULES = Path(__file__).resolve().parents[1] / "rules"
 # Graph order, for a report that reads top to bottom like the pipeline.
 ASSET_ORDER = ["source_quarantine", "user_features", "account_clusters", "participant_features", "rule_hits",
                "high_risk_users", "campaign_summary", "slack_digest", "rule_performance"]
-# Warning checks run as steps of their own; the report shows them as one row.
-CHECK_STEPS = "warning checks"
+
+
+def _graph_position(step: str) -> tuple[int, str]:
+    """Assets in ASSET_ORDER, then any other step by name."""
+    return (ASSET_ORDER.index(step) if step in ASSET_ORDER else len(ASSET_ORDER), step)
 
 
 def default_report_path(size: str, engine: str) -> Path:
@@ -76,7 +79,7 @@ def _pipeline_phase(url: str, dagster_home: str, day: str, campaign_ids: list[st
 
     instance = dg.DagsterInstance.get()
     load_before = machine_load()
-    log = StatementLog(sa.make_url(url).database).install()
+    log = StatementLog().install()
     started = time.perf_counter()
     try:
         outcome = materialize_range(day, day, campaign_ids=campaign_ids, notify=False, instance=instance,
@@ -90,8 +93,7 @@ def _pipeline_phase(url: str, dagster_home: str, day: str, campaign_ids: list[st
     for record in instance.get_run_records():
         for stat in instance.get_run_step_stats(record.dagster_run.run_id):
             if stat.start_time is not None and stat.end_time is not None:
-                name = stat.step_key.removeprefix("risk__")
-                steps.append((name if name in ASSET_ORDER else CHECK_STEPS, stat.start_time, stat.end_time))
+                steps.append((stat.step_key.removeprefix("risk__"), stat.start_time, stat.end_time))
     machine = {"cpus": load_before["cpus"], "load_before": load_before["load_1m"],
                "load_after": machine_load()["load_1m"]}
     return {"seconds": seconds, "steps": steps, "statements": log.timings, "rss": peak_rss_bytes(), "machine": machine}
@@ -189,7 +191,7 @@ def run_benchmark(
 
     sql_per_asset, top = attribute_statements(piped["statements"], piped["steps"])
     assets = []
-    for name in sorted({s[0] for s in piped["steps"]}, key=lambda n: (ASSET_ORDER + [CHECK_STEPS, n]).index(n)):
+    for name in sorted({s[0] for s in piped["steps"]}, key=_graph_position):
         spans = [s for s in piped["steps"] if s[0] == name]
         assets.append(AssetTiming(name, len(spans), sum(end - start for _, start, end in spans),
                                   sql_per_asset.get(name, 0.0)))

@@ -29,7 +29,7 @@ from riskflows.days import as_date, day_params
 from riskflows.participant_features import participant_features_select
 from riskflows.quarantine import SourceLayout, rejected_rows_select
 from riskflows.user_features import user_features_select
-from riskflows.warehouse import dialect_of, prefer_hash_joins
+from riskflows.warehouse import ENGINE_OBSERVERS, dialect_of, prefer_hash_joins
 
 
 @dataclass(frozen=True)
@@ -127,37 +127,49 @@ class StatementTiming:
     started: float  # time.time(), comparable with Dagster's step start/end
     seconds: float
     label: str
-    warehouse: bool  # False: Dagster's own storage (event log, run records)
 
 
 @dataclass
 class StatementLog:
-    """Every statement any SQLAlchemy engine of this process sends, with its wall time.
+    """Every statement the warehouse's engines send, with its wall time.
 
-    Installed on the Engine class, so it sees the engines the assets build themselves, and
-    Dagster's instance storage too: statements on `warehouse_database` count as warehouse work,
-    the rest as orchestration.
+    It listens on each engine riskflows.warehouse.make_engine builds while installed, so it
+    sees the engines the assets build themselves and nothing else (Dagster's own storage
+    statements are orchestration, in the day's time but not in the warehouse's). While the
+    day runs the hooks only take the clock and keep the statement; labels are made
+    afterwards (`timings`), so the log adds as little as it can to the time it measures.
     """
 
-    warehouse_database: str | None
-    timings: list[StatementTiming] = field(default_factory=list)
+    _seen: list[tuple[float, float, str]] = field(default_factory=list)
+    _engines: list[sa.Engine] = field(default_factory=list)
 
     def _before(self, conn, cursor, statement, parameters, context, executemany):
         conn.info.setdefault("riskflows_bench_started", []).append((time.time(), time.perf_counter()))
 
     def _after(self, conn, cursor, statement, parameters, context, executemany):
         started, perf = conn.info["riskflows_bench_started"].pop()
-        self.timings.append(StatementTiming(started, time.perf_counter() - perf, statement_label(statement),
-                                            conn.engine.url.database == self.warehouse_database))
+        self._seen.append((started, time.perf_counter() - perf, statement))
+
+    def _observe(self, engine: sa.Engine) -> None:
+        sa.event.listen(engine, "before_cursor_execute", self._before)
+        sa.event.listen(engine, "after_cursor_execute", self._after)
+        self._engines.append(engine)
+
+    @property
+    def timings(self) -> list[StatementTiming]:
+        return [StatementTiming(started, seconds, statement_label(statement))
+                for started, seconds, statement in self._seen]
 
     def install(self) -> "StatementLog":
-        sa.event.listen(sa.engine.Engine, "before_cursor_execute", self._before)
-        sa.event.listen(sa.engine.Engine, "after_cursor_execute", self._after)
+        ENGINE_OBSERVERS.append(self._observe)
         return self
 
     def remove(self) -> None:
-        sa.event.remove(sa.engine.Engine, "before_cursor_execute", self._before)
-        sa.event.remove(sa.engine.Engine, "after_cursor_execute", self._after)
+        ENGINE_OBSERVERS.remove(self._observe)
+        for engine in self._engines:
+            sa.event.remove(engine, "before_cursor_execute", self._before)
+            sa.event.remove(engine, "after_cursor_execute", self._after)
+        self._engines.clear()
 
 
 # --- bare feature SQL -------------------------------------------------------------------------
@@ -389,18 +401,15 @@ def attribute_statements(timings: Sequence[StatementTiming], steps: Sequence[tup
     """Warehouse SQL seconds per asset, and the costliest (asset, statement) pairs.
 
     `steps` are (asset, start, end) in time.time() seconds; a statement belongs to the step it
-    started in, or to "(outside steps)" (run set-up, campaign lookup). Statements on Dagster's
-    storage are listed among the costliest (marked "[dagster]") but are not warehouse SQL.
+    started in, or to "(outside steps)" (run set-up, campaign lookup).
     """
     per_asset: dict[str, float] = {}
     per_statement: dict[tuple[str, str], list[float]] = {}
     ordered = sorted(steps, key=lambda s: s[1])
     for t in timings:
         asset = next((name for name, start, end in ordered if start <= t.started <= end), "(outside steps)")
-        if t.warehouse:
-            per_asset[asset] = per_asset.get(asset, 0.0) + t.seconds
-        label = t.label if t.warehouse else f"[dagster] {t.label}"
-        per_statement.setdefault((asset, label), []).append(t.seconds)
+        per_asset[asset] = per_asset.get(asset, 0.0) + t.seconds
+        per_statement.setdefault((asset, t.label), []).append(t.seconds)
     costs = [StatementCost(asset, label, len(s), sum(s)) for (asset, label), s in per_statement.items()]
     costs.sort(key=lambda c: c.seconds, reverse=True)
     return per_asset, costs[:top]

@@ -37,6 +37,12 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# Called with every engine make_engine builds: the benchmark's statement log listens on the
+# warehouse's engines only, not on every engine of the process (Dagster's storage builds one
+# per operation, and a listener on all of them slows the run it measures).
+ENGINE_OBSERVERS: list[Callable[[sa.Engine], None]] = []
+
+
 def make_engine(url: str | None = None, *, hold_connection: bool = False) -> sa.Engine:
     """An engine for the warehouse; creates the DuckDB file's folder when needed.
 
@@ -50,9 +56,14 @@ def make_engine(url: str | None = None, *, hold_connection: bool = False) -> sa.
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         if hold_connection:
-            return sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=1, max_overflow=4)
-        return sa.create_engine(url, poolclass=sa.pool.NullPool)
-    return sa.create_engine(url, pool_pre_ping=True)
+            engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=1, max_overflow=4)
+        else:
+            engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    else:
+        engine = sa.create_engine(url, pool_pre_ping=True)
+    for observe in ENGINE_OBSERVERS:
+        observe(engine)
+    return engine
 
 
 def dialect_of(engine_or_conn: sa.Engine | sa.Connection) -> str:

@@ -13,10 +13,11 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from assets.bench_run import ASSET_ORDER, CHECK_STEPS, run_benchmark
+from assets.bench_run import ASSET_ORDER, run_benchmark
 from riskflows.bench import (StatementLog, StatementTiming, attribute_statements, busiest_day, median_run,
                              statement_label)
 from riskflows.campaigns import Campaign
+from riskflows.warehouse import make_engine
 
 
 def _campaign(campaign_id: str, starts: str, ends: str | None) -> Campaign:
@@ -37,30 +38,32 @@ def test_busiest_day_is_the_latest_day_with_most_campaigns_live():
 
 def test_statements_are_charged_to_the_step_they_started_in():
     timings = [
-        StatementTiming(10.5, 2.0, "INSERT INTO risk.user_features", warehouse=True),
-        StatementTiming(10.6, 0.1, "INSERT INTO event_logs", warehouse=False),
-        StatementTiming(20.5, 1.0, "INSERT INTO risk.rule_hits", warehouse=True),
-        StatementTiming(30.0, 0.5, "SELECT 1", warehouse=True),
+        StatementTiming(10.5, 2.0, "INSERT INTO risk.user_features"),
+        StatementTiming(10.6, 0.1, "DELETE FROM risk.user_features"),
+        StatementTiming(20.5, 1.0, "INSERT INTO risk.rule_hits"),
+        StatementTiming(30.0, 0.5, "SELECT 1"),
     ]
     per_asset, top = attribute_statements(timings, [("user_features", 10.0, 13.0), ("rule_hits", 20.0, 21.6)])
-    assert per_asset == {"user_features": 2.0, "rule_hits": 1.0, "(outside steps)": 0.5}
-    assert top[0].label == "INSERT INTO risk.user_features"
-    assert any(c.label == "[dagster] INSERT INTO event_logs" for c in top)
+    assert per_asset == {"user_features": 2.1, "rule_hits": 1.0, "(outside steps)": 0.5}
+    assert [(c.asset, c.label) for c in top] == [("user_features", "INSERT INTO risk.user_features"),
+                                                 ("rule_hits", "INSERT INTO risk.rule_hits"),
+                                                 ("(outside steps)", "SELECT 1"),
+                                                 ("user_features", "DELETE FROM risk.user_features")]
     assert statement_label("  INSERT   INTO risk.x (a, b)\n SELECT") == "INSERT INTO risk.x"
 
 
-def test_statement_log_sees_every_engine_and_tells_the_warehouse_apart(tmp_path):
-    warehouse = tmp_path / "w.duckdb"
-    log = StatementLog(str(warehouse)).install()
+def test_statement_log_sees_the_warehouse_engines_only(tmp_path):
+    log = StatementLog().install()
     try:
-        with sa.create_engine(f"duckdb:///{warehouse}").connect() as conn:
+        with make_engine(f"duckdb:///{tmp_path / 'w.duckdb'}").connect() as conn:
             conn.exec_driver_sql("SELECT 42")
-        with sa.create_engine(f"sqlite:///{tmp_path / 'other.db'}").connect() as conn:
-            conn.exec_driver_sql("SELECT 7")
+        with sa.create_engine(f"sqlite:///{tmp_path / 'dagster.db'}").connect() as conn:
+            conn.exec_driver_sql("SELECT 7")  # an engine of Dagster's storage
     finally:
         log.remove()
-    assert [(t.label, t.warehouse) for t in log.timings if t.label.startswith("SELECT ")] == [
-        ("SELECT 42", True), ("SELECT 7", False)]
+    with make_engine(f"duckdb:///{tmp_path / 'w.duckdb'}").connect() as conn:
+        conn.exec_driver_sql("SELECT 43")  # after remove(): not logged
+    assert [t.label for t in log.timings] == ["SELECT 42"]
 
 
 def test_benchmark_runs_a_tiny_world_end_to_end(tmp_path):
@@ -71,7 +74,7 @@ def test_benchmark_runs_a_tiny_world_end_to_end(tmp_path):
     assert result.users == 2_000
     assert result.campaigns_live and len(result.campaigns_live) == result.campaigns_total
     # every asset of the graph timed from Dagster's step stats, one step per campaign below the daily ones
-    assert [a.asset for a in result.assets] == [*ASSET_ORDER, CHECK_STEPS]
+    assert [a.asset for a in result.assets] == ASSET_ORDER
     steps = {a.asset: a.steps for a in result.assets}
     assert steps["user_features"] == 1
     assert steps["participant_features"] == len(result.campaigns_live)
