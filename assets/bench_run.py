@@ -27,6 +27,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from assets.instance_storage import local_instance_yaml
 from riskflows.bench import (DEFAULT_SEED, SIZES, AssetTiming, BenchResult, StatementLog, attribute_statements,
                              busiest_day, machine_load, median_run, peak_rss_bytes, run_bare_feature_sql)
 from riskflows.warehouse import DEFAULT_HOME, make_engine
@@ -175,7 +176,8 @@ def run_benchmark(
         if attempt:
             _drop_risk_schema(url)
         with tempfile.TemporaryDirectory(prefix="riskflows-bench-dagster-") as dagster_home:
-            (Path(dagster_home) / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+            # the local instance `riskflows run` makes (SQLite, pooled event log engines)
+            (Path(dagster_home) / "dagster.yaml").write_text(local_instance_yaml(Path(dagster_home)))
             progress(f"running {day} for {len(live)} campaign(s) through Dagster ...")
             pipelines.append(_in_fresh_process(_pipeline_phase, url, dagster_home, day.isoformat(), live))
         progress(f"day done in {pipelines[-1]['seconds']:.1f} s; timing the bare feature SQL ...")

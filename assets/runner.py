@@ -17,6 +17,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets.definitions import build_definitions
+from assets.instance_storage import local_instance_yaml
 from assets.partitions import CAMPAIGNS, DEFAULT_EARLIEST_DATE, campaign_day_key
 from assets.pipeline import NOTIFY_TAG
 from riskflows.campaigns import load_campaigns
@@ -28,7 +29,8 @@ QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def local_instance() -> dg.DagsterInstance:
-    """The instance in DAGSTER_HOME, or a local one under .riskflows/ (SQLite storage)."""
+    """The instance in DAGSTER_HOME, or a local one under .riskflows/ (SQLite storage; a new
+    folder gets the pooled event log of assets.instance_storage)."""
     if not os.environ.get("DAGSTER_HOME"):
         home = (DEFAULT_HOME / "dagster_home").resolve()
         home.mkdir(parents=True, exist_ok=True)
@@ -38,7 +40,7 @@ def local_instance() -> dg.DagsterInstance:
     config = home / "dagster.yaml"
     if not config.exists():
         # a local instance: SQLite storage in this folder, no telemetry
-        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+        config.write_text(local_instance_yaml(home), encoding="utf-8")
     return dg.DagsterInstance.get()
 
 
