@@ -10,7 +10,7 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from riskflows.output_tables import OUTPUT_TABLES, OutputTable, read_partition, validate_frame
+from riskflows.output_tables import OUTPUT_TABLES, OutputTable, PartitionValidation, read_partition, validate_frame
 
 PANDERA_CHECK = "pandera_contract"
 
@@ -62,14 +62,18 @@ def written_partition(
             **dict(extra or {}),
         }
     )
-    check_metadata: dict[str, Any] = {"rows": len(frame), "failures": len(validation.failure_cases)}
+    return materialization, pandera_check_result(validation)
+
+
+def pandera_check_result(validation: PartitionValidation) -> dg.AssetCheckResult:
+    """The blocking Pandera check of a written partition, with the first failing rows."""
+    metadata: dict[str, Any] = {"rows": validation.rows, "failures": len(validation.failure_cases)}
     if not validation.passed:
-        check_metadata["failure_cases"] = dg.MetadataValue.md(validation.failure_cases.head(20).to_markdown(index=False))
-    check = dg.AssetCheckResult(
+        metadata["failure_cases"] = dg.MetadataValue.md(validation.failure_cases.head(20).to_markdown(index=False))
+    return dg.AssetCheckResult(
         check_name=PANDERA_CHECK,
         passed=validation.passed,
         severity=dg.AssetCheckSeverity.ERROR,
         description=validation.describe(),
-        metadata=check_metadata,
+        metadata=metadata,
     )
-    return materialization, check

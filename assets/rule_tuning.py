@@ -17,7 +17,7 @@ from typing import Optional
 import dagster as dg
 from pydantic import Field
 
-from assets.metadata import PANDERA_CHECK, column_schema, pandera_check_spec
+from assets.metadata import column_schema, pandera_check_result, pandera_check_spec
 from assets.partitions import ON_DATE
 from assets.pipeline import WAREHOUSE_POOL
 from resources.rules import RulePacksResource
@@ -49,15 +49,7 @@ def _written(engine, day) -> tuple[dg.MaterializeResult, dg.AssetCheckResult]:
         "preview": dg.MetadataValue.md(shown.to_markdown(index=False, floatfmt=".3f") if len(frame)
                                        else "_(no rule fired on this day)_"),
     })
-    check_metadata = {"rows": len(frame), "failures": len(validation.failure_cases)}
-    if not validation.passed:
-        check_metadata["failure_cases"] = dg.MetadataValue.md(
-            validation.failure_cases.head(20).to_markdown(index=False))
-    check = dg.AssetCheckResult(
-        check_name=PANDERA_CHECK, passed=validation.passed, severity=dg.AssetCheckSeverity.ERROR,
-        description=validation.describe(), metadata=check_metadata,
-    )
-    return materialization, check
+    return materialization, pandera_check_result(validation)
 
 
 class BacktestConfig(dg.Config):
