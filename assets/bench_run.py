@@ -36,7 +36,7 @@ BENCH_HOME = DEFAULT_HOME / "bench"
 DEFAULT_PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/riskflows_bench"
 REPO_RULES = Path(__file__).resolve().parents[1] / "rules"
 # Graph order, for a report that reads top to bottom like the pipeline.
-ASSET_ORDER = ["source_quarantine", "user_features", "account_clusters", "participant_features", "rule_hits",
+ASSET_ORDER = ["source_quarantine", "user_features", "account_links", "account_clusters", "participant_features", "rule_hits",
                "high_risk_users", "campaign_summary", "slack_digest", "rule_performance"]
 
 

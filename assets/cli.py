@@ -48,7 +48,7 @@ def print_evaluation(engine) -> None:
         return
     result = evaluate(engine)
     evaluated_at = store_evaluation(engine, result)
-    _print_table(result.per_campaign, "per campaign (last evaluated day)")
+    _print_table(result.per_campaign, "per campaign (an enrollment counts as listed if it was listed on any day, in any tier)")
     _print_table(result.per_pattern, "recall per abuse pattern")
     _print_table(result.hard_negatives, "flagged share of honest look-alikes (hard negatives)")
     print(f"\noverall: {result.overall}")

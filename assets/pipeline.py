@@ -2,7 +2,7 @@
 insert in one transaction) through a riskflows function and checks it with Pandera.
 
     src.*  ->  source_quarantine [date]
-                 -> user_features [date], account_clusters [date]
+                 -> user_features [date], account_links [date] -> account_clusters [date]
                       -> participant_features [date x campaign] -> rule_hits -> high_risk_users
                       -> campaign_summary -> slack_digest
 """
@@ -24,10 +24,12 @@ from resources.warehouse import WarehouseResource
 from riskflows import account_clusters as account_clusters_module
 from riskflows import account_links as account_links_module
 from riskflows import clustering as clustering_module
+from riskflows import coordination as coordination_module
 from riskflows import participant_features as participant_features_module
 from riskflows import quarantine as quarantine_module
 from riskflows import user_features as user_features_module
 from riskflows.account_clusters import build_account_clusters
+from riskflows.account_links import build_account_links
 from riskflows.campaign_summary import build_campaign_summary
 from riskflows.days import day_params
 from riskflows.high_risk import build_high_risk_users
@@ -137,12 +139,32 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
             yield check
 
     @table_asset(
-        "account_clusters", "account_clusters",
-        code_version=module_version(account_clusters_module, account_links_module, clustering_module,
-                                    quarantine_module),
+        "account_links", "account_links",
+        code_version=module_version(account_links_module, quarantine_module),
         partitions_def=daily,
         deps=[source_quarantine],
-        kinds={"sql", "python"},
+        kinds={"sql"},
+    )
+    def account_links(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        """What each account shares with others over all history up to the day: devices, IPs and
+        /24s, deposit and withdrawal addresses (hubs such as carrier NAT or an exchange's deposit
+        address cut), referrers and internal transfer counterparties. The edges of the farm graph."""
+        with warehouse.step_engine() as engine:
+            rows = build_account_links(engine, context.partition_key)
+            materialization, check = written_partition(
+                engine, "account_links", {"date": day_params(context.partition_key)["date"]},
+                preview_columns=["user_id", "link_kind"],
+                extra={"links": rows},
+            )
+            yield materialization
+            yield check
+
+    @table_asset(
+        "account_clusters", "account_clusters",
+        code_version=module_version(account_clusters_module, clustering_module),
+        partitions_def=daily,
+        deps=[account_links],
+        kinds={"python"},
     )
     def account_clusters(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         """Groups of accounts linked by shared devices, IPs, addresses, referrals or internal
@@ -160,9 +182,10 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
 
     @table_asset(
         "participant_features", "participant_features",
-        code_version=module_version(participant_features_module, quarantine_module),
+        code_version=module_version(participant_features_module, coordination_module, quarantine_module),
         partitions_def=campaign_day,
         deps=[dg.AssetDep(user_features, partition_mapping=ON_DATE),
+              dg.AssetDep(account_links, partition_mapping=ON_DATE),
               dg.AssetDep(account_clusters, partition_mapping=ON_DATE)],
         kinds={"sql"},
     )
@@ -286,7 +309,8 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
             )
         return dg.MaterializeResult(metadata={**result.metadata(), "quiet": quiet})
 
-    return [*SOURCE_SPECS, source_quarantine, user_features, account_clusters, participant_features, rule_hits,
+    return [*SOURCE_SPECS, source_quarantine, user_features, account_links, account_clusters, participant_features,
+            rule_hits,
             high_risk_users, campaign_summary, slack_digest]
 
 

@@ -1,4 +1,4 @@
-"""The day's linked-account clusters: link table from SQL, components in Python."""
+"""The day's linked-account clusters: the day's account links, grouped into components in Python."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 
-from riskflows.account_links import HubPolicy, link_table_sql
+from riskflows.account_links import ACCOUNT_LINKS_TABLE
 from riskflows.clustering import cluster_accounts
 from riskflows.days import day_params
-from riskflows.quarantine import SourceLayout
-from riskflows.warehouse import prefer_hash_joins, read_frame, replace_partition
+from riskflows.warehouse import read_frame, replace_partition
 
 ACCOUNT_CLUSTERS_TABLE = "risk.account_clusters"
 
@@ -38,12 +37,11 @@ DEFAULT_MAX_KEY_DEGREE = 200
 
 
 def build_account_clusters(engine: sa.Engine, date) -> ClusterRun:
-    """Replace the day's clusters from all links seen up to the end of the day."""
+    """Replace the day's clusters from the day's account links (all history up to its end)."""
     params = day_params(date)
     with engine.begin() as conn:
-        layout = SourceLayout.inspect(conn)
-        prefer_hash_joins(conn)
-        links = read_frame(conn, link_table_sql(layout), {**params, **HubPolicy().params()}, columnar=True)
+        links = read_frame(conn, f"SELECT user_id, link_kind, key FROM {ACCOUNT_LINKS_TABLE} WHERE date = :date",
+                           params, columnar=True)
     links = links.astype({"user_id": "int64", "link_kind": "str", "key": "str"}) if not links.empty else links
     clusters = cluster_accounts(links, max_key_degree=max_key_degree()) if not links.empty else pd.DataFrame(
         columns=["user_id", "cluster_id", "cluster_size", "link_kinds"])

@@ -15,7 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
+from riskflows.days import day_params
 from riskflows.quarantine import SourceLayout, day_clean_relation
+from riskflows.warehouse import replace_partition
+
+ACCOUNT_LINKS_TABLE = "risk.account_links"
 
 
 @dataclass(frozen=True)
@@ -114,3 +120,16 @@ UNION ALL SELECT DISTINCT to_user_id, 'transfer', 'to:' || CAST(to_user_id AS VA
 UNION ALL SELECT to_user_id, 'transfer', 'from:' || CAST(from_user_id AS VARCHAR) FROM transfer_edges
 UNION ALL SELECT DISTINCT from_user_id, 'transfer', 'from:' || CAST(from_user_id AS VARCHAR) FROM transfer_edges
 """
+
+
+def build_account_links(engine: sa.Engine, date) -> int:
+    """Replace the day's account links (risk.account_links); returns the rows written."""
+    with engine.connect() as conn:
+        layout = SourceLayout.inspect(conn)
+    params = day_params(date)
+    return replace_partition(
+        engine, ACCOUNT_LINKS_TABLE, {"date": params["date"]},
+        insert_sql=f"INSERT INTO {ACCOUNT_LINKS_TABLE} (date, user_id, link_kind, key) "
+                   f"SELECT CAST(:date AS DATE), user_id, link_kind, key FROM ({link_table_sql(layout)}) l",
+        params={**params, **HubPolicy().params()},
+    )

@@ -27,6 +27,10 @@ def _i(name, meaning, lo=0, hi=None):
     return Feature(name, "integer", meaning, lo, hi)
 
 
+def _t(name, meaning):
+    return Feature(name, "text", meaning, None, None)
+
+
 # Per user, as of the end of the partition day, over all history up to then.
 USER_FEATURES: tuple[Feature, ...] = (
     # identity and age
@@ -105,6 +109,31 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
        "sister)", 0, 5),
     _n("cluster_cash_out_share", "share of the cluster's rewarded participants whose withdrawn_share_after_reward "
        "is at least 0.5", 0, 1),
+    # hollowness: a life outside the campaign (riskflows.coordination)
+    _i("active_days_before_enroll", "days with any activity (login, trade, money in or out) in the 60 days before "
+       "enrolling, not counting the 2 days right before; 0-2 = a hollow account (new, or an aged one gone quiet)"),
+    _i("active_days_since_enroll", "days with any activity since enrolling"),
+    # coordination: lockstep with other participants, judged against this campaign's own pairs
+    _i("lockstep_peers", "participants (this campaign or a sister) sharing this one's least likely lockstep "
+       "signature: at least two of registration, enrollment, first funding, first trade and first money out within "
+       "the same hour, or near-equal amounts, plus the links (device, network, address, funder, collector, "
+       "referral, transfer) they have in common"),
+    _n("lockstep_chance", "participants of this campaign expected to share such a signature with this many peers by "
+       "accident (Poisson tail against the campaign's own pairs); 0.01 or less = coordinated", 0, 1),
+    _n("lockstep_hollow_share", "share of this participant and its lockstep peers that are hollow "
+       "(active_days_before_enroll <= 2)", 0, 1),
+    _t("lockstep_signature", "what this participant and its lockstep peers have in common: registered, enrolled, "
+       "funded, traded, cashed_out (within the hour), fund_amount, out_amount (near-equal), device, network, "
+       "address, funder, collector, referral, transfer (shared)"),
+    _n("cluster_coordinated_share", "share of the cluster's participants that are coordinated "
+       "(lockstep_chance <= 0.01)", 0, 1),
+    _n("cluster_hollow_share", "share of the cluster's participants that are hollow", 0, 1),
+    _n("referee_coordinated_share", "share of the participant's referees (this campaign or a sister) that are "
+       "coordinated: a ring's referees sign up and act together, an influencer's come independently", 0, 1),
+    _n("lifted_counterparty_share", "share of matched volume since the campaign started traded against "
+       "counterparties met far more often than their share of the book explains (chance below 1e-6): a ring "
+       "trading with itself, linked or not", 0, 1),
+    _n("lifted_counterparty_net", "|bought - sold| / traded against those counterparties; near 0 = round trips", 0, 1),
 )
 
 ALL_FEATURES: tuple[Feature, ...] = USER_FEATURES + CAMPAIGN_FEATURES

@@ -38,6 +38,22 @@ class Quarantine(pa.DataFrameModel):
         coerce = True
 
 
+class AccountLinks(pa.DataFrameModel):
+    """What each account shares with others as of the day: a device, an IP or /24, a deposit or
+    withdrawal address (hubs cut), a referrer, a transfer counterparty. Accounts holding the same
+    (link_kind, key) are linked; `riskflows.clustering` groups them, coordination reads them."""
+
+    date: Series[pd.Timestamp]
+    user_id: Series[int]
+    link_kind: Series[str] = pa.Field(isin=[
+        "device", "ip", "ip24", "deposit_source", "withdrawal_address", "referral", "transfer"])
+    key: Series[str] = pa.Field(str_length={"min_value": 1})
+
+    class Config:
+        coerce = True
+        unique = ["date", "user_id", "link_kind", "key"]
+
+
 class AccountClusters(pa.DataFrameModel):
     """Accounts linked by shared devices, IPs, addresses, referrals or transfers (singletons omitted)."""
 
@@ -177,6 +193,7 @@ OUTPUT_TABLES: dict[str, OutputTable] = {
     for t in [
         OutputTable("quarantine", Quarantine.to_schema(), ("date",)),
         OutputTable("user_features", USER_FEATURES_SCHEMA, ("date",)),
+        OutputTable("account_links", AccountLinks.to_schema(), ("date",)),
         OutputTable("account_clusters", AccountClusters.to_schema(), ("date",)),
         OutputTable("participant_features", PARTICIPANT_FEATURES_SCHEMA, ("date", "campaign_id")),
         OutputTable("rule_hits", RuleHits.to_schema(), ("date", "campaign_id")),

@@ -15,8 +15,11 @@ campaign's own.
 
 from __future__ import annotations
 
+import math
+
 import sqlalchemy as sa
 
+from riskflows.coordination import coordination_ctes
 from riskflows.days import day_params
 from riskflows.feature_catalog import CAMPAIGN_FEATURES, USER_FEATURES
 from riskflows.quarantine import SourceLayout, day_clean_relation
@@ -26,12 +29,14 @@ PARTICIPANT_FEATURES_TABLE = "risk.participant_features"
 # A money source or destination counts as the campaign's own when at least this share of the
 # accounts it touches joined the campaign; below that it is a hub (another exchange, a service).
 CAMPAIGN_CONCENTRATION = 0.5
+# A counterparty met so often that a randomly matching book would do it with chance below 1e-6.
+LIFT_SURPRISE_NATS = round(6 * math.log(10), 3)
 
 
 def participant_features_select(layout: SourceLayout) -> str:
     """SELECT date, campaign_id, user_id, <ALL_FEATURES> for bound :date, :day_end, :campaign_id."""
     c = {n: day_clean_relation(n, layout) for n in ("campaigns", "users", "enrollments", "rewards", "deposits",
-                                                  "withdrawals", "transfers", "trades")}
+                                                  "withdrawals", "transfers", "trades", "logins")}
     user_columns = ",\n    ".join(f"uf.{f.name}" for f in USER_FEATURES)
     concentration = float(CAMPAIGN_CONCENTRATION)  # a number from code, safe to inline
     return f"""
@@ -53,14 +58,14 @@ sister_campaigns AS (
 joined AS (
     -- participants of this campaign or a sister one: the peers a farm member funds, refers,
     -- trades with and sweeps to (one row per account)
-    SELECT x.user_id, MIN(x.referrer_id) AS referrer_id FROM {c['enrollments']} x
+    SELECT x.user_id, MIN(x.referrer_id) AS referrer_id, MIN(x.enrolled_at) AS enrolled_at FROM {c['enrollments']} x
     JOIN sister_campaigns s ON s.campaign_id = x.campaign_id
     WHERE x.enrolled_at < :day_end
     GROUP BY x.user_id
 ),
 registered AS (
     SELECT user_id, registered_at FROM {c['users']} x
-),
+),{coordination_ctes(c)},
 rewards AS (
     SELECT user_id, SUM(amount_usd) AS reward_usd, MIN(granted_at) AS first_reward_at
     FROM {c['rewards']} x WHERE campaign_id = :campaign_id AND granted_at < :day_end
@@ -154,6 +159,47 @@ campaign_trades AS (
     WHERE t.ts >= cp.starts_at AND t.ts < :day_end
     GROUP BY t.user_id
 ),
+campaign_fills AS (
+    SELECT t.user_id, t.counterparty_user_id AS counterparty, t.symbol, t.side, t.notional_usd
+    FROM {c['trades']} t CROSS JOIN campaign cp WHERE t.ts >= cp.starts_at AND t.ts < :day_end
+),
+symbol_fills AS (
+    SELECT symbol, COUNT(*) AS fills FROM campaign_fills WHERE counterparty IS NOT NULL GROUP BY symbol
+),
+account_fills AS (
+    SELECT user_id, symbol, COUNT(*) AS fills FROM campaign_fills WHERE counterparty IS NOT NULL
+    GROUP BY user_id, symbol
+),
+pair_fills AS (
+    SELECT f.user_id, f.counterparty, f.symbol, COUNT(*) AS fills, SUM(f.notional_usd) AS volume,
+           SUM(CASE WHEN f.side = 'buy' THEN f.notional_usd ELSE -f.notional_usd END) AS net
+    FROM campaign_fills f JOIN enrolled e ON e.user_id = f.user_id
+    WHERE f.counterparty IS NOT NULL AND f.counterparty <> f.user_id
+    GROUP BY f.user_id, f.counterparty, f.symbol
+),
+pair_expectation AS (
+    -- fills a participant would have against this counterparty if the book matched it at random,
+    -- in proportion to the counterparty's share of the symbol's fills
+    SELECT p.user_id, p.volume, p.net, p.fills,
+           CAST(u.fills AS DOUBLE PRECISION) * v.fills / s.fills AS expected
+    FROM pair_fills p
+    JOIN account_fills u ON u.user_id = p.user_id AND u.symbol = p.symbol
+    JOIN account_fills v ON v.user_id = p.counterparty AND v.symbol = p.symbol
+    JOIN symbol_fills s ON s.symbol = p.symbol
+),
+lifted_counterparties AS (
+    -- volume against counterparties met far more often than the market explains (Poisson
+    -- chance below 1e-6, Chernoff bound): a ring trading with itself, not a crowd on a thin book
+    SELECT p.user_id,
+           SUM(CASE WHEN p.fills > p.expected
+                     AND p.fills * LN(p.fills / p.expected) - p.fills + p.expected >= {LIFT_SURPRISE_NATS}
+                    THEN p.volume ELSE 0 END) AS lifted_volume,
+           ABS(SUM(CASE WHEN p.fills > p.expected
+                         AND p.fills * LN(p.fills / p.expected) - p.fills + p.expected >= {LIFT_SURPRISE_NATS}
+                        THEN p.net ELSE 0 END)) AS lifted_net,
+           SUM(p.volume) AS matched_volume
+    FROM pair_expectation p GROUP BY p.user_id
+),
 campaign_counterparties AS (
     SELECT t.user_id,
            SUM(CASE WHEN other.user_id IS NOT NULL THEN t.notional_usd ELSE 0 END)
@@ -169,8 +215,10 @@ features AS (
 ),
 campaign_referees AS (
     SELECT e.referrer_id AS user_id, COUNT(*) AS campaign_referees,
-           AVG(CASE WHEN f.deposit_count > 0 THEN 1.0 ELSE 0.0 END) AS campaign_referee_deposit_share
+           AVG(CASE WHEN f.deposit_count > 0 THEN 1.0 ELSE 0.0 END) AS campaign_referee_deposit_share,
+           AVG(CASE WHEN cd.user_id IS NOT NULL THEN 1.0 ELSE 0.0 END) AS referee_coordinated_share
     FROM joined e LEFT JOIN features f ON f.user_id = e.user_id
+    LEFT JOIN coordinated cd ON cd.user_id = e.user_id
     WHERE e.referrer_id IS NOT NULL
     GROUP BY e.referrer_id
 ),
@@ -185,9 +233,13 @@ cluster_view AS (
            MAX(rc.campaign_referral_depth) AS cluster_referral_depth,
            CAST(EXTRACT(EPOCH FROM (MAX(g.registered_at) - MIN(g.registered_at))) AS DOUBLE PRECISION) / 86400.0
                AS cluster_registration_spread_days,
-           COALESCE(SUM(r.reward_usd), 0) AS cluster_reward_usd
+           COALESCE(SUM(r.reward_usd), 0) AS cluster_reward_usd,
+           CAST(COUNT(cd.user_id) AS DOUBLE PRECISION) / NULLIF(COUNT(e.user_id), 0) AS cluster_coordinated_share,
+           AVG(CASE WHEN e.user_id IS NOT NULL THEN CAST(h.is_hollow AS DOUBLE PRECISION) END) AS cluster_hollow_share
     FROM clusters k
     LEFT JOIN joined e ON e.user_id = k.user_id
+    LEFT JOIN coordinated cd ON cd.user_id = e.user_id
+    LEFT JOIN hollow h ON h.user_id = e.user_id
     LEFT JOIN registered g ON g.user_id = k.user_id
     LEFT JOIN rewards r ON r.user_id = k.user_id
     LEFT JOIN cash_out co ON co.user_id = k.user_id
@@ -239,6 +291,17 @@ SELECT
     COALESCE(cv.cluster_referral_depth, crc.campaign_referral_depth, 0) AS cluster_referral_depth,
     COALESCE(cv.cluster_cash_out_share,
              CASE WHEN co.withdrawn_share >= 0.5 THEN 1.0 ELSE 0.0 END) AS cluster_cash_out_share,
+    COALESCE(lf.active_days_before_enroll, 0) AS active_days_before_enroll,
+    COALESCE(lf.active_days_since_enroll, 0) AS active_days_since_enroll,
+    COALESCE(lv.lockstep_peers, 0) AS lockstep_peers,
+    COALESCE(lv.lockstep_chance, 1.0) AS lockstep_chance,
+    lv.lockstep_hollow_share,
+    lv.lockstep_signature,
+    cv.cluster_coordinated_share,
+    cv.cluster_hollow_share,
+    cr.referee_coordinated_share,
+    COALESCE(lc.lifted_volume / NULLIF(lc.matched_volume, 0), 0) AS lifted_counterparty_share,
+    lc.lifted_net / NULLIF(lc.lifted_volume, 0) AS lifted_counterparty_net,
     k.cluster_id
 FROM enrolled e
 LEFT JOIN features uf ON uf.user_id = e.user_id
@@ -255,6 +318,9 @@ LEFT JOIN in_cluster_trading ict ON ict.user_id = e.user_id
 LEFT JOIN money_stars ms ON ms.user_id = e.user_id
 LEFT JOIN campaign_referral_chain crc ON crc.user_id = e.user_id
 LEFT JOIN cash_out co ON co.user_id = e.user_id
+LEFT JOIN life lf ON lf.user_id = e.user_id
+LEFT JOIN lockstep_view lv ON lv.user_id = e.user_id
+LEFT JOIN lifted_counterparties lc ON lc.user_id = e.user_id
 """
 
 

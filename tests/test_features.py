@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from riskflows.account_clusters import build_account_clusters
+from riskflows.account_links import build_account_links
 from riskflows.output_tables import create_output_tables
 from riskflows.participant_features import build_participant_features
 from riskflows.quarantine import check_source_contract
@@ -69,6 +70,7 @@ def _user_features(engine, world: World) -> pd.DataFrame:
 
 def _participant_features(engine, world: World) -> pd.DataFrame:
     _user_features(engine, world)
+    build_account_links(engine, DAY)
     build_account_clusters(engine, DAY)
     build_participant_features(engine, DAY, CAMPAIGN)
     with engine.connect() as conn:

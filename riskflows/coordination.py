@@ -1,0 +1,397 @@
+"""Coordination and hollowness: what tells a farm from a crowd, as SQL over one campaign's participants.
+
+Real crowds share things (a carrier's NAT, a café PC, an exchange's deposit address, a P2P
+merchant, a launch-hour rush), so sharing alone is not evidence. A farm gives itself away by
+acting in lockstep and by having little life outside the campaign. Both are measured against
+the campaign's own population, not against constants fit to one world:
+
+* **Signatures.** For every pair of participants (this campaign and its sisters) a
+  *signature* records what they have in common: actions within an hour of each other
+  (registration, enrollment, first funding, first trade after enrolling, first money out
+  after enrolling), near-equal amounts (first funding, first money out) and links (a
+  device, a network, a deposit or withdrawal address, a funder, a collector, a referrer,
+  internal transfers). Links held by a *service* link nobody: a key that many participants
+  share, or that five or more share while most of them have lives of their own, is an OTC
+  desk, a merchant, a NAT or an exchange, however many participants use it.
+* **Lockstep.** For a participant and a signature with at least two coinciding
+  *behaviours* (a link alone is co-use, not coordination), ``k`` peers share at least that
+  signature while the campaign's own pairs say ``E`` would by chance. The Chernoff bound of
+  the Poisson tail, ``P(X >= k) <= exp(-(k ln(k/E) - k + E))``, times the number of
+  participants, is ``lockstep_chance``: how many participants of this campaign would look
+  this coordinated by accident. ``E`` is the campaign's rate for the signature scaled by how
+  crowded the participant's hour was, so people inside a marketing burst or a launch rush
+  are compared with the burst, not with the quiet weeks around it. A launch-hour rush or a minimum-deposit crowd makes its
+  coincidences common, so they stop counting; twelve accounts that registered, were funded
+  by one source and traded within the same hour never are. Each participant keeps its
+  least likely signature.
+* **Hollowness.** Active days (logins, trades, money movements) in the 60 days before
+  enrolling, not counting the two days right before it: a farm account has none, or only an
+  earlier owner's life before it went quiet.
+
+Candidate pairs come from equi-joins on hour buckets (neighbouring buckets included) and on
+shared keys held by at most ``MAX_KEY_PARTICIPANTS`` participants, so the statement never
+forms all pairs of a large campaign.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+WINDOW_SECONDS = 3600  # two actions "coincide" within an hour of each other
+TIGHT_WINDOW_SECONDS = 600  # ... and "coincide closely" within ten minutes (scripts act seconds apart)
+AMOUNT_TOLERANCE = 0.05  # amounts "match" within 5 % of the larger
+MIN_BEHAVIOURS = 2  # coincident actions or amounts a lockstep signature needs
+MAX_KEY_PARTICIPANTS = 200  # a key held by more participants links nobody; timing still counts
+SERVICE_MIN_HOLDERS = 5  # a key held by this many participants, most with lives of their own, is a service
+HOLLOW_MAX_ACTIVE_DAYS = 2  # at most this many active days in the 60 before enrolling
+LOOKBACK_DAYS = 60
+QUIET_DAYS_BEFORE_ENROLL = 2  # a farm's set-up right before enrolling is not a life
+_LOG_AMOUNT_TOLERANCE = round(-math.log(1 - AMOUNT_TOLERANCE), 6)  # the same match on a log scale
+OVERDISPERSION = 10  # shape of the negative binomial that chance coincidences are counted with
+LOCKSTEP_CHANCE = 0.01  # participants, in the whole campaign, expected to look this coordinated by accident
+
+# (name, column of `acts`) of the timed actions, and of the amounts compared
+ACTIONS = (("registered", "registered_at"), ("enrolled", "enrolled_at"), ("funded", "fund_at"),
+           ("traded", "trade_at"), ("cashed_out", "out_at"))
+AMOUNTS = (("fund_amount", "fund_usd"), ("out_amount", "out_usd"))
+LINKS = ("device", "network", "address", "funder", "collector", "referral", "transfer")
+
+
+@dataclass(frozen=True)
+class SignatureBit:
+    bit: int
+    name: str
+    behaviour: bool
+
+
+def _signature_bits() -> tuple[SignatureBit, ...]:
+    names = ([name for name, _ in ACTIONS] + [f"{name}_minutes" for name, _ in ACTIONS]
+             + [name for name, _ in AMOUNTS])
+    bits = [SignatureBit(1 << i, name, True) for i, name in enumerate(names)]
+    return (*bits, *(SignatureBit(1 << (len(names) + i), name, False) for i, name in enumerate(LINKS)))
+
+
+SIGNATURE = _signature_bits()
+BIT = {s.name: s.bit for s in SIGNATURE}
+BEHAVIOUR_MASK = sum(s.bit for s in SIGNATURE if s.behaviour)
+LINK_MASK = sum(s.bit for s in SIGNATURE if not s.behaviour)
+TIMED_MASK = sum(BIT[name] for name, _ in ACTIONS)
+AMOUNT_MASK = sum(BIT[name] for name, _ in AMOUNTS)
+LINK_BITS = {
+    "device": BIT["device"], "ip": BIT["network"], "ip24": BIT["network"], "deposit_source": BIT["address"],
+    "withdrawal_address": BIT["address"], "funder": BIT["funder"], "collector": BIT["collector"],
+    "referral": BIT["referral"], "transfer": BIT["transfer"],
+}
+
+
+def signature_text(mask: int) -> str:
+    """The names of a signature's bits, comma-separated (what an analyst reads in evidence)."""
+    return ",".join(s.name for s in SIGNATURE if mask & s.bit)
+
+
+def _behaviours(mask: str) -> str:
+    """SQL count of the distinct behaviours in a mask (an action coinciding within minutes is still one action)."""
+    counted = [name for name, _ in ACTIONS] + [name for name, _ in AMOUNTS]
+    return " + ".join(f"(CASE WHEN ({mask} & {BIT[name]}) > 0 THEN 1 ELSE 0 END)" for name in counted)
+
+
+def _signature_names(mask: str) -> str:
+    parts = [f"CASE WHEN ({mask} & {s.bit}) > 0 THEN '{s.name},' ELSE '' END" for s in SIGNATURE]
+    return f"RTRIM({' || '.join(parts)}, ',')"
+
+
+def _tail_log10(k: str, mean: str) -> str:
+    """SQL for -log10 of the Chernoff bound on P(X >= k), X negative binomial with this mean and shape
+    OVERDISPERSION; 0 when k is not above the mean.
+
+    With shape r the rate function is k ln(k (r + m) / (m (k + r))) + r ln((r + m) / (k + r)); as r grows
+    it becomes the Poisson's k ln(k / m) - k + m. A crowd's coincidences vary far more than a Poisson's
+    (a launch hour's early sellers all sell at once), so a count three times its mean is ordinary for a
+    mean of hundreds and extraordinary for a mean of one.
+    """
+    r = float(OVERDISPERSION)
+    return (f"CASE WHEN {k} > {mean} AND {mean} > 0 THEN "
+            f"({k} * LN({k} * ({r} + {mean}) / ({mean} * ({k} + {r}))) + {r} * LN(({r} + {mean}) / ({k} + {r})))"
+            f" / {math.log(10)} ELSE 0 END")
+
+
+def _epoch(column: str) -> str:
+    return f"EXTRACT(EPOCH FROM {column})"
+
+
+def _near(a: str, b: str, window: int) -> str:
+    return f"ABS({_epoch(a)} - {_epoch(b)}) <= {window}"
+
+
+def _pair_behaviours() -> str:
+    """SQL sum of the behaviour bits of a pair of `acts` rows x and y."""
+    terms = []
+    for name, column in ACTIONS:
+        terms.append(f"(CASE WHEN {_near('x.' + column, 'y.' + column, WINDOW_SECONDS)} THEN {BIT[name]} ELSE 0 END)")
+        terms.append(f"(CASE WHEN {_near('x.' + column, 'y.' + column, TIGHT_WINDOW_SECONDS)} "
+                     f"THEN {BIT[name + '_minutes']} ELSE 0 END)")
+    for name, column in AMOUNTS:
+        terms.append(f"(CASE WHEN {_same_amount('x.' + column, 'y.' + column)} THEN {BIT[name]} ELSE 0 END)")
+    return "\n           + ".join(terms)
+
+
+def _amount_values() -> str:
+    """UNION of (user_id, amount bit, log amount) for every positive amount of `acts`."""
+    return "\n    UNION ALL ".join(
+        f"SELECT user_id, {BIT[name]} AS action, LN({column}) AS v FROM acts WHERE {column} > 0"
+        for name, column in AMOUNTS)
+
+
+def _action_times() -> str:
+    """UNION of (user_id, action bit, epoch seconds) for every timed action of `acts`."""
+    return "\n    UNION ALL ".join(
+        f"SELECT user_id, {BIT[name]} AS action, {_epoch(column)} AS t FROM acts WHERE {column} IS NOT NULL"
+        for name, column in ACTIONS)
+
+
+def _same_amount(a: str, b: str) -> str:
+    return f"ABS({a} - {b}) <= {AMOUNT_TOLERANCE} * GREATEST({a}, {b}) AND GREATEST({a}, {b}) > 0"
+
+
+def coordination_ctes(c: dict[str, str]) -> str:
+    """CTEs over `joined` (user_id, enrolled_at: participants of the campaign and its sisters)
+    and `registered` (user_id, registered_at).
+
+    `c` maps source table names to their clean relations for the day. Defines, among others,
+    `acts` (per joined participant: when it registered, enrolled, was funded, first traded and
+    first moved money out, with keys and amounts), `life` (active days before and since
+    enrolling), `hollow`, `lockstep_view` (per participant: its least likely signature, the
+    peers sharing it, their hollow share, the chance) and `coordinated` (participants whose
+    lockstep_chance is at most LOCKSTEP_CHANCE).
+    """
+    link_bits = " ".join(f"WHEN '{kind}' THEN {bit}" for kind, bit in LINK_BITS.items())
+    return f"""
+money_in AS (
+    SELECT user_id, ts, amount_usd, 'addr:' || from_address AS key FROM {c['deposits']} x WHERE ts < :day_end
+    UNION ALL SELECT to_user_id, ts, amount_usd, 'acct:' || CAST(from_user_id AS VARCHAR) FROM {c['transfers']} x
+        WHERE ts < :day_end AND from_user_id <> to_user_id
+),
+money_out_all AS (
+    SELECT user_id, ts, amount_usd, 'addr:' || to_address AS key FROM {c['withdrawals']} x WHERE ts < :day_end
+    UNION ALL SELECT from_user_id, ts, amount_usd, 'acct:' || CAST(to_user_id AS VARCHAR) FROM {c['transfers']} x
+        WHERE ts < :day_end AND from_user_id <> to_user_id
+),
+first_fund AS (
+    -- the money that set the participant up: the first in from three days before enrolling
+    SELECT user_id, ts AS fund_at, key AS fund_key, amount_usd AS fund_usd FROM (
+        SELECT m.user_id, m.ts, m.key, m.amount_usd,
+               ROW_NUMBER() OVER (PARTITION BY m.user_id ORDER BY m.ts, m.key) AS rn
+        FROM money_in m JOIN joined j ON j.user_id = m.user_id
+        WHERE m.ts >= j.enrolled_at - INTERVAL '3 days'
+    ) f WHERE rn = 1
+),
+first_out AS (
+    SELECT user_id, ts AS out_at, key AS out_key, amount_usd AS out_usd FROM (
+        SELECT m.user_id, m.ts, m.key, m.amount_usd,
+               ROW_NUMBER() OVER (PARTITION BY m.user_id ORDER BY m.ts, m.key) AS rn
+        FROM money_out_all m JOIN joined j ON j.user_id = m.user_id
+        WHERE m.ts >= j.enrolled_at
+    ) f WHERE rn = 1
+),
+first_trade AS (
+    SELECT t.user_id, MIN(t.ts) AS trade_at FROM {c['trades']} t JOIN joined j ON j.user_id = t.user_id
+    WHERE t.ts >= j.enrolled_at AND t.ts < :day_end GROUP BY t.user_id
+),
+acts AS (
+    -- registering counts as its own action only for an account registered at least a day before
+    -- enrolling; a sign-up that leads straight into the campaign is one event, not two
+    SELECT j.user_id, j.enrolled_at,
+           CASE WHEN r.registered_at < j.enrolled_at - INTERVAL '1 day' THEN r.registered_at END AS registered_at,
+           ff.fund_at, ff.fund_key, ff.fund_usd, ft.trade_at,
+           fo.out_at, fo.out_key, fo.out_usd
+    FROM joined j
+    LEFT JOIN registered r ON r.user_id = j.user_id
+    LEFT JOIN first_fund ff ON ff.user_id = j.user_id
+    LEFT JOIN first_trade ft ON ft.user_id = j.user_id
+    LEFT JOIN first_out fo ON fo.user_id = j.user_id
+),
+activity AS (
+    SELECT user_id, ts FROM {c['logins']} x WHERE ts < :day_end
+    UNION ALL SELECT user_id, ts FROM {c['trades']} x WHERE ts < :day_end
+    UNION ALL SELECT user_id, ts FROM money_in
+    UNION ALL SELECT user_id, ts FROM money_out_all
+),
+life AS (
+    SELECT j.user_id,
+           COUNT(DISTINCT CASE WHEN a.ts < j.enrolled_at - INTERVAL '{QUIET_DAYS_BEFORE_ENROLL} days'
+                               THEN CAST(a.ts AS DATE) END) AS active_days_before_enroll,
+           COUNT(DISTINCT CASE WHEN a.ts >= j.enrolled_at THEN CAST(a.ts AS DATE) END) AS active_days_since_enroll
+    FROM joined j JOIN activity a ON a.user_id = j.user_id AND a.ts >= j.enrolled_at - INTERVAL '{LOOKBACK_DAYS} days'
+    GROUP BY j.user_id
+),
+hollow AS (
+    SELECT j.user_id, CASE WHEN COALESCE(l.active_days_before_enroll, 0) <= {HOLLOW_MAX_ACTIVE_DAYS}
+                           THEN 1 ELSE 0 END AS is_hollow
+    FROM joined j LEFT JOIN life l ON l.user_id = j.user_id
+),
+act_times AS (
+    {_action_times()}
+),
+amount_values AS (
+    {_amount_values()}
+),
+action_density AS (
+    -- how many participants acted within the hour of each participant's action, or moved an amount
+    -- within 5 % of its own (a popular amount, like a campaign minimum, makes matches cheap)
+    SELECT user_id, action,
+           COUNT(*) OVER (PARTITION BY action ORDER BY t RANGE BETWEEN {WINDOW_SECONDS} PRECEDING
+                          AND {WINDOW_SECONDS} FOLLOWING) - 1 AS near
+    FROM act_times
+    UNION ALL
+    SELECT user_id, action,
+           COUNT(*) OVER (PARTITION BY action ORDER BY v RANGE BETWEEN {_LOG_AMOUNT_TOLERANCE} PRECEDING
+                          AND {_LOG_AMOUNT_TOLERANCE} FOLLOWING) - 1
+    FROM amount_values
+),
+action_crowding AS (
+    -- each participant's crowding on each dimension against the campaign's average
+    SELECT d.user_id, d.action, (d.near + 1.0) / (a.mean_near + 1.0) AS ratio
+    FROM action_density d JOIN (SELECT action, AVG(near) AS mean_near FROM action_density GROUP BY action) a
+      ON a.action = d.action
+),
+act_buckets AS (
+    SELECT user_id, action, t, FLOOR(t / {WINDOW_SECONDS}) AS bucket FROM act_times
+),
+participant_keys AS (
+    -- links from the day's account links (hubs already cut), plus the campaign's funders and collectors
+    SELECT l.user_id, l.link_kind, l.key FROM risk.account_links l JOIN joined j ON j.user_id = l.user_id
+    WHERE l.date = :date
+    UNION ALL SELECT user_id, 'funder', fund_key FROM acts WHERE fund_key IS NOT NULL
+    UNION ALL SELECT user_id, 'collector', out_key FROM acts WHERE out_key IS NOT NULL
+),
+linking_keys AS (
+    -- keys that link their holders: not a service (too many participants, or five or more most of
+    -- whom have lives of their own)
+    SELECT k.link_kind, k.key FROM participant_keys k JOIN hollow h ON h.user_id = k.user_id
+    GROUP BY k.link_kind, k.key
+    HAVING COUNT(*) >= 2 AND COUNT(*) <= {MAX_KEY_PARTICIPANTS}
+       AND (COUNT(*) < {SERVICE_MIN_HOLDERS} OR 2 * SUM(h.is_hollow) >= COUNT(*))
+),
+linked_pairs AS (
+    SELECT a.user_id AS u, b.user_id AS v,
+           CAST(SUM(DISTINCT CASE a.link_kind {link_bits} ELSE 0 END) AS BIGINT) AS link_mask
+    FROM participant_keys a
+    JOIN linking_keys k ON k.link_kind = a.link_kind AND k.key = a.key
+    JOIN participant_keys b ON b.link_kind = a.link_kind AND b.key = a.key AND a.user_id < b.user_id
+    GROUP BY a.user_id, b.user_id
+),
+candidate_pairs AS (
+    SELECT x.user_id AS u, y.user_id AS v FROM act_buckets x
+    CROSS JOIN (VALUES (-1), (0), (1)) AS shift(o)
+    JOIN act_buckets y ON y.action = x.action AND y.bucket = x.bucket + shift.o
+    WHERE x.user_id < y.user_id AND ABS(x.t - y.t) <= {WINDOW_SECONDS}
+    UNION SELECT u, v FROM linked_pairs
+),
+pair_masks AS (
+    SELECT p.u, p.v,
+           {_pair_behaviours()}
+           + COALESCE(lp.link_mask, 0) AS mask
+    FROM candidate_pairs p
+    JOIN acts x ON x.user_id = p.u
+    JOIN acts y ON y.user_id = p.v
+    LEFT JOIN linked_pairs lp ON lp.u = p.u AND lp.v = p.v
+),
+both_ways AS (
+    SELECT u AS user_id, v AS peer, mask FROM pair_masks
+    UNION ALL SELECT v, u, mask FROM pair_masks
+),
+user_pairs AS (
+    -- per participant: each pair's coinciding behaviours, and whether the pair is linked
+    SELECT user_id, mask & {BEHAVIOUR_MASK} AS behaviour,
+           CASE WHEN (mask & {LINK_MASK}) > 0 THEN 1 ELSE 0 END AS linked, COUNT(*) AS peers
+    FROM both_ways GROUP BY user_id, mask & {BEHAVIOUR_MASK}, CASE WHEN (mask & {LINK_MASK}) > 0 THEN 1 ELSE 0 END
+),
+linked_degree AS (
+    SELECT user_id, SUM(peers) AS linked_peers FROM user_pairs WHERE linked = 1 GROUP BY user_id
+),
+user_signatures AS (
+    SELECT DISTINCT user_id, behaviour AS signature FROM user_pairs WHERE {_behaviours('behaviour')} >= {MIN_BEHAVIOURS}
+),
+signature_peers AS (
+    SELECT s.user_id, s.signature, SUM(p.peers) AS peers, SUM(p.peers * p.linked) AS linked_peers
+    FROM user_signatures s
+    JOIN user_pairs p ON p.user_id = s.user_id AND (p.behaviour & s.signature) = s.signature
+    GROUP BY s.user_id, s.signature
+),
+behaviour_counts AS (
+    SELECT mask & {BEHAVIOUR_MASK} AS behaviour, COUNT(*) AS pairs FROM pair_masks GROUP BY mask & {BEHAVIOUR_MASK}
+),
+signature_support AS (
+    -- pairs of the whole campaign coinciding on at least the signature's behaviours
+    SELECT s.signature, SUM(c.pairs) AS pairs
+    FROM (SELECT DISTINCT signature FROM user_signatures) s
+    JOIN behaviour_counts c ON (c.behaviour & s.signature) = s.signature
+    GROUP BY s.signature
+),
+population AS (
+    SELECT COUNT(*) AS participants, COUNT(*) * (COUNT(*) - 1) / 2.0 AS pairs FROM joined
+),
+local_crowding AS (
+    -- how crowded the participant's moment and amount were: the busiest of the signature's timed
+    -- actions (they are one sequence, so the largest counts) times the busiest of its amounts
+    -- (a popular amount is popular at any hour); never below the campaign's average
+    SELECT p.user_id, p.signature,
+           GREATEST(COALESCE(MAX(CASE WHEN (c.action & {TIMED_MASK}) > 0 THEN c.ratio END), 1.0), 1.0)
+           * GREATEST(COALESCE(MAX(CASE WHEN (c.action & {AMOUNT_MASK}) > 0 THEN c.ratio END), 1.0), 1.0) AS ratio
+    FROM signature_peers p LEFT JOIN action_crowding c ON c.user_id = p.user_id AND (p.signature & c.action) > 0
+    GROUP BY p.user_id, p.signature
+),
+expectations AS (
+    -- peers expected to share the behaviours by chance: the campaign's rate for them over all pairs,
+    -- scaled by how crowded the participant's moment and amount were (a launch rush, a marketing
+    -- burst, a campaign minimum); among linked accounts, the same rate for as many peers as the
+    -- participant is linked to
+    SELECT p.user_id, p.signature, p.peers, p.linked_peers,
+           (pop.participants - 1) * s.pairs / pop.pairs * lc.ratio AS crowd_expected,
+           COALESCE(dg.linked_peers, 0) * s.pairs / pop.pairs * lc.ratio AS linked_expected
+    FROM signature_peers p
+    JOIN signature_support s ON s.signature = p.signature
+    JOIN local_crowding lc ON lc.user_id = p.user_id AND lc.signature = p.signature
+    LEFT JOIN linked_degree dg ON dg.user_id = p.user_id
+    CROSS JOIN population pop
+),
+signature_surprise AS (
+    -- how unlikely k peers are where E were expected, in log10: the Chernoff bound of a negative
+    -- binomial tail (a Poisson whose rate itself varies between participants: crowds are uneven)
+    SELECT user_id, signature, 0 AS linked, peers, {_tail_log10('peers', 'crowd_expected')} AS surprise
+    FROM expectations
+    UNION ALL
+    SELECT user_id, signature, 1, linked_peers, {_tail_log10('linked_peers', 'linked_expected')}
+    FROM expectations WHERE linked_peers > 0
+),
+best_signature AS (
+    SELECT user_id, signature, linked, peers, surprise FROM (
+        SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.user_id
+                                       ORDER BY s.surprise DESC, s.peers DESC, s.signature, s.linked) AS rn
+        FROM signature_surprise s
+    ) b WHERE rn = 1
+),
+best_peers AS (
+    SELECT b.user_id, w.peer, w.mask FROM best_signature b
+    JOIN both_ways w ON w.user_id = b.user_id AND (w.mask & b.signature) = b.signature
+                    AND (b.linked = 0 OR (w.mask & {LINK_MASK}) > 0)
+),
+best_peer_view AS (
+    SELECT p.user_id, AVG(CAST(h.is_hollow AS DOUBLE PRECISION)) AS peer_hollow_share, BIT_OR(p.mask) AS mask
+    FROM best_peers p JOIN hollow h ON h.user_id = p.peer
+    GROUP BY p.user_id
+),
+lockstep_view AS (
+    SELECT b.user_id, b.peers AS lockstep_peers,
+           (v.peer_hollow_share * b.peers + h.is_hollow) / (b.peers + 1) AS lockstep_hollow_share,
+           {_signature_names(f'(b.signature | (v.mask & {LINK_MASK}))')} AS lockstep_signature,
+           LEAST(1.0, pop.participants * POWER(10.0, -LEAST(b.surprise, 300))) AS lockstep_chance
+    FROM best_signature b
+    JOIN best_peer_view v ON v.user_id = b.user_id
+    JOIN hollow h ON h.user_id = b.user_id
+    CROSS JOIN population pop
+),
+coordinated AS (
+    SELECT user_id FROM lockstep_view WHERE lockstep_chance <= {LOCKSTEP_CHANCE}
+)"""
