@@ -70,10 +70,27 @@ ORDER BY s.campaign_id""")
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from riskflows.warehouse import make_engine
+    if args.worlds is None:
+        from riskflows.warehouse import make_engine
 
-    print_evaluation(make_engine())
-    return 0
+        print_evaluation(make_engine())
+        return 0
+    from assets.world_matrix import evaluate_worlds
+    from riskflows.evaluation_worlds import DEFAULT_MATRIX, WorldSpec, WorldSpecError, matrix_markdown
+
+    try:
+        specs = [WorldSpec.parse(text) for text in (args.worlds or DEFAULT_MATRIX)]
+    except WorldSpecError as error:
+        print(error, file=sys.stderr)
+        return 2
+    rows, report = evaluate_worlds(specs, out=args.out, jobs=args.jobs)
+    print()
+    print(matrix_markdown([r for r in rows if "failed" not in r]))
+    for row in rows:
+        if "failed" in row:
+            print(f"FAILED {row['world']}: {row['failed']}", file=sys.stderr)
+    print(f"\nwritten: {report}")
+    return 1 if any("failed" in r for r in rows) else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -180,7 +197,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--users", type=int, default=20_000)
     demo.set_defaults(func=cmd_demo)
 
-    evaluate = commands.add_parser("evaluate", help="precision/recall against synthetic.labels")
+    evaluate = commands.add_parser(
+        "evaluate", help="precision/recall against synthetic.labels: of the warehouse, or of a matrix of worlds")
+    evaluate.add_argument("--worlds", nargs="*", metavar="SPEC",
+                          help="write each world (source:seed[:mode], e.g. harbor:11:onchain; none given: the "
+                               "default matrix), run every campaign day through the pipeline and print one table")
+    evaluate.add_argument("--out", help="folder for the worlds' warehouses and the table (default .riskflows/evaluate)")
+    evaluate.add_argument("--jobs", type=int, default=1, help="worlds evaluated at once")
     evaluate.set_defaults(func=cmd_evaluate)
 
     bench = commands.add_parser("bench", help="time one busy day of every asset through Dagster vs bare SQL")

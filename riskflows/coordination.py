@@ -50,12 +50,15 @@ QUIET_DAYS_BEFORE_ENROLL = 2  # a farm's set-up right before enrolling is not a 
 _LOG_AMOUNT_TOLERANCE = round(-math.log(1 - AMOUNT_TOLERANCE), 6)  # the same match on a log scale
 OVERDISPERSION = 10  # shape of the negative binomial that chance coincidences are counted with
 LOCKSTEP_CHANCE = 0.01  # participants, in the whole campaign, expected to look this coordinated by accident
+# Unlinked accounts coinciding with a crowd need far stronger evidence: a launch hour's early sellers
+# all claim, fund and sell within minutes of each other, and nothing but timing ties them.
+CROWD_LOCKSTEP_CHANCE = 1e-6
 
 # (name, column of `acts`) of the timed actions, and of the amounts compared
 ACTIONS = (("registered", "registered_at"), ("enrolled", "enrolled_at"), ("funded", "fund_at"),
            ("traded", "trade_at"), ("cashed_out", "out_at"))
 AMOUNTS = (("fund_amount", "fund_usd"), ("out_amount", "out_usd"))
-LINKS = ("device", "network", "address", "funder", "collector", "referral", "transfer")
+LINKS = ("device", "network", "source", "destination", "referral")
 
 
 @dataclass(frozen=True)
@@ -78,11 +81,7 @@ BEHAVIOUR_MASK = sum(s.bit for s in SIGNATURE if s.behaviour)
 LINK_MASK = sum(s.bit for s in SIGNATURE if not s.behaviour)
 TIMED_MASK = sum(BIT[name] for name, _ in ACTIONS)
 AMOUNT_MASK = sum(BIT[name] for name, _ in AMOUNTS)
-LINK_BITS = {
-    "device": BIT["device"], "ip": BIT["network"], "ip24": BIT["network"], "deposit_source": BIT["address"],
-    "withdrawal_address": BIT["address"], "funder": BIT["funder"], "collector": BIT["collector"],
-    "referral": BIT["referral"], "transfer": BIT["transfer"],
-}
+LINK_BITS = {name: BIT[name] for name in LINKS}
 
 
 def signature_text(mask: int) -> str:
@@ -114,6 +113,19 @@ def _tail_log10(k: str, mean: str) -> str:
     return (f"CASE WHEN {k} > {mean} AND {mean} > 0 THEN "
             f"({k} * LN({k} * ({r} + {mean}) / ({mean} * ({k} + {r}))) + {r} * LN(({r} + {mean}) / ({k} + {r})))"
             f" / {math.log(10)} ELSE 0 END")
+
+
+def _neighbour_buckets(relation: str, buckets: tuple[str, ...]) -> str:
+    """UNION ALL of `relation` with its bucket columns shifted by -1, 0 and +1 (every combination),
+    so an equi-join on the buckets finds every pair within one bucket width."""
+    shifts = [()]
+    for _ in buckets:
+        shifts = [previous + (step,) for previous in shifts for step in (-1, 0, 1)]
+    selects = []
+    for combination in shifts:
+        moved = ", ".join(f"{b} + {step} AS {b}_n" for b, step in zip(buckets, combination))
+        selects.append(f"SELECT *, {moved} FROM {relation}")
+    return " UNION ALL ".join(selects)
 
 
 def _epoch(column: str) -> str:
@@ -198,7 +210,7 @@ first_trade AS (
     SELECT t.user_id, MIN(t.ts) AS trade_at FROM {c['trades']} t JOIN joined j ON j.user_id = t.user_id
     WHERE t.ts >= j.enrolled_at AND t.ts < :day_end GROUP BY t.user_id
 ),
-acts AS (
+acts AS MATERIALIZED (
     -- registering counts as its own action only for an account registered at least a day before
     -- enrolling; a sign-up that leads straight into the campaign is one event, not two
     SELECT j.user_id, j.enrolled_at,
@@ -212,8 +224,8 @@ acts AS (
     LEFT JOIN first_out fo ON fo.user_id = j.user_id
 ),
 activity AS (
-    SELECT user_id, ts FROM {c['logins']} x WHERE ts < :day_end
-    UNION ALL SELECT user_id, ts FROM {c['trades']} x WHERE ts < :day_end
+    -- economic activity: trades and money movements (logins are free, so a farm keeps them up)
+    SELECT user_id, ts FROM {c['trades']} x WHERE ts < :day_end
     UNION ALL SELECT user_id, ts FROM money_in
     UNION ALL SELECT user_id, ts FROM money_out_all
 ),
@@ -225,18 +237,18 @@ life AS (
     FROM joined j JOIN activity a ON a.user_id = j.user_id AND a.ts >= j.enrolled_at - INTERVAL '{LOOKBACK_DAYS} days'
     GROUP BY j.user_id
 ),
-hollow AS (
+hollow AS MATERIALIZED (
     SELECT j.user_id, CASE WHEN COALESCE(l.active_days_before_enroll, 0) <= {HOLLOW_MAX_ACTIVE_DAYS}
                            THEN 1 ELSE 0 END AS is_hollow
     FROM joined j LEFT JOIN life l ON l.user_id = j.user_id
 ),
-act_times AS (
+act_times AS MATERIALIZED (
     {_action_times()}
 ),
-amount_values AS (
+amount_values AS MATERIALIZED (
     {_amount_values()}
 ),
-action_density AS (
+action_density AS MATERIALIZED (
     -- how many participants acted within the hour of each participant's action, or moved an amount
     -- within 5 % of its own (a popular amount, like a campaign minimum, makes matches cheap)
     SELECT user_id, action,
@@ -255,15 +267,42 @@ action_crowding AS (
     FROM action_density d JOIN (SELECT action, AVG(near) AS mean_near FROM action_density GROUP BY action) a
       ON a.action = d.action
 ),
-act_buckets AS (
-    SELECT user_id, action, t, FLOOR(t / {WINDOW_SECONDS}) AS bucket FROM act_times
+dense_dimensions AS (
+    -- the two actions or amounts most participants share (the enrollment rush, the campaign minimum):
+    -- a pair coinciding on two behaviours coincides on some other dimension, where it is found, or
+    -- on exactly these two, where it is found by joining on both at once
+    SELECT action, ROW_NUMBER() OVER (ORDER BY SUM(near) DESC, action) AS rank
+    FROM action_density GROUP BY action
 ),
-participant_keys AS (
-    -- links from the day's account links (hubs already cut), plus the campaign's funders and collectors
-    SELECT l.user_id, l.link_kind, l.key FROM risk.account_links l JOIN joined j ON j.user_id = l.user_id
+dimension_values AS MATERIALIZED (
+    SELECT user_id, action, t AS v, {WINDOW_SECONDS} AS width FROM act_times
+    UNION ALL SELECT user_id, action, v, {_LOG_AMOUNT_TOLERANCE} FROM amount_values
+),
+dimension_buckets AS MATERIALIZED (
+    SELECT d.user_id, d.action, d.v, d.width, FLOOR(d.v / d.width) AS bucket
+    FROM dimension_values d JOIN dense_dimensions r ON r.action = d.action AND r.rank > 2
+),
+dense_buckets AS MATERIALIZED (
+    -- each participant's bucket on both dense dimensions (a participant without either is in no such pair)
+    SELECT d.user_id,
+           MAX(CASE WHEN r.rank = 1 THEN d.v END) AS v1, MAX(CASE WHEN r.rank = 1 THEN d.width END) AS w1,
+           MAX(CASE WHEN r.rank = 1 THEN FLOOR(d.v / d.width) END) AS b1,
+           MAX(CASE WHEN r.rank = 2 THEN d.v END) AS v2, MAX(CASE WHEN r.rank = 2 THEN d.width END) AS w2,
+           MAX(CASE WHEN r.rank = 2 THEN FLOOR(d.v / d.width) END) AS b2
+    FROM dimension_values d JOIN dense_dimensions r ON r.action = d.action AND r.rank <= 2
+    GROUP BY d.user_id
+    HAVING COUNT(*) = 2
+),
+participant_keys AS MATERIALIZED (
+    -- the day's account links (hubs already cut) as device, network, money source and money destination
+    SELECT l.user_id,
+           CASE WHEN l.link_kind IN ('ip', 'ip24') THEN 'network'
+                WHEN l.link_kind = 'deposit_source' OR (l.link_kind = 'transfer' AND l.key LIKE 'from:%') THEN 'source'
+                WHEN l.link_kind IN ('withdrawal_address', 'transfer') THEN 'destination'
+                ELSE l.link_kind END AS link_kind,
+           l.key
+    FROM risk.account_links l JOIN joined j ON j.user_id = l.user_id
     WHERE l.date = :date
-    UNION ALL SELECT user_id, 'funder', fund_key FROM acts WHERE fund_key IS NOT NULL
-    UNION ALL SELECT user_id, 'collector', out_key FROM acts WHERE out_key IS NOT NULL
 ),
 linking_keys AS (
     -- keys that link their holders: not a service (too many participants, or five or more most of
@@ -273,7 +312,7 @@ linking_keys AS (
     HAVING COUNT(*) >= 2 AND COUNT(*) <= {MAX_KEY_PARTICIPANTS}
        AND (COUNT(*) < {SERVICE_MIN_HOLDERS} OR 2 * SUM(h.is_hollow) >= COUNT(*))
 ),
-linked_pairs AS (
+linked_pairs AS MATERIALIZED (
     SELECT a.user_id AS u, b.user_id AS v,
            CAST(SUM(DISTINCT CASE a.link_kind {link_bits} ELSE 0 END) AS BIGINT) AS link_mask
     FROM participant_keys a
@@ -282,13 +321,18 @@ linked_pairs AS (
     GROUP BY a.user_id, b.user_id
 ),
 candidate_pairs AS (
-    SELECT x.user_id AS u, y.user_id AS v FROM act_buckets x
-    CROSS JOIN (VALUES (-1), (0), (1)) AS shift(o)
-    JOIN act_buckets y ON y.action = x.action AND y.bucket = x.bucket + shift.o
-    WHERE x.user_id < y.user_id AND ABS(x.t - y.t) <= {WINDOW_SECONDS}
+    -- equi-joins on buckets, each side's neighbouring buckets spelled out (a join on bucket + shift
+    -- makes engines fall back to nested loops)
+    SELECT x.user_id AS u, y.user_id AS v FROM ({_neighbour_buckets('dimension_buckets', ('bucket',))}) x
+    JOIN dimension_buckets y ON y.action = x.action AND y.bucket = x.bucket_n
+    WHERE x.user_id < y.user_id AND ABS(x.v - y.v) <= x.width
+    UNION
+    SELECT x.user_id, y.user_id FROM ({_neighbour_buckets('dense_buckets', ('b1', 'b2'))}) x
+    JOIN dense_buckets y ON y.b1 = x.b1_n AND y.b2 = x.b2_n
+    WHERE x.user_id < y.user_id AND ABS(x.v1 - y.v1) <= x.w1 AND ABS(x.v2 - y.v2) <= x.w2
     UNION SELECT u, v FROM linked_pairs
 ),
-pair_masks AS (
+pair_masks AS MATERIALIZED (
     SELECT p.u, p.v,
            {_pair_behaviours()}
            + COALESCE(lp.link_mask, 0) AS mask
@@ -297,11 +341,14 @@ pair_masks AS (
     JOIN acts y ON y.user_id = p.v
     LEFT JOIN linked_pairs lp ON lp.u = p.u AND lp.v = p.v
 ),
-both_ways AS (
+both_ways AS MATERIALIZED (
+    -- pairs that share two behaviours or a link; a lone coincidence is no signature
     SELECT u AS user_id, v AS peer, mask FROM pair_masks
+    WHERE (mask & {LINK_MASK}) > 0 OR {_behaviours('mask')} >= {MIN_BEHAVIOURS}
     UNION ALL SELECT v, u, mask FROM pair_masks
+    WHERE (mask & {LINK_MASK}) > 0 OR {_behaviours('mask')} >= {MIN_BEHAVIOURS}
 ),
-user_pairs AS (
+user_pairs AS MATERIALIZED (
     -- per participant: each pair's coinciding behaviours, and whether the pair is linked
     SELECT user_id, mask & {BEHAVIOUR_MASK} AS behaviour,
            CASE WHEN (mask & {LINK_MASK}) > 0 THEN 1 ELSE 0 END AS linked, COUNT(*) AS peers
@@ -313,7 +360,7 @@ linked_degree AS (
 user_signatures AS (
     SELECT DISTINCT user_id, behaviour AS signature FROM user_pairs WHERE {_behaviours('behaviour')} >= {MIN_BEHAVIOURS}
 ),
-signature_peers AS (
+signature_peers AS MATERIALIZED (
     SELECT s.user_id, s.signature, SUM(p.peers) AS peers, SUM(p.peers * p.linked) AS linked_peers
     FROM user_signatures s
     JOIN user_pairs p ON p.user_id = s.user_id AND (p.behaviour & s.signature) = s.signature
@@ -356,7 +403,7 @@ expectations AS (
     LEFT JOIN linked_degree dg ON dg.user_id = p.user_id
     CROSS JOIN population pop
 ),
-signature_surprise AS (
+signature_surprise AS MATERIALIZED (
     -- how unlikely k peers are where E were expected, in log10: the Chernoff bound of a negative
     -- binomial tail (a Poisson whose rate itself varies between participants: crowds are uneven)
     SELECT user_id, signature, 0 AS linked, peers, {_tail_log10('peers', 'crowd_expected')} AS surprise
@@ -365,12 +412,26 @@ signature_surprise AS (
     SELECT user_id, signature, 1, linked_peers, {_tail_log10('linked_peers', 'linked_expected')}
     FROM expectations WHERE linked_peers > 0
 ),
+ranked_signatures AS (
+    SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.user_id ORDER BY s.surprise DESC, s.peers DESC, s.signature, s.linked)
+               AS overall_rank,
+           ROW_NUMBER() OVER (PARTITION BY s.user_id, s.linked ORDER BY s.surprise DESC, s.peers DESC, s.signature)
+               AS kind_rank
+    FROM signature_surprise s
+),
 best_signature AS (
-    SELECT user_id, signature, linked, peers, surprise FROM (
-        SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.user_id
-                                       ORDER BY s.surprise DESC, s.peers DESC, s.signature, s.linked) AS rn
-        FROM signature_surprise s
-    ) b WHERE rn = 1
+    SELECT user_id, signature, linked, peers, surprise FROM ranked_signatures WHERE overall_rank = 1
+),
+chances AS (
+    -- in the crowd and among linked peers, each participant's least likely signature as a chance
+    SELECT r.user_id,
+           MIN(CASE WHEN r.linked = 0 THEN LEAST(1.0, pop.participants * POWER(10.0, -LEAST(r.surprise, 300))) END)
+               AS crowd_chance,
+           MIN(CASE WHEN r.linked = 1 THEN LEAST(1.0, pop.participants * POWER(10.0, -LEAST(r.surprise, 300))) END)
+               AS linked_chance
+    FROM ranked_signatures r CROSS JOIN population pop
+    WHERE r.kind_rank = 1
+    GROUP BY r.user_id
 ),
 best_peers AS (
     SELECT b.user_id, w.peer, w.mask FROM best_signature b
@@ -382,16 +443,32 @@ best_peer_view AS (
     FROM best_peers p JOIN hollow h ON h.user_id = p.peer
     GROUP BY p.user_id
 ),
-lockstep_view AS (
+money_loops AS (
+    -- participants sharing both a money source and a money destination with this one (a funder and
+    -- a collector, or internal transfers between them): the farm's loop, whatever the timing
+    SELECT w.user_id, COUNT(*) AS loop_peers, AVG(CAST(h.is_hollow AS DOUBLE PRECISION)) AS peer_hollow_share
+    FROM both_ways w JOIN hollow h ON h.user_id = w.peer
+    WHERE (w.mask & {BIT['source']}) > 0 AND (w.mask & {BIT['destination']}) > 0
+    GROUP BY w.user_id
+),
+money_loop_view AS (
+    SELECT m.user_id, m.loop_peers AS money_loop_peers,
+           (m.peer_hollow_share * m.loop_peers + h.is_hollow) / (m.loop_peers + 1) AS money_loop_hollow_share
+    FROM money_loops m JOIN hollow h ON h.user_id = m.user_id
+),
+lockstep_view AS MATERIALIZED (
     SELECT b.user_id, b.peers AS lockstep_peers,
            (v.peer_hollow_share * b.peers + h.is_hollow) / (b.peers + 1) AS lockstep_hollow_share,
            {_signature_names(f'(b.signature | (v.mask & {LINK_MASK}))')} AS lockstep_signature,
-           LEAST(1.0, pop.participants * POWER(10.0, -LEAST(b.surprise, 300))) AS lockstep_chance
+           COALESCE(ch.crowd_chance, 1.0) AS lockstep_chance,
+           COALESCE(ch.linked_chance, 1.0) AS linked_lockstep_chance
     FROM best_signature b
     JOIN best_peer_view v ON v.user_id = b.user_id
     JOIN hollow h ON h.user_id = b.user_id
-    CROSS JOIN population pop
+    JOIN chances ch ON ch.user_id = b.user_id
 ),
 coordinated AS (
-    SELECT user_id FROM lockstep_view WHERE lockstep_chance <= {LOCKSTEP_CHANCE}
+    -- in lockstep with linked accounts, or with a crowd beyond what any crowd explains
+    SELECT user_id FROM lockstep_view
+    WHERE linked_lockstep_chance <= {LOCKSTEP_CHANCE} OR lockstep_chance <= {CROWD_LOCKSTEP_CHANCE}
 )"""

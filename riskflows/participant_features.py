@@ -19,7 +19,7 @@ import math
 
 import sqlalchemy as sa
 
-from riskflows.coordination import coordination_ctes
+from riskflows.coordination import BIT, LINK_MASK, coordination_ctes
 from riskflows.days import day_params
 from riskflows.feature_catalog import CAMPAIGN_FEATURES, USER_FEATURES
 from riskflows.quarantine import SourceLayout, day_clean_relation
@@ -31,6 +31,7 @@ PARTICIPANT_FEATURES_TABLE = "risk.participant_features"
 CAMPAIGN_CONCENTRATION = 0.5
 # A counterparty met so often that a randomly matching book would do it with chance below 1e-6.
 LIFT_SURPRISE_NATS = round(6 * math.log(10), 3)
+NON_REFERRAL_LINKS = LINK_MASK & ~BIT["referral"]
 
 
 def participant_features_select(layout: SourceLayout) -> str:
@@ -213,12 +214,26 @@ campaign_counterparties AS (
 features AS (
     SELECT * FROM risk.user_features WHERE date = :date
 ),
+linked_referees AS (
+    -- referees linked to another referee of the same referrer by a device, a network or money
+    -- (not by the referral itself): a ring's fakes share phones, homes and a funder; an
+    -- influencer's audience shares nothing but the link they clicked
+    SELECT a.referrer_id, a.user_id FROM joined a
+    JOIN both_ways w ON w.user_id = a.user_id AND (w.mask & {NON_REFERRAL_LINKS}) > 0
+    JOIN joined b ON b.user_id = w.peer AND b.referrer_id = a.referrer_id
+    WHERE a.referrer_id IS NOT NULL
+    GROUP BY a.referrer_id, a.user_id
+),
 campaign_referees AS (
     SELECT e.referrer_id AS user_id, COUNT(*) AS campaign_referees,
            AVG(CASE WHEN f.deposit_count > 0 THEN 1.0 ELSE 0.0 END) AS campaign_referee_deposit_share,
-           AVG(CASE WHEN cd.user_id IS NOT NULL THEN 1.0 ELSE 0.0 END) AS referee_coordinated_share
+           AVG(CASE WHEN cd.user_id IS NOT NULL THEN 1.0 ELSE 0.0 END) AS referee_coordinated_share,
+           AVG(CASE WHEN lr.user_id IS NOT NULL THEN 1.0 ELSE 0.0 END) AS referee_linked_share,
+           AVG(CAST(h.is_hollow AS DOUBLE PRECISION)) AS referee_hollow_share
     FROM joined e LEFT JOIN features f ON f.user_id = e.user_id
     LEFT JOIN coordinated cd ON cd.user_id = e.user_id
+    LEFT JOIN linked_referees lr ON lr.referrer_id = e.referrer_id AND lr.user_id = e.user_id
+    LEFT JOIN hollow h ON h.user_id = e.user_id
     WHERE e.referrer_id IS NOT NULL
     GROUP BY e.referrer_id
 ),
@@ -295,11 +310,18 @@ SELECT
     COALESCE(lf.active_days_since_enroll, 0) AS active_days_since_enroll,
     COALESCE(lv.lockstep_peers, 0) AS lockstep_peers,
     COALESCE(lv.lockstep_chance, 1.0) AS lockstep_chance,
+    COALESCE(lv.linked_lockstep_chance, 1.0) AS linked_lockstep_chance,
     lv.lockstep_hollow_share,
     lv.lockstep_signature,
+    COALESCE(ml.money_loop_peers, 0) AS money_loop_peers,
+    ml.money_loop_hollow_share,
     cv.cluster_coordinated_share,
     cv.cluster_hollow_share,
     cr.referee_coordinated_share,
+    cr.referee_linked_share,
+    COALESCE(sib.campaign_referees - 1, 0) AS sibling_referees,
+    sib.referee_coordinated_share AS sibling_coordinated_share,
+    sib.referee_linked_share AS sibling_linked_share,
     COALESCE(lc.lifted_volume / NULLIF(lc.matched_volume, 0), 0) AS lifted_counterparty_share,
     lc.lifted_net / NULLIF(lc.lifted_volume, 0) AS lifted_counterparty_net,
     k.cluster_id
@@ -312,6 +334,8 @@ LEFT JOIN all_rewards ar ON ar.user_id = e.user_id
 LEFT JOIN campaign_trades ct ON ct.user_id = e.user_id
 LEFT JOIN campaign_counterparties cc ON cc.user_id = e.user_id
 LEFT JOIN campaign_referees cr ON cr.user_id = e.user_id
+LEFT JOIN joined je ON je.user_id = e.user_id
+LEFT JOIN campaign_referees sib ON sib.user_id = je.referrer_id
 LEFT JOIN clusters k ON k.user_id = e.user_id
 LEFT JOIN cluster_view cv ON cv.cluster_id = k.cluster_id
 LEFT JOIN in_cluster_trading ict ON ict.user_id = e.user_id
@@ -320,6 +344,7 @@ LEFT JOIN campaign_referral_chain crc ON crc.user_id = e.user_id
 LEFT JOIN cash_out co ON co.user_id = e.user_id
 LEFT JOIN life lf ON lf.user_id = e.user_id
 LEFT JOIN lockstep_view lv ON lv.user_id = e.user_id
+LEFT JOIN money_loop_view ml ON ml.user_id = e.user_id
 LEFT JOIN lifted_counterparties lc ON lc.user_id = e.user_id
 """
 
@@ -329,8 +354,8 @@ def participant_feature_columns() -> list[str]:
 
 
 def participant_features_insert(layout: SourceLayout) -> str:
-    columns = ", ".join(participant_feature_columns())
-    return f"INSERT INTO {PARTICIPANT_FEATURES_TABLE} ({columns}) {participant_features_select(layout)}"
+    columns = ", ".join(participant_feature_columns())  # by name, so the SELECT's order cannot misplace one
+    return f"INSERT INTO {PARTICIPANT_FEATURES_TABLE} ({columns}) SELECT {columns} FROM ({participant_features_select(layout)}) f"
 
 
 def build_participant_features(engine: sa.Engine, date, campaign_id: str) -> int:

@@ -28,7 +28,7 @@ _MIX = {
     "referral_ring": (0.14, 6, 25),
     "wash_trading": (0.10, 3, 6),
     "bot_farm": (0.17, 8, 30),
-    "bonus_hunter": (0.15, 1, 1),
+    "bonus_hunter": (0.15, 2, 4),
 }
 # Extra accounts per group that run the scheme but never enrol (funders, collectors).
 _INFRA = {"sybil_farm": 1, "stealth_farm": 3}
@@ -71,13 +71,8 @@ def abusive_accounts(groups: list[Group]) -> int:
 def run_abuse(ctx: Context, rng: np.random.Generator, groups: list[Group]) -> None:
     handlers = {"sybil_farm": sybil_farm, "stealth_farm": stealth_farm, "referral_ring": referral_ring,
                 "wash_trading": wash_trading, "bot_farm": bot_farm, "bonus_hunter": bonus_hunters}
-    hunters = [g for g in groups if g.pattern == "bonus_hunter"]
     for g in groups:
-        if g.pattern != "bonus_hunter":
-            handlers[g.pattern](ctx, rng, g)
-    if hunters:  # lone accounts: handled together
-        bonus_hunters(ctx, rng, Group("bonus_hunter", np.concatenate([g.members for g in hunters]),
-                                      np.empty(0, dtype=np.int64)))
+        handlers[g.pattern](ctx, rng, g)
 
 
 # --- shared moves ---------------------------------------------------------------------------
@@ -436,39 +431,54 @@ def bot_farm(ctx: Context, rng: np.random.Generator, g: Group) -> None:
 
 
 def bonus_hunters(ctx: Context, rng: np.random.Generator, g: Group) -> None:
-    """Lone accounts: minimum deposit, claim the bonus, withdraw everything within hours."""
+    """One person, two to four accounts: the same home and a phone or two, one wallet that pays every
+    account's minimum deposit and receives every withdrawal, the bonus claimed on each within a day or
+    two, everything withdrawn within hours of the reward.
+
+    A lone account doing the same (minimum deposit, bonus, straight out) is what the promotion offers
+    and what many honest savers do; the abuse is the extra accounts, so that is what is generated.
+    """
     pop, w, c = ctx.pop, ctx.window, ctx.campaigns
     m, s = g.members, len(g.members)
     give_identity(ctx, rng, m, kyc_p=[0.2, 0.5, 0.3, 0.0])
-    vpn = m[rng.random(s) < 0.3]
-    pop.home_ip[vpn] = ctx.ips.add(ident.datacenter_ips(rng, len(vpn)))
-    pop.reg_ip[vpn] = pop.home_ip[vpn]
+    home = ctx.ips.add(ident.datacenter_ips(rng, 1) if rng.random() < 0.3 else ident.residential_ips(rng, 1))
+    pop.home_ip[m] = home[0]
+    pop.reg_ip[m] = home[0]
+    if rng.random() < 0.7:  # careless: the same phone or two for every account; else one each
+        n_phones = int(rng.integers(1, 3))
+        phones = ctx.devices.new(rng, n_phones, rng.choice(ident.UA_HUMAN, n_phones, p=ident.UA_HUMAN_WEIGHTS))
+        pop.reg_device[m] = rng.choice(phones, s)
+    pop.chain[m] = pop.chain[m[0]]
+    wallet = pop.wallet[m[0]]
+    pop.wallet[m] = wallet
     nu, dep = c["new_user"], c["deposit_bonus"]
-    fresh = rng.random(s) < 0.5
-    newbies, old = m[fresh], m[~fresh]
-    span = max(min(nu.ends_at, w.end) - nu.starts_at - DAY, HOUR)
-    pop.reg[newbies] = human_times(rng, np.full(len(newbies), nu.starts_at - DAY),
-                                   np.full(len(newbies), nu.starts_at + span), pop.tz_of(newbies))
-    _aged(ctx, rng, old, 30, 500)
-    pop.activity[newbies] = rng.uniform(0.1, 0.3, len(newbies))
+    fresh = rng.random() < 0.5
+    if fresh:  # new accounts for the welcome pack, opened over a day or two
+        first = nu.starts_at + int(rng.uniform(0, max(min(nu.ends_at, w.end) - nu.starts_at - 3 * DAY, HOUR)))
+        pop.reg[m] = human_times(rng, np.full(s, first), np.full(s, first + 2 * DAY), pop.tz_of(m))
+        pop.activity[m] = rng.uniform(0.1, 0.3, s)
+        plans = [nu] + ([dep] if rng.random() < 0.4 else [])
+    else:
+        _aged(ctx, rng, m, 30, 500)
+        plans = [dep]
     ev.everyday_logins(ctx, rng, m, per_day=0.12)
-    plans = [(nu, newbies), (dep, old), (dep, newbies[rng.random(len(newbies)) < 0.4])]
-    for camp, who in plans:
-        if not len(who):
+    for camp in plans:
+        lo = np.maximum(pop.reg[m], camp.starts_at)
+        start = int(lo.max())
+        if start >= min(camp.ends_at, w.end):
             continue
-        who = np.sort(who)
-        lo = np.maximum(pop.reg[who], camp.starts_at)
-        at = human_times(rng, lo, np.full(len(who), min(camp.ends_at, w.end)), pop.tz_of(who))
-        users, at = _join(ctx, camp, who, at, "bonus_hunter")
+        # the accounts are worked one after another within a day or two
+        at = human_times(rng, np.full(s, start), np.full(s, min(start + 2 * DAY, camp.ends_at, w.end)), pop.tz_of(m))
+        users, at = _join(ctx, camp, m, np.maximum(at, lo), "bonus_hunter")
         if not len(users):
             continue
         d_at = at + (rng.lognormal(0, 1, len(users)) * HOUR).astype(np.int64)
         if camp is dep:
             users, d_at, stake = _small_deposits(ctx, rng, users, d_at, MIN_QUALIFYING_DEPOSIT,
-                                                 MIN_QUALIFYING_DEPOSIT * rng.uniform(1.02, 1.2))
+                                                 MIN_QUALIFYING_DEPOSIT * rng.uniform(1.02, 1.2), source=wallet)
             amount = np.minimum(DEPOSIT_BONUS_RATE * stake, DEPOSIT_BONUS_CAP)
         else:
-            users, d_at, stake = _small_deposits(ctx, rng, users, d_at, 20, 60)
+            users, d_at, stake = _small_deposits(ctx, rng, users, d_at, 20, 60, source=wallet)
             amount = rng.lognormal(np.log(20), 0.4, len(users))
         traders = rng.random(len(users)) < 0.3
         _token_trades(ctx, rng, users[traders], d_at[traders], w.end, (1, 2), median=30.0)
@@ -479,4 +489,4 @@ def bonus_hunters(ctx: Context, rng: np.random.Generator, g: Group) -> None:
             ok = at_out < w.end
             value = (stake[pos] + amount[pos])[ok] * rng.uniform(0.95, 0.995, ok.sum())
             ev.withdrawal_rows(ctx, gu[ok], at_out[ok], value, ev.chain_assets(rng, pop.chain[gu[ok]]),
-                               pop.wallet[gu[ok]])
+                               np.full(ok.sum(), wallet))

@@ -1,0 +1,68 @@
+"""`riskflows evaluate --worlds`: write each world of the matrix, run every campaign day through
+the pipeline (a real Dagster run per partition, as `riskflows run` does), score the lists.
+
+Each world gets its own DuckDB warehouse and Dagster instance under the output folder, and its
+pipeline runs in a child process with that warehouse and instance in its environment, so worlds
+never share state and one failing world does not stop the others.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from riskflows.evaluation import evaluate, store_evaluation
+from riskflows.evaluation_worlds import REPO_ROOT, WorldSpec, campaign_span, matrix_markdown, summary_row, write_world
+from riskflows.warehouse import DEFAULT_HOME, make_engine
+
+EVALUATE_HOME = DEFAULT_HOME / "evaluate"
+
+
+def evaluate_world(spec: WorldSpec, out: Path, progress: Callable[[str], None] = print) -> dict:
+    """Write, run and score one world; returns its matrix row (with the failure, if any)."""
+    started = time.monotonic()
+    warehouse = (out / f"{spec.file_stem}.duckdb").resolve()
+    url = f"duckdb:///{warehouse}"
+    write_world(spec, warehouse)
+    engine = make_engine(url)
+    first, last = campaign_span(engine)
+    engine.dispose()
+    home = out / f"{spec.file_stem}_dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    rules = Path(os.environ.get("RISKFLOWS_RULES_DIR", REPO_ROOT / "rules")).resolve()
+    env = {**os.environ, "RISKFLOWS_WAREHOUSE_URL": url, "DAGSTER_HOME": str(home.resolve()),
+           "RISKFLOWS_EARLIEST_DATE": first, "RISKFLOWS_RULES_DIR": str(rules)}
+    run = subprocess.run([sys.executable, "-m", "assets.cli", "run", "--from", first, "--to", last, "--quiet"],
+                         env=env, cwd=REPO_ROOT, capture_output=True, text=True)
+    (out / f"{spec.file_stem}.log").write_text(run.stdout + run.stderr, encoding="utf-8")
+    if run.returncode != 0:
+        progress(f"{spec.name}: pipeline failed, see {out / (spec.file_stem + '.log')}")
+        return {"world": spec.name, "role": spec.role, "failed": (run.stderr.strip().splitlines() or ["?"])[-1]}
+    engine = make_engine(url)
+    result = evaluate(engine)
+    store_evaluation(engine, result)
+    engine.dispose()
+    row = summary_row(spec, result)
+    progress(f"{spec.name} ({first}..{last}, {time.monotonic() - started:.0f} s): precision {row['precision']}, "
+             f"recall {row['recall']}")
+    return row
+
+
+def evaluate_worlds(specs: Sequence[WorldSpec], out: Path | None = None, jobs: int = 1,
+                    progress: Callable[[str], None] = print) -> tuple[list[dict], Path]:
+    """Every world of the matrix; returns the rows (in the order given) and the markdown file written."""
+    out = Path(out or EVALUATE_HOME)
+    out.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        rows = list(pool.map(lambda spec: evaluate_world(spec, out, progress), specs))
+    report = out / "evaluation.md"
+    complete = [r for r in rows if "failed" not in r]
+    failed = [f"- {r['world']}: {r['failed']}" for r in rows if "failed" in r]
+    report.write_text(matrix_markdown(complete) + ("\n\nfailed:\n" + "\n".join(failed) if failed else "") + "\n",
+                      encoding="utf-8")
+    return rows, report
