@@ -1,0 +1,42 @@
+"""Which pack governs a campaign, and which tier a score reaches."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from riskflows.rule_packs.model import TIERS, RulePack, RulePackSelectionError
+
+
+def select_pack(packs: Sequence[RulePack], campaign_id: str, kind: str, override: str | None) -> RulePack:
+    """The pack that governs a campaign.
+
+    ``override`` (src.campaigns.rule_pack) names a pack_id and wins outright; then a pack
+    listing the campaign id in applies_to.campaigns; then a pack listing its kind.
+    """
+    available = ", ".join(sorted(p.pack_id for p in packs)) or "none loaded"
+    if override:
+        for pack in packs:
+            if pack.pack_id == override:
+                return pack
+        raise RulePackSelectionError(
+            f"campaign {campaign_id} asks for rule pack '{override}' (campaigns.rule_pack), "
+            f"which is not loaded; available packs: {available}")
+    for matches, what in (([p for p in packs if str(campaign_id) in p.campaigns], f"campaign id {campaign_id}"),
+                          ([p for p in packs if kind in p.kinds], f"campaign kind '{kind}'")):
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise RulePackSelectionError(
+                f"{what} is claimed by several rule packs: {', '.join(p.pack_id for p in matches)}")
+    raise RulePackSelectionError(
+        f"no rule pack applies to campaign {campaign_id} (kind '{kind}'): list it in a pack's "
+        f"applies_to.campaigns or applies_to.kinds, or set campaigns.rule_pack; available packs: {available}")
+
+
+def tier_for(score: float, thresholds: Mapping[str, float]) -> str | None:
+    """The highest tier whose threshold the score reaches (score >= threshold), or None."""
+    tier = None
+    for name in TIERS:
+        if name in thresholds and score >= thresholds[name]:
+            tier = name
+    return tier
