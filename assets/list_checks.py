@@ -28,6 +28,8 @@ import dagster as dg
 import sqlalchemy as sa
 
 from riskflows.days import as_date, day_params
+from riskflows.high_risk import HIGH_RISK_TABLE
+from riskflows.participant_features import PARTICIPANT_FEATURES_TABLE
 from riskflows.warehouse import read_frame, schema_columns
 
 HIGH_RISK_KEY = dg.AssetKey(["risk", "high_risk_users"])
@@ -69,8 +71,8 @@ def flagged_share(engine: sa.Engine, day, campaign_id: str, max_share: float = M
     holds most participants means a rule or a feature went wrong, not that everyone cheats."""
     params = {"date": as_date(day), "campaign_id": campaign_id}
     with engine.connect() as conn:
-        flagged = _count(conn, "risk.high_risk_users", _PARTITION, params)
-        participants = _count(conn, "risk.participant_features", _PARTITION, params)
+        flagged = _count(conn, HIGH_RISK_TABLE, _PARTITION, params)
+        participants = _count(conn, PARTICIPANT_FEATURES_TABLE, _PARTITION, params)
     share = flagged / participants if participants else 0.0
     metadata = {"flagged": flagged, "participants": participants, "flagged_share": round(share, 4),
                 "max_flagged_share": max_share}
@@ -88,10 +90,10 @@ def day_over_day(engine: sa.Engine, day, campaign_id: str, max_factor: float = M
     today = as_date(day)
     previous = today - dt.timedelta(days=1)
     with engine.connect() as conn:
-        flagged = _count(conn, "risk.high_risk_users", _PARTITION, {"date": today, "campaign_id": campaign_id})
+        flagged = _count(conn, HIGH_RISK_TABLE, _PARTITION, {"date": today, "campaign_id": campaign_id})
         # The previous day counts only if it was evaluated: participants exist for it.
-        evaluated = _count(conn, "risk.participant_features", _PARTITION, {"date": previous, "campaign_id": campaign_id})
-        before = _count(conn, "risk.high_risk_users", _PARTITION, {"date": previous, "campaign_id": campaign_id})
+        evaluated = _count(conn, PARTICIPANT_FEATURES_TABLE, _PARTITION, {"date": previous, "campaign_id": campaign_id})
+        before = _count(conn, HIGH_RISK_TABLE, _PARTITION, {"date": previous, "campaign_id": campaign_id})
     metadata = {"flagged": flagged, "previous_day": previous.isoformat(), "max_change_factor": max_factor,
                 "min_change_users": min_change}
     if not evaluated:

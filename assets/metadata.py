@@ -50,14 +50,15 @@ def written_partition(
     extra: Mapping[str, Any] | None = None,
 ) -> tuple[dg.MaterializeResult, dg.AssetCheckResult]:
     """Read the partition back once: metadata for the materialization, and its Pandera check."""
-    frame = read_partition(engine, OUTPUT_TABLES[table_name], partition)
+    table = OUTPUT_TABLES[table_name]
+    frame = read_partition(engine, table, partition)
     if sort_by and len(frame):
         frame = frame.sort_values(sort_by, ascending=False)
-    validation = validate_frame(OUTPUT_TABLES[table_name], frame)
+    validation = validate_frame(table, frame)
     materialization = dg.MaterializeResult(
         metadata={
             "dagster/row_count": len(frame),
-            "table": f"risk.{table_name}",
+            "table": table.qualified,
             "preview": dg.MetadataValue.md(_preview(frame, 10, preview_columns)),
             **dict(extra or {}),
         }

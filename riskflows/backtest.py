@@ -10,11 +10,11 @@ worse? A backtest answers it on history, without touching anything published:
   for each campaign, the active pack (what ``select_pack`` picks from rules/ for it: the
   campaign's rule_pack override, then a pack naming the campaign, then one naming its kind).
   Rule hits come from ``rule_sql.compile_rule_hits`` (one SQL pass per partition, run in the
-  warehouse and read back, a few percent of participants), scores and tiers from
-  ``high_risk.score_participants``, and allowlisted users and clusters are left off as in the
-  published list. Evaluating the active pack afresh, rather than reading the published
-  list, keeps the comparison fair when features were rebuilt or the list is from an older
-  pack version: an identical candidate always shows no change;
+  warehouse and read back, a few percent of participants), then scores, tiers and the
+  allowlist from ``high_risk.listed_participants``, the function the published list is made
+  by. Evaluating the active pack afresh, rather than reading the published list, keeps the
+  comparison fair when features were rebuilt or the list is from an older pack version: an
+  identical candidate always shows no change;
 - it compares the two per campaign and tier, counting distinct participants over the range:
   a participant is "listed" by a pack when it was flagged on any day of the range, at the
   highest tier it reached; its reward at risk is the reward granted to it by the last day
@@ -39,12 +39,12 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from riskflows.campaigns import Campaign, load_campaigns
+from riskflows.campaigns import load_campaigns
 from riskflows.days import as_date
-from riskflows.high_risk import score_participants
+from riskflows.high_risk import listed_participants
 from riskflows.participant_features import PARTICIPANT_FEATURES_TABLE
 from riskflows.quarantine import SourceLayout, clean_relation
-from riskflows.rule_packs import TIERS, RulePack, RulePackSelectionError, select_pack
+from riskflows.rule_packs import TIERS, RulePack, RulePackSelectionError, governs, select_pack
 from riskflows.rule_sql import compile_rule_hits
 from riskflows.warehouse import dialect_of, read_frame, schema_columns
 
@@ -153,13 +153,6 @@ def _markdown(frame: pd.DataFrame) -> str:
     return shown.to_markdown(index=False, floatfmt=".2f", missingval="-")
 
 
-def _applies(pack: RulePack, campaign: Campaign) -> bool:
-    """Would the pack govern the campaign (select_pack's order: override, then id, then kind)?"""
-    if campaign.rule_pack:
-        return campaign.rule_pack == pack.pack_id
-    return campaign.campaign_id in pack.campaigns or campaign.kind in pack.kinds
-
-
 def _stored_partitions(conn: sa.Connection, campaign_ids: Sequence[str], first: dt.date, last: dt.date) -> pd.DataFrame:
     sql = sa.text(
         f"SELECT date, campaign_id, COUNT(*) AS participants FROM {PARTICIPANT_FEATURES_TABLE} "
@@ -180,11 +173,8 @@ def _flagged(conn: sa.Connection, pack: RulePack, day: dt.date, campaign_id: str
         f"SELECT h.user_id, h.rule_id, h.evidence, f.cluster_id FROM ({hits_sql}) h "
         f"JOIN {PARTICIPANT_FEATURES_TABLE} f ON f.date = :date AND f.campaign_id = :campaign_id "
         "AND f.user_id = h.user_id"), {"date": day, "campaign_id": campaign_id})
-    scored = score_participants(hits[["user_id", "rule_id", "evidence"]], pack)
     context = hits.drop_duplicates("user_id")[["user_id", "cluster_id"]]
-    listed = scored.merge(context, on="user_id", how="left")
-    users, clusters = pack.allowlisted(day)
-    listed = listed[~listed["user_id"].isin(users) & ~listed["cluster_id"].isin(clusters)]
+    listed = listed_participants(hits[["user_id", "rule_id", "evidence"]], context, pack, day)
     return listed.assign(date=day, campaign_id=campaign_id)[
         ["date", "campaign_id", "user_id", "score", "tier", "rule_ids"]]
 
@@ -321,7 +311,7 @@ def backtest(
             raise BacktestError(f"unknown campaign(s) in src.campaigns: {', '.join(unknown)}")
         chosen = list(dict.fromkeys(campaign_ids))
     else:
-        chosen = [cid for cid, c in campaigns.items() if _applies(candidate, c)]
+        chosen = [cid for cid, c in campaigns.items() if governs(candidate, cid, c.kind, c.rule_pack)]
         if not chosen:
             raise BacktestError(f"pack {candidate.pack_id} applies to no campaign in src.campaigns "
                                 f"(kinds {list(candidate.kinds)}, campaigns {list(candidate.campaigns)}); "

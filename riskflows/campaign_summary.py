@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from riskflows.campaigns import Campaign
 from riskflows.days import day_params
 from riskflows.high_risk import HIGH_RISK_TABLE
-from riskflows.output_tables import TIERS
+from riskflows.participant_features import PARTICIPANT_FEATURES_TABLE
 from riskflows.rule_hits import RULE_HITS_TABLE
-from riskflows.rule_packs import RulePack
+from riskflows.rule_packs import TIERS, RulePack
 from riskflows.warehouse import read_frame, replace_partition
 
 CAMPAIGN_SUMMARY_TABLE = "risk.campaign_summary"
@@ -32,7 +32,7 @@ def build_campaign_summary(engine: sa.Engine, date, campaign: Campaign, pack: Ru
         participants = conn.execute(
             sa.text(
                 "SELECT COUNT(*), COALESCE(SUM(reward_usd), 0), COALESCE(MAX(cluster_size), 0) "
-                "FROM risk.participant_features WHERE date = :date AND campaign_id = :campaign_id"
+                f"FROM {PARTICIPANT_FEATURES_TABLE} WHERE date = :date AND campaign_id = :campaign_id"
             ),
             partition,
         ).one()

@@ -46,7 +46,11 @@ from scipy.sparse.csgraph import connected_components
 LINK_COLUMNS = ("user_id", "link_kind", "key")
 CLUSTER_COLUMNS = ("user_id", "cluster_id", "cluster_size", "link_kinds")
 
-DEFAULT_MAX_KEY_DEGREE = 50
+# How many accounts a key may hold before it is a hub, for link kinds given no limit of their
+# own. Money and referral keys name one account that everyone around it touches: a collector
+# fed by 150 accounts is evidence, so the default is well above that. IPs and devices get
+# lower limits per kind (account_clusters.MAX_KEY_DEGREE).
+DEFAULT_MAX_KEY_DEGREE = 200
 DEFAULT_MAX_CLUSTER_SIZE = 200
 DEFAULT_MAX_KEY_COUNTRIES = 5
 

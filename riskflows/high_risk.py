@@ -12,6 +12,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from riskflows.days import day_params
+from riskflows.participant_features import PARTICIPANT_FEATURES_TABLE
 from riskflows.rule_hits import RULE_HITS_TABLE
 from riskflows.rule_packs import RulePack, tier_for
 from riskflows.rule_sql import reason_phrases
@@ -64,6 +65,17 @@ def score_participants(hits: pd.DataFrame, pack: RulePack) -> pd.DataFrame:
     return out[columns]
 
 
+def listed_participants(hits: pd.DataFrame, context: pd.DataFrame, pack: RulePack, day) -> pd.DataFrame:
+    """The list as it is published, before its partition columns: the (user_id, rule_id,
+    evidence) hits scored by ``score_participants``, joined to each flagged participant's
+    ``context`` (user_id, cluster_id and whatever else the caller shows), without the users
+    and clusters the pack's allowlist clears on ``day``. The pipeline and the backtest both
+    list participants through here."""
+    listed = score_participants(hits, pack).merge(context, on="user_id", how="left")
+    users, clusters = pack.allowlisted(day)
+    return listed[~listed["user_id"].isin(users) & ~listed["cluster_id"].isin(clusters)]
+
+
 def build_high_risk_users(engine: sa.Engine, date, campaign_id: str, pack: RulePack) -> pd.DataFrame:
     """Replace the (day, campaign) list and return it."""
     params = day_params(date)
@@ -76,7 +88,7 @@ def build_high_risk_users(engine: sa.Engine, date, campaign_id: str, pack: RuleP
         )
         context = read_frame(
             conn,
-            "SELECT f.user_id, f.cluster_id, f.cluster_size, f.reward_usd FROM risk.participant_features f "
+            f"SELECT f.user_id, f.cluster_id, f.cluster_size, f.reward_usd FROM {PARTICIPANT_FEATURES_TABLE} f "
             "WHERE f.date = :date AND f.campaign_id = :campaign_id AND f.user_id IN "
             f"(SELECT user_id FROM {RULE_HITS_TABLE} WHERE date = :date AND campaign_id = :campaign_id)",
             partition,
@@ -87,10 +99,7 @@ def build_high_risk_users(engine: sa.Engine, date, campaign_id: str, pack: RuleP
             "WHERE campaign_id = :campaign_id AND date < :date GROUP BY user_id",
             partition,
         )
-    scored = score_participants(hits, pack)
-    allowed_users, allowed_clusters = pack.allowlisted(params["date"])
-    listed = scored.merge(context, on="user_id", how="left")
-    listed = listed[~listed["user_id"].isin(allowed_users) & ~listed["cluster_id"].isin(allowed_clusters)]
+    listed = listed_participants(hits, context, pack, params["date"])
     listed = listed.merge(earlier, on="user_id", how="left")
     listed["first_flagged_date"] = listed["first_flagged_date"].fillna(params["date"])
     listed = listed.assign(

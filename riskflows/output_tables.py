@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from pandera.typing import Series
 
 from riskflows.feature_catalog import ALL_FEATURES, USER_FEATURES, Feature
+from riskflows.rule_packs import TIERS
 from riskflows.warehouse import dialect_of, ensure_schema, partition_predicate, read_frame, schema_columns
 
 RISK_SCHEMA = "risk"
-TIERS = ["review", "hold", "block"]
 
 
 class Quarantine(pa.DataFrameModel):

@@ -15,9 +15,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from riskflows.source_contract import LATEST_VALID_TS, SOURCE_TABLES, SourceTable
-from riskflows.warehouse import dialect_of, read_frame, replace_partition, schema_column_types
+from riskflows.warehouse import dialect_of, quote_string, read_frame, replace_partition, schema_column_types
 
 SOURCE_SCHEMA = "src"
+QUARANTINE_TABLE = "risk.quarantine"
 
 
 class SourceContractError(Exception):
@@ -55,7 +56,7 @@ def _literal(value) -> str:
     if isinstance(value, pd.Timestamp):
         return f"TIMESTAMP '{value.strftime('%Y-%m-%d %H:%M:%S')}'"
     if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
+        return quote_string(value)
     return repr(value)
 
 
@@ -182,7 +183,7 @@ def clean_relation(table_name: str, layout: SourceLayout) -> str:
     return f"({unique} UNION ALL SELECT {', '.join(table.columns)} FROM {ranked} r WHERE rf_rank = 1)"
 
 
-def day_clean_relation(table_name: str, layout: SourceLayout, quarantine_table: str = "risk.quarantine") -> str:
+def day_clean_relation(table_name: str, layout: SourceLayout, quarantine_table: str = QUARANTINE_TABLE) -> str:
     """The clean rows of a src table that the day (:date, :day_end) sees, for the feature SQL.
 
     The same rows as `clean_relation` minus those validly dated after the day, but the
@@ -274,7 +275,7 @@ class QuarantineReport:
 
 
 def check_source_contract(
-    engine: sa.Engine, date: pd.Timestamp | str, *, quarantine_table: str = "risk.quarantine"
+    engine: sa.Engine, date: pd.Timestamp | str, *, quarantine_table: str = QUARANTINE_TABLE
 ) -> QuarantineReport:
     """Write the partition's quarantine (replacing it) and report rejected rows per table."""
     day = pd.Timestamp(date).normalize()
@@ -318,5 +319,5 @@ def describe_broken(broken: list[TableQuality]) -> str:
         lines.append(f"- src.{t.table}: {t.rows_rejected} of {t.rows_seen} rows rejected ({t.rejected_share:.1%})")
         for example in t.examples[:3]:
             lines.append(f"    key {example['row_key']}: {example['reasons']} -- row {example['row_data']}")
-    lines.append("rejected rows are kept in risk.quarantine for this date")
+    lines.append(f"rejected rows are kept in {QUARANTINE_TABLE} for this date")
     return "\n".join(lines)

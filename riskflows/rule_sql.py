@@ -39,6 +39,7 @@ import sqlglot
 from sqlglot import exp
 
 from riskflows.rule_packs import EXPRESSION_DIALECT, RulePack, parse_expression
+from riskflows.warehouse import quote_identifier, quote_string
 
 _DIALECTS = {"duckdb": "duckdb", "postgres": "postgres", "postgresql": "postgres"}
 
@@ -101,13 +102,9 @@ def compile_expression(source: str, dialect: str) -> str:
     return _escape_for_text(tree.sql(dialect=target))
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _evidence_value(column: str, kind: str) -> str:
     """Neutral (DuckDB) SQL showing one feature value as text."""
-    ident = '"' + column.replace('"', '""') + '"'
+    ident = quote_identifier(column)
     if kind == "number":
         rounded = f"RTRIM(RTRIM(CAST(CAST({ident} AS DECIMAL(38, 2)) AS VARCHAR), '0'), '.')"
         shown = f"CASE WHEN ABS({ident}) < {_ROUNDABLE} THEN {rounded} ELSE CAST({ident} AS VARCHAR) END"
@@ -120,7 +117,7 @@ def compile_evidence(columns: Sequence[str], feature_columns: Mapping[str, str],
     """SQL text expression "col=value; col2=value2" for the evidence columns."""
     if not columns:
         return "''"
-    parts = [f"{_literal(column + '=')} || {_evidence_value(column, feature_columns.get(column, 'text'))}"
+    parts = [f"{quote_string(column + '=')} || {_evidence_value(column, feature_columns.get(column, 'text'))}"
              for column in columns]
     neutral = " || '; ' || ".join(parts)
     return _escape_for_text(sqlglot.transpile(neutral, read=EXPRESSION_DIALECT, write=sql_dialect(dialect))[0])
@@ -156,7 +153,7 @@ def _compile_rule_hits(pack: RulePack, features_relation: str, dialect: str) -> 
                 condition.append(f"NOT COALESCE(({compile_expression(suppression.when, target)}), FALSE)")
         evidence = compile_evidence(rule.evidence, pack.evidence_types, target)
         selects.append(
-            f"SELECT scoped.user_id, CAST({_literal(rule.id)} AS VARCHAR) AS rule_id, "
+            f"SELECT scoped.user_id, CAST({quote_string(rule.id)} AS VARCHAR) AS rule_id, "
             f"CAST({evidence} AS VARCHAR) AS evidence\n"
             f"FROM scoped\nWHERE " + "\n  AND ".join(condition))
     scoped = (f"WITH scoped AS (\n  SELECT * FROM {features_relation} AS features\n"

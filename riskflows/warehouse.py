@@ -181,6 +181,17 @@ def prefer_hash_joins(conn: sa.Connection) -> None:
         conn.exec_driver_sql("SET LOCAL jit = off")
 
 
+def quote_string(text: str) -> str:
+    """A SQL string literal (``it's`` -> ``'it''s'``), for text that comes from code (rule ids,
+    contract messages); values from input data go as bound parameters."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def quote_identifier(name: str) -> str:
+    """A double-quoted SQL identifier (``a"b`` -> ``"a""b"``)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def partition_predicate(partition: Mapping[str, Any]) -> str:
     return " AND ".join(f"{column} = :{column}" for column in partition)
 

@@ -62,7 +62,7 @@ def test_hub_key_does_not_merge_accounts():
 
 def test_hub_threshold_per_link_kind():
     rows = [(u, "transfer", "u:1") for u in range(2, 80)]  # collector 1 fed by 78 accounts
-    rows += [(u, "ip", "10.0.0.1") for u in range(200, 280)]
+    rows += [(u, "ip", "10.0.0.1") for u in range(300, 560)]  # 260 accounts: over the default limit
     out = cluster_accounts(links(rows), max_key_degree={"transfer": 500})
     assert clusters_as_sets(out) == [list(range(1, 80))]
 

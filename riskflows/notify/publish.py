@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from riskflows.days import as_date
 from riskflows.notify.catalogue import languages, localized
 from riskflows.notify.chart import DayPoint, render_trend_chart
 from riskflows.notify.delivery import NotificationDeliveryError, Sender
@@ -85,12 +86,6 @@ class CampaignDay:
     high_risk_rows: list[dict[str, Any]]
 
 
-def _as_date(value: Date | str) -> Date:
-    if isinstance(value, datetime):
-        return value.date()
-    return value if isinstance(value, Date) else Date.fromisoformat(str(value))
-
-
 def _top_rules(raw: str | None) -> list[RuleHits]:
     try:
         items = json.loads(raw) if raw else []
@@ -125,7 +120,7 @@ def load_campaign_day(engine: Engine, *, date: Date, campaign_id: str, schema: s
             f"first_flagged_date FROM {s}.high_risk_users WHERE date = :d AND campaign_id = :c "
             f"ORDER BY score DESC, user_id"), params).mappings().all()
     yesterday = date - timedelta(days=1)
-    block_yesterday = next((int(h["block"] or 0) for h in history if _as_date(h["date"]) == yesterday), None)
+    block_yesterday = next((int(h["block"] or 0) for h in history if as_date(h["date"]) == yesterday), None)
     digest = DigestData(
         campaign_id=campaign_id,
         campaign_name=str(summary["campaign_name"] or campaign_id),
@@ -149,7 +144,7 @@ def load_campaign_day(engine: Engine, *, date: Date, campaign_id: str, schema: s
                                float(u["reward_usd"] or 0.0), str(u["reasons"] or ""), str(u["reasons_zh"] or ""))
                    for u in users[:10]],
     )
-    points = [DayPoint(_as_date(h["date"]), int(h["flagged"] or 0), float(h["reward_usd_at_risk"] or 0.0))
+    points = [DayPoint(as_date(h["date"]), int(h["flagged"] or 0), float(h["reward_usd_at_risk"] or 0.0))
               for h in history]
     return CampaignDay(digest, points, block_yesterday, [dict(u) for u in users])
 
@@ -249,7 +244,7 @@ def publish_campaign_digest(
     what went out; the next run sends only the rest.
     `quiet` (backfills): nothing is sent or recorded; the result lists what would have been.
     """
-    day = _as_date(date)
+    day = as_date(date)
     languages(language)  # refuse a bad language before touching anything
     data = load_campaign_day(engine, date=day, campaign_id=campaign_id, schema=schema)
     d = data.digest

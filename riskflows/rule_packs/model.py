@@ -7,9 +7,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from riskflows.source_contract import CAMPAIGN_KINDS  # noqa: F401  (the contract's list, re-exported)
+
 SEVERITIES = ("low", "medium", "high", "critical")
-TIERS = ("review", "hold", "block")  # ascending: a higher tier needs a higher score
-CAMPAIGN_KINDS = ("referral", "trading_competition", "airdrop", "deposit_bonus", "new_user")
+# The tiers of the published list, ascending: a higher tier needs a higher score. The pack's
+# thresholds define them; output_tables, campaign_summary and backtest read them from here.
+TIERS = ("review", "hold", "block")
 FEATURE_TYPES = ("number", "text", "boolean", "date")
 
 

@@ -33,6 +33,16 @@ def select_pack(packs: Sequence[RulePack], campaign_id: str, kind: str, override
         f"applies_to.campaigns or applies_to.kinds, or set campaigns.rule_pack; available packs: {available}")
 
 
+def governs(pack: RulePack, campaign_id: str, kind: str, override: str | None) -> bool:
+    """Whether ``pack`` would govern the campaign, by select_pack's own rules (override, then
+    campaign id, then kind): what a candidate pack is backtested on."""
+    try:
+        select_pack([pack], campaign_id, kind, override)
+    except RulePackSelectionError:
+        return False
+    return True
+
+
 def tier_for(score: float, thresholds: Mapping[str, float]) -> str | None:
     """The highest tier whose threshold the score reaches (score >= threshold), or None."""
     tier = None

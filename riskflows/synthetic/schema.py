@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The values the source contract allows, in its order (the generator codes them by position).
+from riskflows.source_contract import CAMPAIGN_KINDS, REWARD_STATUSES, TRADE_SIDES, VERDICTS  # noqa: F401
+
 TEXT = "TEXT"
 BIGINT = "BIGINT"
 INTEGER = "INTEGER"
@@ -93,11 +96,6 @@ KEYS: dict[str, tuple[str, ...]] = {
     "labels": ("campaign_id", "user_id"),
     "hard_negatives": ("group", "user_id"),
 }
-
-CAMPAIGN_KINDS = ("referral", "trading_competition", "airdrop", "deposit_bonus", "new_user")
-REWARD_STATUSES = ("pending", "paid", "held")
-TRADE_SIDES = ("buy", "sell")
-VERDICTS = ("confirmed_abuse", "false_positive", "inconclusive")
 
 PATTERNS = ("sybil_farm", "stealth_farm", "referral_ring", "wash_trading", "bot_farm", "bonus_hunter")
 HARD_NEGATIVE_GROUPS = (

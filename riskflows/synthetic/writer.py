@@ -14,14 +14,12 @@ import sqlalchemy as sa
 
 from riskflows.synthetic.schema import ALL_TABLES, SRC_SCHEMA, TRUTH_SCHEMA, schema_of
 from riskflows.synthetic.world import SyntheticWorld, generate_world
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+from riskflows.warehouse import quote_identifier
 
 
 def _ddl(table: str) -> str:
-    cols = ", ".join(f"{_quote(c.name)} {c.sql_type}{'' if c.nullable else ' NOT NULL'}" for c in ALL_TABLES[table])
+    cols = ", ".join(f"{quote_identifier(c.name)} {c.sql_type}{'' if c.nullable else ' NOT NULL'}"
+                     for c in ALL_TABLES[table])
     return f"CREATE TABLE {schema_of(table)}.{table} ({cols})"
 
 
@@ -55,7 +53,7 @@ def _load_duckdb(conn: sa.Connection, table: str, frame: pd.DataFrame) -> None:
     native.execute("SET enable_progress_bar = false")
     native.register(view, frame)
     try:
-        cols = ", ".join(_quote(c.name) for c in ALL_TABLES[table])
+        cols = ", ".join(quote_identifier(c.name) for c in ALL_TABLES[table])
         native.execute(f"INSERT INTO {schema_of(table)}.{table} ({cols}) SELECT {cols} FROM {view}")
     finally:
         native.unregister(view)
@@ -63,7 +61,7 @@ def _load_duckdb(conn: sa.Connection, table: str, frame: pd.DataFrame) -> None:
 
 def _load_postgres(conn: sa.Connection, table: str, frame: pd.DataFrame) -> None:
     cur = conn.connection.driver_connection.cursor()
-    cols = ", ".join(_quote(c.name) for c in ALL_TABLES[table])
+    cols = ", ".join(quote_identifier(c.name) for c in ALL_TABLES[table])
     chunk = 500_000  # bounded memory for the CSV buffer
     for lo in range(0, max(len(frame), 1), chunk):
         part = frame.iloc[lo:lo + chunk]
@@ -77,7 +75,7 @@ def _load_postgres(conn: sa.Connection, table: str, frame: pd.DataFrame) -> None
 
 def _load_generic(conn: sa.Connection, table: str, frame: pd.DataFrame) -> None:
     cols = [c.name for c in ALL_TABLES[table]]
-    stmt = sa.text(f"INSERT INTO {schema_of(table)}.{table} ({', '.join(_quote(c) for c in cols)}) "
+    stmt = sa.text(f"INSERT INTO {schema_of(table)}.{table} ({', '.join(quote_identifier(c) for c in cols)}) "
                    f"VALUES ({', '.join(':p' + str(i) for i in range(len(cols)))})")
     records = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
     conn.execute(stmt, [{f"p{i}": v for i, v in enumerate(r)} for r in records])
