@@ -22,7 +22,6 @@ the backfill is tagged riskflows/notify=true.
 
 import datetime as dt
 import json
-import os
 from collections.abc import Sequence
 
 import dagster as dg
@@ -31,6 +30,7 @@ import sqlalchemy as sa
 from assets.partitions import CAMPAIGNS
 from resources.slack import SlackResource
 from resources.warehouse import WarehouseResource
+from riskflows import settings
 from riskflows.campaigns import Campaign, load_campaigns
 from riskflows.notify import send_run_failure_alert
 from riskflows.warehouse import make_engine
@@ -41,15 +41,10 @@ DAILY_SCHEDULE = "daily_campaign_risk"
 DAILY_TAG = "riskflows/daily"  # the day a scheduled run evaluates; what the follow-up sensor fans out
 WILL_RETRY_TAG = "dagster/will_retry"  # set by the instance when run_retries will re-execute a failed run
 
-DEFAULT_CRON = "0 1 * * *"
-DEFAULT_TIMEZONE = "UTC"
-
-
 def schedule_settings() -> tuple[str, str]:
     """(cron, timezone) of the daily schedule. Read when the Definitions are built: a schedule's
     cron is part of its definition, so changing it means reloading the code location."""
-    return (os.environ.get("RISKFLOWS_DAILY_CRON", DEFAULT_CRON),
-            os.environ.get("RISKFLOWS_SCHEDULE_TIMEZONE", DEFAULT_TIMEZONE))
+    return settings.daily_cron(), settings.schedule_timezone()
 
 
 def day_before(tick: dt.datetime) -> dt.date:

@@ -28,12 +28,12 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from assets.instance_storage import local_instance_yaml
+from riskflows import settings
 from riskflows.bench import (DEFAULT_SEED, SIZES, AssetTiming, BenchResult, StatementLog, attribute_statements,
                              busiest_day, machine_load, median_run, peak_rss_bytes, run_bare_feature_sql)
 from riskflows.warehouse import DEFAULT_HOME, make_engine
 
 BENCH_HOME = DEFAULT_HOME / "bench"
-DEFAULT_PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/riskflows_bench"
 REPO_RULES = Path(__file__).resolve().parents[1] / "rules"
 # Graph order, for a report that reads top to bottom like the pipeline.
 ASSET_ORDER = ["source_quarantine", "user_features", "account_links", "account_clusters", "participant_features", "rule_hits",
@@ -120,7 +120,7 @@ def _fresh_warehouse(engine_kind: str, size: str, workdir: Path, pg_url: str | N
         return f"duckdb:///{path}"
     if engine_kind != "postgres":
         raise ValueError(f"unknown engine {engine_kind!r}: duckdb or postgres")
-    url = sa.make_url(pg_url or os.environ.get("RISKFLOWS_BENCH_PG_URL", DEFAULT_PG_URL))
+    url = sa.make_url(pg_url or settings.bench_pg_url())
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),

@@ -7,19 +7,15 @@ campaign found in src.campaigns. Multi-partition keys read `campaign|date`.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import warnings
 
 import dagster as dg
 
-# Data can go back years: the earliest day is configurable, and `riskflows run` widens it
-# to the range it is asked for.
-DEFAULT_EARLIEST_DATE = "2015-01-01"
+# Data can go back years: the earliest day is configurable (RISKFLOWS_EARLIEST_DATE, read
+# when the partitions are built), and `riskflows run` widens it to the range it is asked for.
+from riskflows.settings import earliest_date
+
 CAMPAIGNS = dg.DynamicPartitionsDefinition(name="campaign")
-
-
-def earliest_date() -> str:
-    return os.environ.get("RISKFLOWS_EARLIEST_DATE", DEFAULT_EARLIEST_DATE)
 
 
 def daily_partitions(start: str | None = None) -> dg.DailyPartitionsDefinition:

@@ -18,7 +18,7 @@ import dagster as dg
 
 from assets.definitions import build_definitions
 from assets.instance_storage import local_instance_yaml
-from assets.partitions import CAMPAIGNS, DEFAULT_EARLIEST_DATE, campaign_day_key
+from assets.partitions import CAMPAIGNS, campaign_day_key, earliest_date
 from assets.pipeline import NOTIFY_TAG
 from riskflows.campaigns import load_campaigns
 from riskflows.days import as_date, date_range
@@ -140,7 +140,7 @@ def materialize_range(
     instance = instance or local_instance()
     instance.add_dynamic_partitions(CAMPAIGNS.name, [c.campaign_id for c in campaigns])
 
-    earliest = min(first.isoformat(), os.environ.get("RISKFLOWS_EARLIEST_DATE", DEFAULT_EARLIEST_DATE))
+    earliest = min(first.isoformat(), earliest_date())
     jobs = RangeJobs(build_definitions(earliest))
     tags = {NOTIFY_TAG: "true" if notify else "false"}
 

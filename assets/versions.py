@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import os
 from pathlib import Path
 from types import ModuleType
 
+from riskflows import settings
 from riskflows.feature_catalog import RULE_COLUMN_KINDS
 from riskflows.rule_packs import RulePackError, load_packs
 
@@ -23,7 +23,7 @@ def _short(text: str) -> str:
 
 def rules_version(rules_dir: str | None = None) -> str:
     """One version for the folder of packs: their content hashes, or the raw files if invalid."""
-    folder = rules_dir or os.environ.get("RISKFLOWS_RULES_DIR", "rules")
+    folder = rules_dir or settings.rules_dir()
     try:
         packs = load_packs(folder, RULE_COLUMN_KINDS)
         return _short(";".join(sorted(f"{p.pack_id}={p.version}" for p in packs)))

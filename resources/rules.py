@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Optional
 
 import dagster as dg
 
+from riskflows import settings
 from riskflows.campaigns import Campaign
 from riskflows.feature_catalog import RULE_COLUMN_KINDS
 from riskflows.notify import EscalationPolicy, load_policy
@@ -29,7 +29,7 @@ class RulePacksResource(dg.ConfigurableResource):
 
     @property
     def folder(self) -> str:
-        return self.rules_dir or os.environ.get("RISKFLOWS_RULES_DIR", "rules")
+        return self.rules_dir or settings.rules_dir()
 
     def packs(self) -> list[RulePack]:
         key = _fingerprint(self.folder)

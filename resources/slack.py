@@ -14,6 +14,7 @@ from typing import Optional
 import dagster as dg
 from pydantic import Field
 
+from riskflows import settings
 from riskflows.notify.delivery import DEFAULT_API_URL, OutboxSender, Sender, SlackSender
 
 
@@ -37,7 +38,7 @@ class SlackResource(dg.ConfigurableResource):
 
     @property
     def message_language(self) -> str:
-        return self._setting(self.language, "RISKFLOWS_SLACK_LANGUAGE", "both") or "both"
+        return (self.language if self.language is not None else settings.slack_language()) or "both"
 
     def run_url(self, run_id: str) -> Optional[str]:
         base = self._setting(self.dagster_url, "DAGSTER_WEBSERVER_URL", None)
@@ -53,7 +54,7 @@ class SlackResource(dg.ConfigurableResource):
         channel = self.channel_for(campaign_id)
         token = (self._setting(self.bot_token, "SLACK_BOT_TOKEN", "") or "").strip()
         if not token:
-            outbox = self._setting(self.outbox_dir, "RISKFLOWS_OUTBOX_DIR", ".riskflows/outbox")
+            outbox = self.outbox_dir if self.outbox_dir is not None else settings.outbox_dir()
             return OutboxSender(outbox, channel=channel)
         api_url = self._setting(self.api_url, "SLACK_API_URL", DEFAULT_API_URL) or DEFAULT_API_URL
         return SlackSender(token, channel, api_url=api_url, timeout=self.timeout_seconds,

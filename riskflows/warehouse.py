@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -18,13 +17,15 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from riskflows import settings
+
 DEFAULT_HOME = Path(".riskflows")
 DEFAULT_DUCKDB_FILE = DEFAULT_HOME / "warehouse.duckdb"
 
 
 def default_warehouse_url() -> str:
     """`RISKFLOWS_WAREHOUSE_URL`, else the embedded DuckDB file under .riskflows/."""
-    url = os.environ.get("RISKFLOWS_WAREHOUSE_URL")
+    url = settings.warehouse_url()
     if url:
         return url
     return f"duckdb:///{DEFAULT_DUCKDB_FILE.resolve()}"

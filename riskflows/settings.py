@@ -1,0 +1,59 @@
+"""Settings from the environment, in one place.
+
+Every RISKFLOWS_* variable is read here, by a small function called when the value is
+needed (a step that runs, a command that starts), never at import: a changed environment
+takes effect on the next call, and importing riskflows reads nothing.
+"""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT_RULES_DIR = "rules"
+# Data can go back years: the daily partitions start here unless told otherwise.
+DEFAULT_EARLIEST_DATE = "2015-01-01"
+DEFAULT_DAILY_CRON = "0 1 * * *"
+DEFAULT_SCHEDULE_TIMEZONE = "UTC"
+DEFAULT_SLACK_LANGUAGE = "both"
+DEFAULT_OUTBOX_DIR = ".riskflows/outbox"
+DEFAULT_BENCH_PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/riskflows_bench"
+
+
+def warehouse_url() -> str | None:
+    """RISKFLOWS_WAREHOUSE_URL: the warehouse's SQLAlchemy URL (unset: the embedded DuckDB file)."""
+    return os.environ.get("RISKFLOWS_WAREHOUSE_URL")
+
+
+def rules_dir() -> str:
+    """RISKFLOWS_RULES_DIR: the folder of rule packs and escalation.yaml."""
+    return os.environ.get("RISKFLOWS_RULES_DIR", DEFAULT_RULES_DIR)
+
+
+def earliest_date() -> str:
+    """RISKFLOWS_EARLIEST_DATE: the first daily partition (YYYY-MM-DD)."""
+    return os.environ.get("RISKFLOWS_EARLIEST_DATE", DEFAULT_EARLIEST_DATE)
+
+
+def daily_cron() -> str:
+    """RISKFLOWS_DAILY_CRON: when the daily schedule ticks."""
+    return os.environ.get("RISKFLOWS_DAILY_CRON", DEFAULT_DAILY_CRON)
+
+
+def schedule_timezone() -> str:
+    """RISKFLOWS_SCHEDULE_TIMEZONE: the timezone of the daily schedule's cron."""
+    return os.environ.get("RISKFLOWS_SCHEDULE_TIMEZONE", DEFAULT_SCHEDULE_TIMEZONE)
+
+
+def slack_language() -> str:
+    """RISKFLOWS_SLACK_LANGUAGE: 'en', 'zh' or 'both'."""
+    return os.environ.get("RISKFLOWS_SLACK_LANGUAGE", DEFAULT_SLACK_LANGUAGE)
+
+
+def outbox_dir() -> str:
+    """RISKFLOWS_OUTBOX_DIR: where messages go when there is no Slack token."""
+    return os.environ.get("RISKFLOWS_OUTBOX_DIR", DEFAULT_OUTBOX_DIR)
+
+
+def bench_pg_url() -> str:
+    """RISKFLOWS_BENCH_PG_URL: the PostgreSQL database `riskflows bench --engine postgres` uses."""
+    return os.environ.get("RISKFLOWS_BENCH_PG_URL", DEFAULT_BENCH_PG_URL)
