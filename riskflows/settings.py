@@ -17,6 +17,7 @@ DEFAULT_SCHEDULE_TIMEZONE = "UTC"
 DEFAULT_SLACK_LANGUAGE = "both"
 DEFAULT_OUTBOX_DIR = ".riskflows/outbox"
 DEFAULT_BENCH_PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/riskflows_bench"
+DEFAULT_TEST_PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 
 
 def warehouse_url() -> str | None:
@@ -57,3 +58,9 @@ def outbox_dir() -> str:
 def bench_pg_url() -> str:
     """RISKFLOWS_BENCH_PG_URL: the PostgreSQL database `riskflows bench --engine postgres` uses."""
     return os.environ.get("RISKFLOWS_BENCH_PG_URL", DEFAULT_BENCH_PG_URL)
+
+
+def test_pg_url() -> str:
+    """RISKFLOWS_TEST_PG_URL: the PostgreSQL server the tests create their own databases on
+    (the database it names is only used to create and drop them)."""
+    return os.environ.get("RISKFLOWS_TEST_PG_URL", DEFAULT_TEST_PG_URL)

@@ -21,8 +21,7 @@ from riskflows.notify.privacy import find_sensitive, mask_user_id, scrub, scrub_
 from riskflows.notify.publish import load_campaign_day, publish_campaign_digest, send_run_failure_alert
 from tests.slack_double import SlackDouble
 
-PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-PG_SCHEMA = "notify_test"
+PG_SCHEMA = "notify_test"  # not "risk": the schema is a parameter of every read
 DAY = date(2024, 5, 10)
 CAMPAIGN = "demo-referral"  # has an owner in rules/escalation.yaml
 
@@ -113,15 +112,11 @@ def duck(tmp_path):
 
 
 @pytest.fixture
-def pg():
-    engine = sa.create_engine(PG_URL)
-    with engine.begin() as conn:  # fails (not skips) when PostgreSQL is unreachable
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+def pg(pg_database):
+    engine = sa.create_engine(pg_database)
     create_risk_tables(engine, PG_SCHEMA)
     seed_day(engine, PG_SCHEMA)
     yield engine, PG_SCHEMA
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
     engine.dispose()
 
 

@@ -25,7 +25,6 @@ from riskflows.high_risk import score_participants
 from riskflows.rule_sql import compile_rule_hits, sql_dialect
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
-PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 
 FEATURES = {
     "accounts_per_device": "number",
@@ -353,20 +352,14 @@ def test_rule_hits_on_duckdb(tmp_path):
         engine.dispose()
 
 
-def test_rule_hits_on_postgres():
-    engine = sa.create_engine(PG_URL)
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA IF EXISTS rulepack_test CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA rulepack_test"))
-        assert _hits(engine, "rulepack_test.participant_features") == EXPECTED
-    finally:
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA IF EXISTS rulepack_test CASCADE"))
-        engine.dispose()
+def test_rule_hits_on_postgres(pg_engine):
+    # A schema-qualified features relation works too.
+    with pg_engine.begin() as conn:
+        conn.execute(sa.text("CREATE SCHEMA rulepack_test"))
+    assert _hits(pg_engine, "rulepack_test.participant_features") == EXPECTED
 
 
-def test_postgres_numeric_functions_and_zero_divisors(tmp_path):
+def test_postgres_numeric_functions_and_zero_divisors(tmp_path, pg_database):
     """Functions PostgreSQL only has for NUMERIC (ROUND(x, n), LOG10, %) still work on
     DOUBLE features, and a zero divisor means 'does not fire' on both engines."""
     pack_file = tmp_path / "numeric.yaml"
@@ -381,13 +374,12 @@ def test_postgres_numeric_functions_and_zero_divisors(tmp_path):
     # User 5 (12.345678) passes ROUND/LOG10/%; user 4's account age is 0, so its ratio
     # rule must neither fire nor fail the run.
     expected = {(5, "rounded")}
-    for url in (f"duckdb:///{tmp_path / 'n.duckdb'}", PG_URL):
+    for url in (f"duckdb:///{tmp_path / 'n.duckdb'}", pg_database):
         engine = sa.create_engine(url)
         table = "participant_features" if url.startswith("duckdb") else "rulepack_num.participant_features"
         try:
             if not url.startswith("duckdb"):
                 with engine.begin() as conn:
-                    conn.execute(sa.text("DROP SCHEMA IF EXISTS rulepack_num CASCADE"))
                     conn.execute(sa.text("CREATE SCHEMA rulepack_num"))
             with engine.begin() as conn:
                 conn.execute(sa.text(CREATE.format(table=table)))
@@ -399,7 +391,4 @@ def test_postgres_numeric_functions_and_zero_divisors(tmp_path):
             assert {(int(r.user_id), r.rule_id) for r in rows} == expected, url
             assert {r.evidence for r in rows} == {""}
         finally:
-            if not url.startswith("duckdb"):
-                with engine.begin() as conn:
-                    conn.execute(sa.text("DROP SCHEMA IF EXISTS rulepack_num CASCADE"))
             engine.dispose()

@@ -15,7 +15,6 @@ from riskflows.synthetic.editions import APAC_COUNTRIES, APAC_SUFFIX
 from riskflows.synthetic.schema import (ALL_TABLES, BIGINT, CAMPAIGN_KINDS, DOUBLE, HARD_NEGATIVE_GROUPS, INTEGER,
                                         KEYS, PATTERNS, REWARD_STATUSES, TEXT, TIMESTAMP, TRADE_SIDES, VERDICTS)
 
-PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 START, DAYS = dt.date(2026, 9, 1), 35
 
 
@@ -203,12 +202,8 @@ def test_write_world_round_trips_on_duckdb(tmp_path, world):
     engine.dispose()
 
 
-def test_write_world_on_postgres_drops_and_recreates_src_and_synthetic_schemas(world):
-    engine = sa.create_engine(PG_URL)
-    try:
-        _check_round_trip(engine, world)
-    finally:
-        engine.dispose()
+def test_write_world_on_postgres_drops_and_recreates_src_and_synthetic_schemas(world, pg_engine):
+    _check_round_trip(pg_engine, world)
 
 
 def test_seed_warehouse_generates_and_writes(tmp_path):
