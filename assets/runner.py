@@ -109,8 +109,8 @@ def _kept_open(engine) -> Iterator[None]:
     the others the already open database (2 ms) instead of opening the file, and it
     checkpoints its write-ahead log when the log grows large rather than every time the
     file is closed (0.2-0.3 s per run at size L). Between days the file is free, so a
-    sensor of a running daemon that met the lock gets its turn on its next tick (DESIGN:
-    it skips and retries). PostgreSQL pools connections anyway.
+    sensor of a running daemon that met the lock gets its turn on its next tick (it skips
+    and retries: ../shared/DESIGN.md, "Engines"). PostgreSQL pools connections anyway.
     """
     if dialect_of(engine) != "duckdb":
         yield

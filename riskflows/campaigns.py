@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 
-from riskflows.days import day_params
 from riskflows.quarantine import SourceLayout, clean_relation
 from riskflows.warehouse import read_frame
 
@@ -63,8 +62,3 @@ def campaign_by_id(engine: sa.Engine, campaign_id: str) -> Campaign:
         if campaign.campaign_id == campaign_id:
             return campaign
     raise KeyError(f"campaign {campaign_id!r} is not in src.campaigns (or was quarantined)")
-
-
-def live_campaigns(engine: sa.Engine, day: dt.date | str) -> list[Campaign]:
-    date = day_params(day)["date"]
-    return [c for c in load_campaigns(engine) if c.live_on(date)]

@@ -6,10 +6,10 @@ counterparty. This module turns a table of such links into clusters of accounts.
 
 Input is a *link table*, one row per (user_id, link_kind, key): the account ``user_id``
 was seen with the thing ``key`` of kind ``link_kind``. Accounts that share a
-(link_kind, key) are linked. A key of the form ``"u:<id>"`` names another account (a
-referrer, a transfer counterparty, a funder or collector); that account is itself a
-member of the key, so one row per transfer is enough to link sender and receiver, and an
-airdrop funder lands in the same cluster as the accounts it funded.
+(link_kind, key) are linked. A tie between two accounts (a referral, a transfer) is a
+key both of them hold: `riskflows.account_links` gives sender and receiver the key
+``to:<receiver>`` (and ``from:<sender>``), so an airdrop funder lands in the same cluster
+as the accounts it funded, and its key's degree is judged like any other.
 
 Nothing here knows about devices or IPs in particular: a graph of on-chain or internal
 transfers alone clusters the same way.
@@ -18,10 +18,7 @@ Steps, each chosen so an analyst can explain a cluster:
 
 1. Hub cut, decided by the data, not by hand-made lists. A key shared by more than
    ``max_key_degree`` accounts (a carrier-NAT IP, another exchange's hot wallet, a
-   popular payment service) says nothing about common control and is dropped. Optional
-   second signal: when registration countries are supplied, a key whose accounts come
-   from more than ``max_key_countries`` countries is dropped too (a VPN exit, a global
-   service), because one operator rarely spreads a farm over that many KYC countries.
+   popular payment service) says nothing about common control and is dropped.
 2. Connected components of the bipartite account–key graph (scipy, vectorised).
 3. Components larger than ``max_cluster_size`` are chains of loosely related groups, not
    one farm; they are split by community detection (igraph's Leiden, modularity, seeded)
@@ -52,10 +49,7 @@ CLUSTER_COLUMNS = ("user_id", "cluster_id", "cluster_size", "link_kinds")
 # lower limits per kind (account_clusters.MAX_KEY_DEGREE).
 DEFAULT_MAX_KEY_DEGREE = 200
 DEFAULT_MAX_CLUSTER_SIZE = 200
-DEFAULT_MAX_KEY_COUNTRIES = 5
 
-# Keys that name an account, e.g. "u:123" for a referrer or transfer counterparty.
-_ACCOUNT_KEY = r"u:\d+"
 _TEXT = np.dtypes.StringDType()
 # link_kinds per user are collected as bits of an int64.
 _MAX_KINDS = 62
@@ -68,13 +62,7 @@ class _LinkGraph:
     (community detection input in particular) is independent of input row order.
     """
 
-    def __init__(
-        self,
-        links: pd.DataFrame,
-        max_key_degree: int | Mapping[str, int],
-        user_countries: pd.Series | None,
-        max_key_countries: int,
-    ) -> None:
+    def __init__(self, links: pd.DataFrame, max_key_degree: int | Mapping[str, int]) -> None:
         missing = [c for c in LINK_COLUMNS if c not in links.columns]
         if missing:
             raise ValueError(f"link table lacks columns {missing}; needs {list(LINK_COLUMNS)}")
@@ -99,19 +87,10 @@ class _LinkGraph:
         # withdrawal target are two different facts.
         pair = kind_code.astype(np.int64) * n_key_strings + key_code
         key_id, pair_uniques = pd.factorize(pair)
+        key_id = key_id.astype(np.int64)
         pair_uniques = np.asarray(pair_uniques, dtype=np.int64)
         self.key_kind = pair_uniques // n_key_strings
-        self.key_string = key_strings[pair_uniques % n_key_strings]
         n_keys = len(pair_uniques)
-
-        # The account a "u:<id>" key names belongs to that key.
-        named_string = np.zeros(len(key_strings), dtype=bool)
-        maybe = np.flatnonzero(np.strings.startswith(key_strings, "u:"))
-        named_string[maybe] = pd.Series(key_strings[maybe], dtype="str").str.fullmatch(_ACCOUNT_KEY)
-        named_ids = np.flatnonzero(named_string[pair_uniques % n_key_strings])
-        named_users = np.strings.slice(self.key_string[named_ids], 2, None).astype(np.int64)
-        user = np.concatenate([user, named_users])
-        key_id = np.concatenate([key_id.astype(np.int64), named_ids.astype(np.int64)])
 
         user_code, user_ids = pd.factorize(user, sort=True)
         self.user_ids = np.asarray(user_ids, dtype=np.int64)
@@ -121,24 +100,10 @@ class _LinkGraph:
         self.edge_key = edge % max(n_keys, 1)
         self.n_users, self.n_keys = n_users, n_keys
 
-        self.degree = np.bincount(self.edge_key, minlength=n_keys)
-        limit = _degree_limits(max_key_degree, self.kinds)[self.key_kind]
-        self.hub_by_degree = self.degree > limit
-        self.countries = np.zeros(n_keys, dtype=np.int64)
-        if user_countries is not None:
-            self.countries = self._distinct_countries(user_countries)
-        self.hub_by_countries = self.countries > max_key_countries
+        degree = np.bincount(self.edge_key, minlength=n_keys)
+        hub = degree > _degree_limits(max_key_degree, self.kinds)[self.key_kind]
         # A key held by one account links nothing; hubs link nothing by decision.
-        self.linking = (self.degree >= 2) & ~self.hub_by_degree & ~self.hub_by_countries
-
-    def _distinct_countries(self, user_countries: pd.Series) -> np.ndarray:
-        """Number of distinct known registration countries among each key's accounts."""
-        country_code, countries = _factorize_stripped(pd.Series(self.user_ids).map(user_countries))
-        rows = country_code[self.edge_user] >= 0
-        n_countries = max(len(countries), 1)
-        key_country = self.edge_key[rows] * n_countries + country_code[self.edge_user[rows]]
-        pairs = _sorted_unique(key_country)
-        return np.bincount(pairs // n_countries, minlength=self.n_keys)
+        self.linking = (degree >= 2) & ~hub
 
 
 def _factorize_stripped(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -193,53 +158,18 @@ def empty_clusters() -> pd.DataFrame:
     )
 
 
-def hub_keys(
-    links: pd.DataFrame,
-    max_key_degree: int | Mapping[str, int] = DEFAULT_MAX_KEY_DEGREE,
-    *,
-    user_countries: pd.Series | None = None,
-    max_key_countries: int = DEFAULT_MAX_KEY_COUNTRIES,
-) -> pd.DataFrame:
-    """Keys the clustering ignored as hubs, so the pipeline can show what was suppressed.
-
-    One row per (link_kind, key): ``degree`` is the number of distinct accounts sharing
-    it (a named account counts itself), ``reason`` is ``degree`` (too many accounts) or
-    ``countries`` (accounts from too many registration countries). Sorted by degree,
-    largest first. Keys are raw IPs and addresses: fine for the warehouse, not for Slack.
-    """
-    graph = _LinkGraph(links, max_key_degree, user_countries, max_key_countries)
-    hub = np.flatnonzero(graph.hub_by_degree | graph.hub_by_countries)
-    out = pd.DataFrame(
-        {
-            "link_kind": pd.Series(graph.kinds[graph.key_kind[hub]], dtype="str"),
-            "key": pd.Series(graph.key_string[hub], dtype="str"),
-            "degree": pd.Series(graph.degree[hub], dtype="int64"),
-            "reason": pd.Series(
-                np.where(graph.hub_by_degree[hub], "degree", "countries"), dtype="str"
-            ),
-        }
-    )
-    return out.sort_values(
-        ["degree", "link_kind", "key"], ascending=[False, True, True], ignore_index=True
-    )
-
-
 def cluster_accounts(
     links: pd.DataFrame,
     *,
     max_key_degree: int | Mapping[str, int] = DEFAULT_MAX_KEY_DEGREE,
     max_cluster_size: int = DEFAULT_MAX_CLUSTER_SIZE,
     seed: int = 0,
-    user_countries: pd.Series | None = None,
-    max_key_countries: int = DEFAULT_MAX_KEY_COUNTRIES,
 ) -> pd.DataFrame:
     """Group accounts that share devices, IPs, addresses or counterparties.
 
     ``links``: user_id, link_kind, key (see module docstring). ``max_key_degree``: a key
     shared by more accounts is a hub and links nothing (an int, or a mapping per
     link_kind). ``max_cluster_size``: larger linked groups are split into communities.
-    ``user_countries``: optional registration country per user_id (Series indexed by
-    user_id) for the country-diversity hub signal.
 
     Returns one row per clustered account: user_id, cluster_id (the smallest user_id in
     the cluster, so a cluster keeps its id from day to day as new accounts join it),
@@ -247,7 +177,7 @@ def cluster_accounts(
     to others in its cluster). Sorted by cluster_id, user_id; the same links in any row
     order give the same frame.
     """
-    graph = _LinkGraph(links, max_key_degree, user_countries, max_key_countries)
+    graph = _LinkGraph(links, max_key_degree)
     keep = graph.linking[graph.edge_key]
     users, keys = graph.edge_user[keep], graph.edge_key[keep]
     if len(users) == 0:
@@ -271,26 +201,6 @@ def cluster_accounts(
     )
     out["link_kinds"] = out["link_kinds"].astype("str")
     return out.sort_values(["cluster_id", "user_id"], ignore_index=True)
-
-
-def cluster_sizes(clusters: pd.DataFrame) -> pd.DataFrame:
-    """One row per cluster: cluster_id, cluster_size, link_kinds (union over members).
-
-    Largest cluster first: the order an analyst reviews them and a digest lists them.
-    """
-    if clusters.empty:
-        return empty_clusters().drop(columns="user_id")
-    kinds = (
-        clusters["link_kinds"].str.split(",").explode().groupby(clusters["cluster_id"]).unique()
-    )
-    out = clusters.groupby("cluster_id", as_index=False).agg(cluster_size=("user_id", "size"))
-    out["cluster_size"] = out["cluster_size"].astype("int64")
-    out["link_kinds"] = (
-        out["cluster_id"].map(kinds.map(lambda ks: ",".join(sorted(ks)))).astype("str")
-    )
-    return out.sort_values(
-        ["cluster_size", "cluster_id"], ascending=[False, True], ignore_index=True
-    )
 
 
 def _split_oversized(

@@ -1,8 +1,8 @@
 """The tables riskflows writes (schema `risk`): one Pandera model each, and their DDL.
 
-The models state what a valid partition is; `validate_partition` reads a written
-partition back and checks it, which is what the blocking Dagster asset checks run. The
-DDL is derived from the same models so the warehouse and the contract cannot drift.
+The models state what a valid partition is; `read_partition` reads a written partition
+back and `validate_frame` checks it, which is what the blocking Dagster asset checks run.
+The DDL is derived from the same models so the warehouse and the contract cannot drift.
 """
 
 from __future__ import annotations
@@ -290,9 +290,3 @@ def read_partition(engine: sa.Engine, table: OutputTable, partition: Mapping[str
     with engine.connect() as conn:
         return read_frame(conn, f"SELECT * FROM {table.qualified} WHERE {partition_predicate(partition)}", partition,
                           columnar=True)
-
-
-def validate_partition(engine: sa.Engine, table_name: str, partition: Mapping[str, Any]) -> PartitionValidation:
-    """Read a written partition back and check it against the table's Pandera model."""
-    table = OUTPUT_TABLES[table_name]
-    return validate_frame(table, read_partition(engine, table, partition))

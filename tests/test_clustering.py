@@ -5,18 +5,19 @@ import time
 import numpy as np
 import pandas as pd
 
-from riskflows.clustering import (
-    CLUSTER_COLUMNS,
-    cluster_accounts,
-    cluster_sizes,
-    hub_keys,
-)
+from riskflows.clustering import CLUSTER_COLUMNS, cluster_accounts
 
 
 def links(rows):
     return pd.DataFrame(rows, columns=["user_id", "link_kind", "key"]).astype(
         {"user_id": "int64"}
     )
+
+
+def transfer(sender, receiver):
+    """A transfer as riskflows.account_links lists it: keys naming each end, held by both."""
+    return [(sender, "transfer", f"to:{receiver}"), (receiver, "transfer", f"to:{receiver}"),
+            (receiver, "transfer", f"from:{sender}"), (sender, "transfer", f"from:{sender}")]
 
 
 def clusters_as_sets(clusters):
@@ -51,17 +52,13 @@ def test_hub_key_does_not_merge_accounts():
     assert clusters_as_sets(out) == [[100, 101], [102, 103]]
     assert set(out["link_kinds"]) == {"device"}
 
-    hubs = hub_keys(links(rows), 50)
-    assert hubs.to_dict("records") == [
-        {"link_kind": "ip", "key": "10.0.0.1", "degree": 60, "reason": "degree"}
-    ]
     # With a threshold of 60 the same IP is no hub and links everyone.
     relaxed = cluster_accounts(links(rows), max_key_degree=60)
     assert relaxed["cluster_size"].unique().tolist() == [60]
 
 
 def test_hub_threshold_per_link_kind():
-    rows = [(u, "transfer", "u:1") for u in range(2, 80)]  # collector 1 fed by 78 accounts
+    rows = [row for u in range(2, 80) for row in transfer(u, 1)]  # collector 1 fed by 78 accounts
     rows += [(u, "ip", "10.0.0.1") for u in range(300, 560)]  # 260 accounts: over the default limit
     out = cluster_accounts(links(rows), max_key_degree={"transfer": 500})
     assert clusters_as_sets(out) == [list(range(1, 80))]
@@ -70,8 +67,8 @@ def test_hub_threshold_per_link_kind():
 def test_transfer_only_airdrop_farm_is_one_cluster():
     # Funder 7 sends to 30 fresh accounts; each sweeps to collector 5000.
     farm = range(1000, 1030)
-    rows = [(u, "transfer", "u:7") for u in farm] + [(u, "transfer", "u:5000") for u in farm]
-    rows += [(1, "transfer", "u:2")]  # an unrelated pair of accounts
+    rows = [row for u in farm for row in transfer(7, u) + transfer(u, 5000)]
+    rows += transfer(1, 2)  # an unrelated pair of accounts
     out = cluster_accounts(links(rows))
     assert clusters_as_sets(out) == [[1, 2], [7, *farm, 5000]]
     farm_rows = out[out["cluster_id"] == 7]
@@ -125,33 +122,19 @@ def test_empty_input_and_missing_keys():
     assert empty.empty
     assert list(empty.columns) == list(CLUSTER_COLUMNS)
     assert [str(t) for t in empty.dtypes] == ["int64", "int64", "int64", "str"]
-    assert hub_keys(links([]), 50).empty
 
     # NULL and blank keys are not a shared device.
     only_missing = pd.DataFrame(
         {"user_id": [1, 2, 3, 4], "link_kind": ["device"] * 4, "key": [None, None, "", "  "]}
     )
     assert cluster_accounts(only_missing).empty
-    assert cluster_sizes(cluster_accounts(only_missing)).empty
-
-
-def test_many_countries_on_one_key_is_a_hub():
-    rows = [(u, "withdrawal_address", "0xexchange") for u in range(1, 9)]
-    rows += [(1, "device", "d"), (2, "device", "d")]
-    countries = pd.Series(["SG", "VN", "TR", "BR", "NG", "DE", "US", "IN"], index=range(1, 9))
-    out = cluster_accounts(links(rows), user_countries=countries, max_key_countries=5)
-    assert clusters_as_sets(out) == [[1, 2]]
-    assert hub_keys(links(rows), 50, user_countries=countries)["reason"].tolist() == ["countries"]
-    # One country: a real shared address, everyone linked.
-    same = pd.Series(["SG"] * 8, index=range(1, 9))
-    assert len(cluster_accounts(links(rows), user_countries=same)) == 8
 
 
 def test_link_kinds_are_sorted_and_only_from_surviving_links():
     out = cluster_accounts(
         links(
             [
-                (1, "transfer", "u:2"),
+                *transfer(1, 2),
                 (1, "device", "d"),
                 (3, "device", "d"),
                 (3, "ip", "hub"),
@@ -166,17 +149,6 @@ def test_link_kinds_are_sorted_and_only_from_surviving_links():
         2: "transfer",
         3: "device",
     }
-
-
-def test_cluster_sizes_lists_largest_first():
-    rows = [(1, "ip", "x"), (2, "ip", "x"), (3, "ip", "x"), (2, "device", "d"), (3, "device", "d")]
-    rows += [(8, "device", "e"), (9, "device", "e")]
-    out = cluster_accounts(links(rows))
-    sizes = cluster_sizes(out)
-    assert sizes.to_dict("records") == [
-        {"cluster_id": 1, "cluster_size": 3, "link_kinds": "device,ip"},
-        {"cluster_id": 8, "cluster_size": 2, "link_kinds": "device"},
-    ]
 
 
 def test_two_million_links_run(capsys):

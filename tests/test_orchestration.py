@@ -217,7 +217,6 @@ mutation LaunchPartitionBackfill($backfillParams: LaunchBackfillParams!) {
 }
 """
 
-DAILY_ASSETS = ["source_quarantine", "user_features", "account_clusters"]
 CAMPAIGN_ASSETS = ["participant_features", "rule_hits", "high_risk_users", "campaign_summary", "slack_digest"]
 
 

@@ -36,7 +36,7 @@ from slack_sdk.http_retry import (
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
 from riskflows.notify.messages import Message, render_plain_text
-from riskflows.notify.privacy import REDACTED_SECRET, scrub_text
+from riskflows.notify.privacy import REDACTED_SECRET
 
 DEFAULT_API_URL = "https://slack.com/api/"
 _TOKEN_SHAPE = re.compile(r"xox[a-z]-[0-9A-Za-z-]+")
@@ -247,8 +247,3 @@ class OutboxSender:
         (self.directory / f"{stem}.upload.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2),
                                                             encoding="utf-8")
         return f"outbox:{stem}"
-
-
-def scrub_error(value: str, token: str | None = None) -> str:
-    """An error text fit for Slack or logs: no token, no IPs, no wallets."""
-    return scrub_text(redact(value, token))

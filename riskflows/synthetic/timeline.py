@@ -62,8 +62,3 @@ def human_times(rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray, tz_hou
     ts = np.where(ts < lo, lo + rng.integers(0, np.maximum(hi - lo, 1)) // 4, ts)
     ts = np.where(ts >= hi, hi - 1 - rng.integers(0, np.maximum(hi - lo, 1)) // 4, ts)
     return np.clip(ts, lo, hi - 1)
-
-
-def lognormal_delay(rng: np.random.Generator, n: int, median: int, sigma: float) -> np.ndarray:
-    """Waiting times (ns) with a median and a long right tail, as human and batch delays have."""
-    return (median * rng.lognormal(0.0, sigma, n)).astype(np.int64)
