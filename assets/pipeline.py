@@ -1,4 +1,4 @@
-"""The asset graph of DESIGN.md. Each asset writes its own `risk` table partition (delete +
+"""The asset graph of ../shared/DESIGN.md. Each asset writes its own `risk` table partition (delete +
 insert in one transaction) through a riskflows function and checks it with Pandera.
 
     src.*  ->  source_quarantine [date]
@@ -16,6 +16,7 @@ from assets.list_checks import (MIN_LOGIN_SHARE_OF_WEEK, ListChecksConfig, list_
                                 source_arrived_result, source_arrived_spec)
 from assets.metadata import column_schema, pandera_check_spec, written_partition
 from assets.partitions import ON_DATE, PREVIOUS_DAY_SAME_CAMPAIGN, campaign_day_partitions, split_campaign_day
+from assets.upstream import ACCOUNT_LEVEL, require_inputs
 from assets.versions import module_version
 from assets.versions import rules_version as rules_version_of_folder
 from resources.rules import RulePacksResource
@@ -106,12 +107,15 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
                 extra={
                     "rows_rejected": report.rows_rejected,
                     **{f"rejected/{t.table}": t.rows_rejected for t in report.tables.values()},
+                    **{f"rejected_of_day/{t.table}": t.day_rows_rejected for t in report.tables.values()},
                     "missing_tables": ", ".join(report.missing_tables) or "none",
                 },
             )
             broken = report.broken_tables(config.max_rejected_share, config.min_rejected_rows)
             if broken:
-                raise dg.Failure(description=describe_broken(broken), metadata={"rows_rejected": report.rows_rejected})
+                raise dg.Failure(description=describe_broken(broken, context.partition_key),
+                                 metadata={"rows_rejected": report.rows_rejected,
+                                           "broken_tables": ", ".join(t.table for t in broken)})
             yield materialization
             yield check
             yield source_arrived_result(engine, context.partition_key, config.min_login_share_of_week)
@@ -194,6 +198,7 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         this campaign, how fast money left after them, the referees it brought, and how much of
         its cluster joined the campaign. The table rules are written against."""
         date, campaign_id = split_campaign_day(context)
+        require_inputs(context, [(_key(name), date) for name in ACCOUNT_LEVEL])
         with warehouse.step_engine() as engine:
             rows = build_participant_features(engine, date, campaign_id)
             materialization, check = written_partition(
@@ -216,6 +221,7 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         """Every (participant, rule) where the campaign's rule pack fired, with the feature values
         that made it fire and the pack version that did it."""
         date, campaign_id = split_campaign_day(context)
+        require_inputs(context, [(_key("participant_features"), str(context.partition_key))])
         with warehouse.step_engine() as engine:
             pack = rules.pack_for(warehouse.campaign(engine, campaign_id))
             hits = build_rule_hits(engine, date, campaign_id, pack)
@@ -242,6 +248,7 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         reward at stake and the day they were first flagged. Amber checks (bounds in the
         config) flag a list that looks wrong before anyone acts on it."""
         date, campaign_id = split_campaign_day(context)
+        require_inputs(context, [(_key("rule_hits"), str(context.partition_key))])
         with warehouse.step_engine() as engine:
             pack = rules.pack_for(warehouse.campaign(engine, campaign_id))
             listed = build_high_risk_users(engine, date, campaign_id, pack)
@@ -271,6 +278,7 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         """Per campaign and day: participants, flagged per tier, new since yesterday, reward at
         risk against the total granted, and the rules that fired most. What BI tools read."""
         date, campaign_id = split_campaign_day(context)
+        require_inputs(context, [(_key("high_risk_users"), str(context.partition_key))])
         with warehouse.step_engine() as engine:
             campaign = warehouse.campaign(engine, campaign_id)
             row = build_campaign_summary(engine, date, campaign, rules.pack_for(campaign))
@@ -299,6 +307,7 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         escalation per finding of the policy in rules/escalation.yaml. Each message is sent
         once: a re-run updates it. Backfills stay quiet unless tagged riskflows/notify=true."""
         date, campaign_id = split_campaign_day(context)
+        require_inputs(context, [(_key("campaign_summary"), str(context.partition_key))])
         quiet = should_stay_quiet(context.run.tags)
         with warehouse.step_engine() as engine:
             result = publish_campaign_digest(

@@ -46,6 +46,7 @@ MAX_KEY_PARTICIPANTS = 200  # a key held by more participants links nobody; timi
 SERVICE_MIN_HOLDERS = 5  # a key held by this many participants, most with lives of their own, is a service
 HOLLOW_MAX_ACTIVE_DAYS = 2  # at most this many active days in the 60 before enrolling
 LOOKBACK_DAYS = 60
+FUNDING_LOOKBACK_DAYS = 30  # the funding that set an account up can come weeks before it enrolls
 QUIET_DAYS_BEFORE_ENROLL = 2  # a farm's set-up right before enrolling is not a life
 _LOG_AMOUNT_TOLERANCE = round(-math.log(1 - AMOUNT_TOLERANCE), 6)  # the same match on a log scale
 OVERDISPERSION = 10  # shape of the negative binomial that chance coincidences are counted with
@@ -90,9 +91,11 @@ def signature_text(mask: int) -> str:
 
 
 def _behaviours(mask: str) -> str:
-    """SQL count of the distinct behaviours in a mask (an action coinciding within minutes is still one action)."""
-    counted = [name for name, _ in ACTIONS] + [name for name, _ in AMOUNTS]
-    return " + ".join(f"(CASE WHEN ({mask} & {BIT[name]}) > 0 THEN 1 ELSE 0 END)" for name in counted)
+    """SQL count of the distinct behaviours in a mask: each timed action once (within minutes is still
+    the same action), and like amounts once (someone who withdraws what they deposited matches on both
+    amounts by one decision)."""
+    actions = " + ".join(f"(CASE WHEN ({mask} & {BIT[name]}) > 0 THEN 1 ELSE 0 END)" for name, _ in ACTIONS)
+    return f"{actions} + (CASE WHEN ({mask} & {AMOUNT_MASK}) > 0 THEN 1 ELSE 0 END)"
 
 
 def _signature_names(mask: str) -> str:
@@ -190,12 +193,16 @@ money_out_all AS (
         WHERE ts < :day_end AND from_user_id <> to_user_id
 ),
 first_fund AS (
-    -- the money that set the participant up: the first in from three days before enrolling
+    -- the money that set the participant up: the last in before enrolling (within 30 days), else
+    -- the first after it (a deposit bonus is earned by depositing after enrolling)
     SELECT user_id, ts AS fund_at, key AS fund_key, amount_usd AS fund_usd FROM (
         SELECT m.user_id, m.ts, m.key, m.amount_usd,
-               ROW_NUMBER() OVER (PARTITION BY m.user_id ORDER BY m.ts, m.key) AS rn
+               ROW_NUMBER() OVER (PARTITION BY m.user_id
+                                  ORDER BY CASE WHEN m.ts <= j.enrolled_at THEN 0 ELSE 1 END,
+                                           CASE WHEN m.ts <= j.enrolled_at THEN -{_epoch('m.ts')} ELSE {_epoch('m.ts')} END,
+                                           m.key) AS rn
         FROM money_in m JOIN joined j ON j.user_id = m.user_id
-        WHERE m.ts >= j.enrolled_at - INTERVAL '3 days'
+        WHERE m.ts >= j.enrolled_at - INTERVAL '{FUNDING_LOOKBACK_DAYS} days'
     ) f WHERE rn = 1
 ),
 first_out AS (
@@ -211,10 +218,13 @@ first_trade AS (
     WHERE t.ts >= j.enrolled_at AND t.ts < :day_end GROUP BY t.user_id
 ),
 acts AS MATERIALIZED (
-    -- registering counts as its own action only for an account registered at least a day before
-    -- enrolling; a sign-up that leads straight into the campaign is one event, not two
+    -- registering counts as its own action only for an account registered at least a day before it
+    -- enrolled and was funded: a sign-up that leads straight into the campaign, or an address first
+    -- seen when it was funded, is one event, not two
     SELECT j.user_id, j.enrolled_at,
-           CASE WHEN r.registered_at < j.enrolled_at - INTERVAL '1 day' THEN r.registered_at END AS registered_at,
+           CASE WHEN r.registered_at < j.enrolled_at - INTERVAL '1 day'
+                 AND (ff.fund_at IS NULL OR r.registered_at < ff.fund_at - INTERVAL '1 day')
+                THEN r.registered_at END AS registered_at,
            ff.fund_at, ff.fund_key, ff.fund_usd, ft.trade_at,
            fo.out_at, fo.out_key, fo.out_usd
     FROM joined j

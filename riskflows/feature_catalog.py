@@ -138,8 +138,8 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
     _n("cluster_hollow_share", "share of the cluster's participants that are hollow", 0, 1),
     _n("referee_coordinated_share", "share of the participant's referees (this campaign or a sister) that are "
        "coordinated: a ring's referees sign up and act together, an influencer's come independently", 0, 1),
-    _n("referee_linked_share", "share of the participant's referees linked to another of its referees by a device, "
-       "a network or money (not the referral itself)", 0, 1),
+    _n("referee_linked_share", "share of the participant's referees linked to another of its referees by a device "
+       "or money (not the referral itself, nor a network a campus or carrier shares)", 0, 1),
     _i("sibling_referees", "other participants referred by this participant's referrer"),
     _n("sibling_coordinated_share", "referee_coordinated_share of this participant's referrer: its fellow referees "
        "that are coordinated", 0, 1),

@@ -33,6 +33,9 @@ class Quarantine(pa.DataFrameModel):
     row_key: Series[str]
     reasons: Series[str] = pa.Field(str_length={"min_value": 1})
     row_data: Series[str]
+    # the row's own timestamp; NULL when it has none usable (missing, before 2009, in the future):
+    # such a row belongs to no day, so every day answers for it
+    row_ts: Series[pd.Timestamp] = pa.Field(nullable=True)
 
     class Config:
         coerce = True

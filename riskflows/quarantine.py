@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import sqlalchemy as sa
 
-from riskflows.source_contract import LATEST_VALID_TS, SOURCE_TABLES, SourceTable
+from riskflows.source_contract import EARLIEST_VALID_TS, LATEST_VALID_TS, SOURCE_TABLES, SourceTable
 from riskflows.warehouse import dialect_of, quote_string, read_frame, replace_partition, schema_column_types
 
 SOURCE_SCHEMA = "src"
@@ -218,6 +218,20 @@ def _visible_up_to(table: SourceTable) -> str:
     return f"NOT COALESCE({t} >= :day_end AND {t} <= {_literal(LATEST_VALID_TS)}, FALSE)"
 
 
+def _row_ts(table: SourceTable) -> str:
+    """The row's own timestamp where it is usable; NULL for a row with none (missing or impossible)."""
+    t = table.time_column
+    return (f"CAST(CASE WHEN {t} >= {_literal(EARLIEST_VALID_TS)} AND {t} <= {_literal(LATEST_VALID_TS)} "
+            f"THEN {t} END AS TIMESTAMP)")
+
+
+def _of_the_day(table: SourceTable) -> str:
+    """Rows a day adds, among those it sees: dated on the day, or undated (which every day answers for).
+    A day's breakage is judged on these, so months of good rows do not dilute a broken feed."""
+    t = table.time_column
+    return f"NOT COALESCE({t} >= {_literal(EARLIEST_VALID_TS)} AND {t} < :date, FALSE)"
+
+
 def quarantine_select(table: SourceTable, layout: SourceLayout, dialect: str) -> str:
     """Rejected rows visible to the partition, with every reason that applies."""
     rules = column_rules(table)
@@ -233,7 +247,8 @@ def quarantine_select(table: SourceTable, layout: SourceLayout, dialect: str) ->
     )
     return (
         f"SELECT CAST(:date AS DATE) AS date, '{table.name}' AS table_name, {key_text} AS row_key, reasons, "
-        f"{_row_json(table, dialect)} AS row_data FROM ({rejected}) q WHERE {_visible_up_to(table)}"
+        f"{_row_json(table, dialect)} AS row_data, {_row_ts(table)} AS row_ts "
+        f"FROM ({rejected}) q WHERE {_visible_up_to(table)}"
     )
 
 
@@ -245,14 +260,21 @@ def rejected_rows_select(layout: SourceLayout, dialect: str) -> str | None:
 
 @dataclass
 class TableQuality:
+    """One source table as a day sees it: every row up to the day, and the rows the day adds
+    (dated on it, or undated), which its breakage is judged on."""
+
     table: str
     rows_seen: int
     rows_rejected: int
-    examples: list[dict] = field(default_factory=list)
+    day_rows_seen: int = 0
+    day_rows_rejected: int = 0
+    examples: list[dict] = field(default_factory=list)  # rejected rows of the day
+    reasons: dict[str, int] = field(default_factory=dict)  # the day's rejected rows per reason
 
     @property
     def rejected_share(self) -> float:
-        return self.rows_rejected / self.rows_seen if self.rows_seen else 0.0
+        """Share of the day's rows rejected."""
+        return self.day_rows_rejected / self.day_rows_seen if self.day_rows_seen else 0.0
 
 
 @dataclass
@@ -270,7 +292,7 @@ class QuarantineReport:
         return [
             t
             for t in self.tables.values()
-            if t.rows_rejected >= min_rejected_rows and t.rejected_share > max_rejected_share
+            if t.day_rows_rejected >= min_rejected_rows and t.rejected_share > max_rejected_share
         ]
 
 
@@ -285,39 +307,47 @@ def check_source_contract(
     rejected = rejected_rows_select(layout, dialect_of(engine))
     insert = None
     if rejected:
-        insert = f"INSERT INTO {quarantine_table} (date, table_name, row_key, reasons, row_data) {rejected}"
+        insert = f"INSERT INTO {quarantine_table} (date, table_name, row_key, reasons, row_data, row_ts) {rejected}"
     replace_partition(engine, quarantine_table, {"date": params["date"]}, insert_sql=insert, params=params)
 
     tables: dict[str, TableQuality] = {}
+    of_day = "(row_ts IS NULL OR row_ts >= :date)"
     with engine.connect() as conn:
         for name in SOURCE_TABLES:
             if not layout.has(name):
                 continue
             table = SOURCE_TABLES[name]
-            seen = conn.execute(
-                sa.text(f"SELECT COUNT(*) FROM ({_source_select(table, layout)}) s WHERE {_visible_up_to(table)}"),
+            seen, day_seen = conn.execute(
+                sa.text(f"SELECT COUNT(*), SUM(CASE WHEN {_of_the_day(table)} THEN 1 ELSE 0 END) "
+                        f"FROM ({_source_select(table, layout)}) s WHERE {_visible_up_to(table)}"),
                 params,
-            ).scalar_one()
-            rejected = read_frame(
-                conn,
-                f"SELECT row_key, reasons, row_data FROM {quarantine_table} "
-                f"WHERE date = :date AND table_name = :table ORDER BY row_key LIMIT 5",
-                {"date": params["date"], "table": name},
-            )
-            count = conn.execute(
-                sa.text(f"SELECT COUNT(*) FROM {quarantine_table} WHERE date = :date AND table_name = :table"),
-                {"date": params["date"], "table": name},
-            ).scalar_one()
-            tables[name] = TableQuality(name, int(seen), int(count), rejected.to_dict("records"))
+            ).one()
+            where = f"WHERE date = :date AND table_name = :table"
+            keys = {"date": params["date"], "table": name}
+            rejected, day_rejected = conn.execute(
+                sa.text(f"SELECT COUNT(*), SUM(CASE WHEN {of_day} THEN 1 ELSE 0 END) FROM {quarantine_table} {where}"),
+                keys,
+            ).one()
+            examples = read_frame(
+                conn, f"SELECT row_key, reasons, row_data FROM {quarantine_table} {where} AND {of_day} "
+                      f"ORDER BY row_key LIMIT 5", keys)
+            reasons = read_frame(
+                conn, f"SELECT reasons, COUNT(*) AS n FROM {quarantine_table} {where} AND {of_day} "
+                      f"GROUP BY reasons ORDER BY n DESC, reasons LIMIT 5", keys)
+            tables[name] = TableQuality(name, int(seen), int(rejected), int(day_seen or 0), int(day_rejected or 0),
+                                        examples.to_dict("records"), dict(zip(reasons["reasons"], reasons["n"].astype(int))))
     return QuarantineReport(tables, [n for n in SOURCE_TABLES if not layout.has(n)])
 
 
-def describe_broken(broken: list[TableQuality]) -> str:
-    """An error message an on-call engineer can act on: table, column, example rows."""
-    lines = ["source data breaks the contract beyond the threshold:"]
+def describe_broken(broken: list[TableQuality], date: str) -> str:
+    """An error message an on-call engineer can act on: table, day, columns, example rows."""
+    lines = [f"source data for {date} breaks the contract beyond the threshold:"]
     for t in broken:
-        lines.append(f"- src.{t.table}: {t.rows_rejected} of {t.rows_seen} rows rejected ({t.rejected_share:.1%})")
+        lines.append(f"- src.{t.table} on {date}: {t.day_rows_rejected} of the day's {t.day_rows_seen} rows rejected "
+                     f"({t.rejected_share:.1%}; rows dated on the day or undated)")
+        for reason, count in t.reasons.items():
+            lines.append(f"    {count} rows: {reason}")
         for example in t.examples[:3]:
             lines.append(f"    key {example['row_key']}: {example['reasons']} -- row {example['row_data']}")
-    lines.append(f"rejected rows are kept in {QUARANTINE_TABLE} for this date")
+    lines.append(f"nothing was published for {date}; the rejected rows are kept in {QUARANTINE_TABLE} for this date")
     return "\n".join(lines)

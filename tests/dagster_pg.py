@@ -16,6 +16,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+import sqlalchemy as sa
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -23,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 @dataclass
 class DagsterHome:
     path: Path
-    pg_url: str  # the instance's storage database (postgresql+psycopg2://...)
+    pg_url: str  # the instance's storage database, a plain postgresql:// URL as README's example
 
     @property
     def env(self) -> dict[str, str]:
@@ -41,7 +42,9 @@ def dagster_home(directory: Path, pg_url: str) -> DagsterHome:
 def pg_instance(tmp_path, monkeypatch, pg_databases) -> Iterator[dg.DagsterInstance]:
     """The instance of the repo's dagster.yaml, stored in a fresh PostgreSQL database (its own,
     apart from any warehouse database the test also asks for)."""
-    home = dagster_home(tmp_path / "dagster_home", pg_databases.create("riskflows_dagster"))
+    # README's example, literally: the bare postgresql:// URL a managed database hands out.
+    url = sa.make_url(pg_databases.create("riskflows_dagster")).set(drivername="postgresql")
+    home = dagster_home(tmp_path / "dagster_home", url.render_as_string(hide_password=False))
     for key, value in home.env.items():
         monkeypatch.setenv(key, value)
     # Entered as a context manager: the instance installs its state storage for the

@@ -37,6 +37,7 @@ from resources.warehouse import WarehouseResource
 from assets.list_checks import day_over_day, flagged_share, source_arrived
 from riskflows.campaigns import campaign_by_id, load_campaigns
 from riskflows.high_risk import build_high_risk_users
+from riskflows.output_tables import create_output_tables
 from riskflows.rule_packs import AllowlistEntry
 from riskflows.synthetic import seed_warehouse
 from riskflows.warehouse import make_engine, read_frame
@@ -294,7 +295,7 @@ def test_ui_backfill_3_days_x_2_campaigns_completes_under_the_daemon_quietly(pg_
                 [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", str(REPO / "workspace.yaml")],
                 cwd=REPO, env=dict(os.environ), stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
             )
-            statuses = wait_for_backfills(pg_instance, [quiet_id, loud_id], daemon, log, 240)
+            statuses = wait_for_backfills(pg_instance, [quiet_id, loud_id], daemon, log, 480)
         finally:
             if daemon is not None:
                 stop(daemon)
@@ -332,6 +333,27 @@ def test_ui_backfill_3_days_x_2_campaigns_completes_under_the_daemon_quietly(pg_
 
 
 # ---------------------------------------------------------------- checks, re-runs, crashes
+
+def test_campaign_assets_refuse_a_day_whose_account_level_assets_never_ran(pg_instance, duck_world, defs):
+    """What a UI backfill of the campaign assets alone does on a fresh day: participant_features
+    fails naming the account-level partitions it lacks and the fix; nothing downstream runs or
+    publishes. Once the day's account-level assets ran, the same partition goes through."""
+    create_output_tables(duck_world)  # so that "no rows" below is read, not a missing table
+    pg_instance.add_dynamic_partitions("campaign", ["dep-2026-09"])
+    result = run_job(defs, pg_instance, CAMPAIGN_DAY_JOB, "dep-2026-09|2026-09-15", raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    message = failure.event_specific_data.error.message
+    assert "risk/participant_features was not run" in message
+    assert "risk/user_features 2026-09-15" in message and "risk/account_clusters 2026-09-15" in message
+    assert "riskflows run --from 2026-09-15 --to 2026-09-15" in message
+    for table in CAMPAIGN_KEYS:
+        assert partition_rows(duck_world, table, "2026-09-15", "dep-2026-09").empty, table
+    assert not pg_instance.get_materialized_partitions(_key("high_risk_users"))
+
+    assert campaign_day(pg_instance, defs, "dep-2026-09", "2026-09-15").success
+    assert not partition_rows(duck_world, "participant_features", "2026-09-15", "dep-2026-09").empty
+
 
 def test_failing_pandera_check_blocks_everything_downstream(pg_instance, duck_world, defs, monkeypatch):
     import assets.metadata as metadata

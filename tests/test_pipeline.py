@@ -141,3 +141,34 @@ def test_sparse_world_from_2022_runs_and_finds_the_transfer_farm(duckdb_url, loc
     assert set(clusters[clusters["cluster_id"] == farm_cluster]["user_id"]) == {1, 2, *range(100, 106)}
     assert len(features) == 36
     assert set(listed["user_id"]) == set(range(100, 106))  # the honest claimers are left alone
+
+
+def test_a_day_whose_logins_are_mostly_broken_fails_naming_logins_and_publishes_nothing(duckdb_url, local_env,
+                                                                                       monkeypatch):
+    """Weeks of good logins, then a day on which 60 % arrive without a user: that day fails
+    naming src.logins and the day, its rows stay in quarantine, and no list is published for it."""
+    monkeypatch.setenv("RISKFLOWS_WAREHOUSE_URL", duckdb_url)
+    engine = make_engine(duckdb_url)
+    world = _sparse_world()
+    users = list(world["users"]["user_id"])
+    stamps = pd.date_range("2022-02-01", "2022-03-02 23:45", freq="15min")
+    logins = pd.DataFrame({"login_id": [f"l{i}" for i in range(len(stamps))],
+                           "user_id": [users[i % len(users)] for i in range(len(stamps))], "ts": stamps,
+                           "ip": "10.0.0.1", "device_id": None, "user_agent": None})
+    logins["user_id"] = logins["user_id"].astype("object")
+    broken_day = logins.index[logins["ts"] >= pd.Timestamp("2022-03-02")]
+    logins.loc[broken_day[:58], "user_id"] = None  # 58 of the day's 96
+    write_source(engine, {**world, "logins": logins})
+
+    outcome = materialize_range("2022-03-01", "2022-03-02", instance=dg.DagsterInstance.ephemeral(),
+                                progress=lambda _: None)
+    assert not outcome.success
+    assert "src.logins on 2022-03-02: 58 of the day's 96 rows rejected" in outcome.failure, outcome.failure
+    assert "user_id is NULL" in outcome.failure
+    with engine.connect() as conn:
+        listed = read_frame(conn, "SELECT CAST(date AS VARCHAR) AS day, COUNT(*) AS n FROM risk.high_risk_users "
+                                  "GROUP BY 1")
+        kept = read_frame(conn, "SELECT COUNT(*) AS n FROM risk.quarantine WHERE date = '2022-03-02' "
+                                "AND table_name = 'logins'")
+    assert "2022-03-02" not in set(listed["day"])
+    assert int(kept["n"][0]) == 58

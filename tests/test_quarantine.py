@@ -101,10 +101,45 @@ def test_broken_beyond_threshold_names_table_column_and_rows(engine):
     assert [t.table for t in broken] == ["deposits"]
     from riskflows.quarantine import describe_broken
 
-    message = describe_broken(broken)
-    assert "src.deposits: 5 of 8 rows rejected" in message
+    message = describe_broken(broken, DAY)
+    assert f"src.deposits on {DAY}: 5 of the day's 8 rows rejected" in message
     assert "amount_usd negative" in message and "key d2" in message
     assert report.broken_tables(max_rejected_share=0.9, min_rejected_rows=1) == []
+
+
+def _logins(days: int, per_day: int, broken_today: int) -> pd.DataFrame:
+    """`days` days of good logins up to DAY, `per_day` a day; on DAY, `broken_today` of them have no user."""
+    stamps = [pd.Timestamp(DAY) - pd.Timedelta(days=d) + pd.Timedelta(minutes=m)
+              for d in range(days) for m in range(per_day)]
+    frame = pd.DataFrame({"login_id": [f"l{i}" for i in range(len(stamps))], "user_id": 1, "ts": stamps,
+                          "ip": None, "device_id": None, "user_agent": None})
+    today = frame.index[frame["ts"] >= pd.Timestamp(DAY)][:broken_today]
+    frame["user_id"] = frame["user_id"].astype("object")
+    frame.loc[today, "user_id"] = None
+    return frame
+
+
+@pytest.mark.parametrize("broken_today, fails", [(60, True), (3, False)])
+def test_a_day_is_judged_on_its_own_rows_not_on_months_of_history(duckdb_engine, broken_today, fails):
+    """60 of a day's 100 logins without a user fail the day even though the table holds 90 days
+    of good rows (0.7 % of all rows); three broken rows are quarantined and the day goes on."""
+    write_source(duckdb_engine, {"logins": _logins(days=90, per_day=100, broken_today=broken_today)})
+    create_output_tables(duckdb_engine)
+    report = check_source_contract(duckdb_engine, DAY)
+    logins = report.tables["logins"]
+    assert (logins.rows_seen, logins.rows_rejected) == (9000, broken_today)
+    assert (logins.day_rows_seen, logins.day_rows_rejected) == (100, broken_today)
+    broken = report.broken_tables(max_rejected_share=0.2, min_rejected_rows=20)
+    assert [t.table for t in broken] == (["logins"] if fails else [])
+    if fails:
+        from riskflows.quarantine import describe_broken
+
+        message = describe_broken(broken, DAY)
+        assert f"src.logins on {DAY}: 60 of the day's 100 rows rejected (60.0%" in message
+        assert "60 rows: user_id is NULL" in message and "key l" in message
+    with duckdb_engine.connect() as conn:  # kept aside either way, with the row's own time
+        kept = read_frame(conn, "SELECT row_ts FROM risk.quarantine WHERE table_name = 'logins'")
+    assert len(kept) == broken_today and (kept["row_ts"] >= pd.Timestamp(DAY)).all()
 
 
 def test_missing_required_column_is_a_clear_error(duckdb_engine):
