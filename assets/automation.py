@@ -19,7 +19,6 @@ partition mappings and tags the runs dagster/backfill, which keeps the digest qu
 the backfill is tagged riskflows/notify=true.
 """
 
-
 import datetime as dt
 import json
 from collections.abc import Sequence
@@ -40,6 +39,7 @@ CAMPAIGN_DAY_JOB = "campaign_day_job"
 DAILY_SCHEDULE = "daily_campaign_risk"
 DAILY_TAG = "riskflows/daily"  # the day a scheduled run evaluates; what the follow-up sensor fans out
 WILL_RETRY_TAG = "dagster/will_retry"  # set by the instance when run_retries will re-execute a failed run
+
 
 def schedule_settings() -> tuple[str, str]:
     """(cron, timezone) of the daily schedule. Read when the Definitions are built: a schedule's
@@ -132,23 +132,29 @@ def build_jobs(assets: list) -> tuple:
         target = campaign_keys if isinstance(asset.partitions_def, dg.MultiPartitionsDefinition) else daily_keys
         target.extend(asset.keys)
     account_day = dg.define_asset_job(
-        ACCOUNT_DAY_JOB, selection=dg.AssetSelection.assets(*daily_keys),
+        ACCOUNT_DAY_JOB,
+        selection=dg.AssetSelection.assets(*daily_keys),
         description="Account-level features and clusters for one day (every campaign reads them).",
     )
     campaign_day = dg.define_asset_job(
-        CAMPAIGN_DAY_JOB, selection=dg.AssetSelection.assets(*campaign_keys),
+        CAMPAIGN_DAY_JOB,
+        selection=dg.AssetSelection.assets(*campaign_keys),
         description="One campaign's day: participant features, rule hits, high-risk list, summary, Slack.",
     )
     return account_day, campaign_day
 
 
-def build_automation(assets: list) -> dict:
-    """Jobs, schedules and sensors for the asset graph `assets`."""
+def build_automation(assets: list) -> dg.Definitions:
+    """Jobs, schedules and sensors for the asset graph `assets` (merged into the one Definitions)."""
     account_day_job, campaign_day_job = build_jobs(assets)
     cron, timezone = schedule_settings()
 
-    @dg.sensor(name="campaign_discovery", minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.RUNNING,
-               description="Adds a 'campaign' partition for every campaign that appears in src.campaigns.")
+    @dg.sensor(
+        name="campaign_discovery",
+        minimum_interval_seconds=300,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Adds a 'campaign' partition for every campaign that appears in src.campaigns.",
+    )
     def campaign_discovery(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
         campaigns = _campaigns(warehouse)
         if isinstance(campaigns, dg.SkipReason):
@@ -163,9 +169,14 @@ def build_automation(assets: list) -> dict:
             cursor=json.dumps(sorted(seen | set(new))),
         )
 
-    @dg.schedule(name=DAILY_SCHEDULE, cron_schedule=cron, execution_timezone=timezone, job=account_day_job,
-                 default_status=dg.DefaultScheduleStatus.RUNNING,
-                 description="Yesterday's account-level assets; campaign runs follow when they succeed.")
+    @dg.schedule(
+        name=DAILY_SCHEDULE,
+        cron_schedule=cron,
+        execution_timezone=timezone,
+        job=account_day_job,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Yesterday's account-level assets; campaign runs follow when they succeed.",
+    )
     def daily_campaign_risk(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
         day = day_before(context.scheduled_execution_time)
         campaigns = _campaigns(warehouse)
@@ -174,14 +185,20 @@ def build_automation(assets: list) -> dict:
         live = live_on(campaigns, day)
         if not live:
             return dg.SkipReason(f"No campaign live on {day}.")
-        return [dg.RunRequest(run_key=account_day_run_key(day), partition_key=day.isoformat(),
-                              tags={DAILY_TAG: day.isoformat()})]
+        return [
+            dg.RunRequest(
+                run_key=account_day_run_key(day), partition_key=day.isoformat(), tags={DAILY_TAG: day.isoformat()}
+            )
+        ]
 
-    @dg.run_status_sensor(name="campaign_days_after_account_day", run_status=dg.DagsterRunStatus.SUCCESS,
-                          monitored_jobs=[account_day_job], request_job=campaign_day_job,
-                          default_status=dg.DefaultSensorStatus.RUNNING,
-                          description="When the scheduled account-level run of a day succeeds, one run per "
-                                      "campaign live that day.")
+    @dg.run_status_sensor(
+        name="campaign_days_after_account_day",
+        run_status=dg.DagsterRunStatus.SUCCESS,
+        monitored_jobs=[account_day_job],
+        request_job=campaign_day_job,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="When the scheduled account-level run of a day succeeds, one run per campaign live that day.",
+    )
     def campaign_days_after_account_day(context: dg.RunStatusSensorContext, warehouse: WarehouseResource):
         day_tag = context.dagster_run.tags.get(DAILY_TAG)
         if day_tag is None:
@@ -201,8 +218,11 @@ def build_automation(assets: list) -> dict:
             dynamic_partitions_requests=[CAMPAIGNS.build_add_request(missing)] if missing else None,
         )
 
-    @dg.run_failure_sensor(name="run_failure_alert", default_status=dg.DefaultSensorStatus.RUNNING,
-                           description="Posts every failed run to the risk channel with a link to it.")
+    @dg.run_failure_sensor(
+        name="run_failure_alert",
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Posts every failed run to the risk channel with a link to it.",
+    )
     def run_failure_alert(context: dg.RunFailureSensorContext, slack: SlackResource, warehouse: WarehouseResource):
         run = context.dagster_run
         if run.tags.get(WILL_RETRY_TAG) == "true":
@@ -211,25 +231,32 @@ def build_automation(assets: list) -> dict:
         engine = make_engine(warehouse.url)
         try:
             send_run_failure_alert(
-                slack.sender_for(None), run_id=run.run_id, job_name=run.job_name,
-                error_summary=failure_summary(context), run_url=slack.run_url(run.run_id),
-                language=slack.message_language, engine=engine,
+                slack.sender_for(None),
+                run_id=run.run_id,
+                job_name=run.job_name,
+                error_summary=failure_summary(context),
+                run_url=slack.run_url(run.run_id),
+                language=slack.message_language,
+                engine=engine,
             )
         except sa.exc.DBAPIError as error:
             if not _is_lock_conflict(error):
                 raise
             # The ledger lives in the warehouse; when DuckDB is busy, alert without it rather than not at all.
             send_run_failure_alert(
-                slack.sender_for(None), run_id=run.run_id, job_name=run.job_name,
-                error_summary=failure_summary(context), run_url=slack.run_url(run.run_id),
+                slack.sender_for(None),
+                run_id=run.run_id,
+                job_name=run.job_name,
+                error_summary=failure_summary(context),
+                run_url=slack.run_url(run.run_id),
                 language=slack.message_language,
             )
         finally:
             engine.dispose()
         return None
 
-    return {
-        "jobs": [account_day_job, campaign_day_job],
-        "schedules": [daily_campaign_risk],
-        "sensors": [campaign_discovery, campaign_days_after_account_day, run_failure_alert],
-    }
+    return dg.Definitions(
+        jobs=[account_day_job, campaign_day_job],
+        schedules=[daily_campaign_risk],
+        sensors=[campaign_discovery, campaign_days_after_account_day, run_failure_alert],
+    )

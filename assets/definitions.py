@@ -20,21 +20,19 @@ def build_resources() -> dict:
 
 
 def build_definitions(earliest_date: str | None = None) -> dg.Definitions:
+    """The pipeline's assets with their resources and executor, merged with the automation
+    (jobs, schedule, sensors) and the rule tuning (rule performance, backtest job) built on them."""
     daily = daily_partitions(earliest_date)
     assets = build_pipeline_assets(daily)
-    automation = build_automation(assets)
-    rule_tuning = build_rule_tuning(daily)
-    return dg.Definitions(
-        assets=[*assets, *rule_tuning["assets"]],
-        jobs=[*automation["jobs"], *rule_tuning["jobs"]],
-        schedules=automation["schedules"],
-        sensors=automation["sensors"],
+    pipeline = dg.Definitions(
+        assets=assets,
         resources=build_resources(),
         # A run's steps form a chain and every step takes the one "warehouse" pool slot, so a
         # process per step buys no parallelism; running them in the run worker saves a Python
         # start-up per step and keeps DuckDB's single writer in one process.
         executor=dg.in_process_executor,
     )
+    return dg.Definitions.merge(pipeline, build_automation(assets), build_rule_tuning(daily))
 
 
 defs = build_definitions()

@@ -18,7 +18,6 @@ risk/source_quarantine), right after the write, and take their bounds from that 
 config in the launchpad.
 """
 
-
 import datetime as dt
 import statistics
 import warnings
@@ -43,12 +42,18 @@ MIN_LOGIN_SHARE_OF_WEEK = 0.25
 
 # Activity tables whose rows dated the day are shown in the freshness check's metadata.
 ACTIVITY_TIMESTAMPS = {
-    "logins": "ts", "enrollments": "enrolled_at", "rewards": "granted_at", "deposits": "ts",
-    "withdrawals": "ts", "trades": "ts", "transfers": "ts",
+    "logins": "ts",
+    "enrollments": "enrolled_at",
+    "rewards": "granted_at",
+    "deposits": "ts",
+    "withdrawals": "ts",
+    "trades": "ts",
+    "transfers": "ts",
 }
 
 
 # ------------------------------------------------------------------ findings (no dagster)
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -74,16 +79,25 @@ def flagged_share(engine: sa.Engine, day, campaign_id: str, max_share: float = M
         flagged = _count(conn, HIGH_RISK_TABLE, _PARTITION, params)
         participants = _count(conn, PARTICIPANT_FEATURES_TABLE, _PARTITION, params)
     share = flagged / participants if participants else 0.0
-    metadata = {"flagged": flagged, "participants": participants, "flagged_share": round(share, 4),
-                "max_flagged_share": max_share}
+    metadata = {
+        "flagged": flagged,
+        "participants": participants,
+        "flagged_share": round(share, 4),
+        "max_flagged_share": max_share,
+    }
     if share > max_share:
-        return Finding(False, f"{flagged} of {participants} participants flagged ({share:.0%}), above the "
-                              f"{max_share:.0%} bound: check the rules that fired most before acting.", metadata)
+        return Finding(
+            False,
+            f"{flagged} of {participants} participants flagged ({share:.0%}), above the "
+            f"{max_share:.0%} bound: check the rules that fired most before acting.",
+            metadata,
+        )
     return Finding(True, f"{flagged} of {participants} participants flagged ({share:.0%}).", metadata)
 
 
-def day_over_day(engine: sa.Engine, day, campaign_id: str, max_factor: float = MAX_CHANGE_FACTOR,
-                 min_change: int = MIN_CHANGE_USERS) -> Finding:
+def day_over_day(
+    engine: sa.Engine, day, campaign_id: str, max_factor: float = MAX_CHANGE_FACTOR, min_change: int = MIN_CHANGE_USERS
+) -> Finding:
     """Change of the list's size against the previous day. A list that doubles or halves
     overnight is worth a look (new attack, or a broken feed); small lists move by a few
     users all the time, hence the minimum absolute change."""
@@ -94,19 +108,30 @@ def day_over_day(engine: sa.Engine, day, campaign_id: str, max_factor: float = M
         # The previous day counts only if it was evaluated: participants exist for it.
         evaluated = _count(conn, PARTICIPANT_FEATURES_TABLE, _PARTITION, {"date": previous, "campaign_id": campaign_id})
         before = _count(conn, HIGH_RISK_TABLE, _PARTITION, {"date": previous, "campaign_id": campaign_id})
-    metadata = {"flagged": flagged, "previous_day": previous.isoformat(), "max_change_factor": max_factor,
-                "min_change_users": min_change}
+    metadata = {
+        "flagged": flagged,
+        "previous_day": previous.isoformat(),
+        "max_change_factor": max_factor,
+        "min_change_users": min_change,
+    }
     if not evaluated:
-        return Finding(True, f"No evaluated list on {previous}: nothing to compare with.",
-                       {**metadata, "flagged_previous_day": None})
+        return Finding(
+            True,
+            f"No evaluated list on {previous}: nothing to compare with.",
+            {**metadata, "flagged_previous_day": None},
+        )
     metadata["flagged_previous_day"] = before
     change = flagged - before
     factor = max(flagged, 1) / max(before, 1)
     moved_a_lot = factor > max_factor or factor < 1 / max_factor
     if moved_a_lot and abs(change) >= min_change:
         direction = "grew" if change > 0 else "shrank"
-        return Finding(False, f"The list {direction} from {before} to {flagged} since {previous}: confirm it is "
-                              "the campaign, not the data or a rule change.", {**metadata, "change": change})
+        return Finding(
+            False,
+            f"The list {direction} from {before} to {flagged} since {previous}: confirm it is "
+            "the campaign, not the data or a rule change.",
+            {**metadata, "change": change},
+        )
     return Finding(True, f"{flagged} flagged, {change:+d} since {previous}.", {**metadata, "change": change})
 
 
@@ -122,14 +147,21 @@ def source_arrived(engine: sa.Engine, day, min_share_of_week: float = MIN_LOGIN_
         rows = {}
         for table, ts in ACTIVITY_TIMESTAMPS.items():
             if table in present:
-                rows[table] = _count(conn, f"src.{table}", f"{ts} >= :start AND {ts} < :end",
-                                     {"start": end - dt.timedelta(days=1), "end": end})
+                rows[table] = _count(
+                    conn,
+                    f"src.{table}",
+                    f"{ts} >= :start AND {ts} < :end",
+                    {"start": end - dt.timedelta(days=1), "end": end},
+                )
         daily_logins = []
         if "logins" in present:
             # COUNT per day over the previous week, in SQL; days without a row count as zero.
-            week = read_frame(conn, "SELECT CAST(ts AS DATE) AS day, COUNT(*) AS n FROM src.logins "
-                                    "WHERE ts >= :start AND ts < :end GROUP BY CAST(ts AS DATE)",
-                              {"start": week_start, "end": end - dt.timedelta(days=1)})
+            week = read_frame(
+                conn,
+                "SELECT CAST(ts AS DATE) AS day, COUNT(*) AS n FROM src.logins "
+                "WHERE ts >= :start AND ts < :end GROUP BY CAST(ts AS DATE)",
+                {"start": week_start, "end": end - dt.timedelta(days=1)},
+            )
             by_day = {as_date(d): int(n) for d, n in zip(week["day"], week["n"])}
             daily_logins = [by_day.get(today - dt.timedelta(days=i), 0) for i in range(1, 8)]
     logins = rows.get("logins", 0)
@@ -140,16 +172,26 @@ def source_arrived(engine: sa.Engine, day, min_share_of_week: float = MIN_LOGIN_
     if logins == 0:
         return Finding(False, f"No src.logins rows dated {today}: the day's load has not arrived.", metadata)
     if usual and logins < min_share_of_week * usual:
-        return Finding(False, f"{logins} src.logins rows dated {today}, under {min_share_of_week:.0%} of the previous "
-                              f"week's median ({usual:g}): the load looks partial.", metadata)
+        return Finding(
+            False,
+            f"{logins} src.logins rows dated {today}, under {min_share_of_week:.0%} of the previous "
+            f"week's median ({usual:g}): the load looks partial.",
+            metadata,
+        )
     return Finding(True, f"{logins} src.logins rows dated {today} (previous week's median {usual:g}).", metadata)
 
 
 # ------------------------------------------------------------------ asset checks
 
+
 def _result(finding: Finding, check_name: str) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(check_name=check_name, passed=finding.passed, severity=dg.AssetCheckSeverity.WARN,
-                               description=finding.description, metadata=finding.metadata)
+    return dg.AssetCheckResult(
+        check_name=check_name,
+        passed=finding.passed,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=finding.description,
+        metadata=finding.metadata,
+    )
 
 
 class ListChecksConfig(dg.Config):
@@ -165,14 +207,16 @@ LIST_CHECKS = {
 SOURCE_ARRIVED = "source_arrived"
 
 
-def _warning_spec(name: str, asset: dg.AssetKey, description: str,
-                  partitions_def: dg.PartitionsDefinition) -> dg.AssetCheckSpec:
+def _warning_spec(
+    name: str, asset: dg.AssetKey, description: str, partitions_def: dg.PartitionsDefinition
+) -> dg.AssetCheckSpec:
     with warnings.catch_warnings():
         # Partitioned asset checks are marked preview in 1.13; they are what we want here:
         # each partition of the UI shows its own verdict.
         warnings.simplefilter("ignore")
-        return dg.AssetCheckSpec(name, asset=asset, description=description, blocking=False,
-                                 partitions_def=partitions_def)
+        return dg.AssetCheckSpec(
+            name, asset=asset, description=description, blocking=False, partitions_def=partitions_def
+        )
 
 
 def list_check_specs(campaign_day: dg.PartitionsDefinition) -> list[dg.AssetCheckSpec]:
@@ -184,19 +228,33 @@ def list_check_specs(campaign_day: dg.PartitionsDefinition) -> list[dg.AssetChec
 def list_check_results(engine: sa.Engine, day, campaign_id: str, config: ListChecksConfig) -> list[dg.AssetCheckResult]:
     return [
         _result(flagged_share(engine, day, campaign_id, config.max_flagged_share), "flagged_share"),
-        _result(day_over_day(engine, day, campaign_id, config.max_change_factor, config.min_change_users),
-                "day_over_day"),
+        _result(
+            day_over_day(engine, day, campaign_id, config.max_change_factor, config.min_change_users), "day_over_day"
+        ),
     ]
 
 
 def source_arrived_spec(daily: dg.PartitionsDefinition) -> dg.AssetCheckSpec:
-    return _warning_spec(SOURCE_ARRIVED, QUARANTINE_KEY, "The day's source data landed: src.logins has rows dated "
-                         "the day, not far below the previous week (WARN).", daily)
+    return _warning_spec(
+        SOURCE_ARRIVED,
+        QUARANTINE_KEY,
+        "The day's source data landed: src.logins has rows dated the day, not far below the previous week (WARN).",
+        daily,
+    )
 
 
 def source_arrived_result(engine: sa.Engine, day, min_share_of_week: float) -> dg.AssetCheckResult:
     return _result(source_arrived(engine, day, min_share_of_week), SOURCE_ARRIVED)
 
 
-__all__ = ["Finding", "ListChecksConfig", "day_over_day", "flagged_share", "list_check_results",
-           "list_check_specs", "source_arrived", "source_arrived_result", "source_arrived_spec"]
+__all__ = [
+    "Finding",
+    "ListChecksConfig",
+    "day_over_day",
+    "flagged_share",
+    "list_check_results",
+    "list_check_specs",
+    "source_arrived",
+    "source_arrived_result",
+    "source_arrived_spec",
+]

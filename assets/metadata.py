@@ -30,8 +30,10 @@ def column_schema(table: OutputTable) -> dg.TableSchema:
     same for every partition, so it is not repeated on each materialization event."""
     schema = table.schema
     return dg.TableSchema(
-        columns=[dg.TableColumn(name, str(column.dtype), description=column.description or "")
-                 for name, column in schema.columns.items()]
+        columns=[
+            dg.TableColumn(name, str(column.dtype), description=column.description or "")
+            for name, column in schema.columns.items()
+        ]
     )
 
 

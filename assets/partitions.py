@@ -44,7 +44,9 @@ with warnings.catch_warnings():
 
     # Lookback: a campaign's day reads the same campaign's previous day (day-over-day change,
     # first-flagged dates). Naming both dimensions keeps campaigns independent of each other.
-    PREVIOUS_DAY_SAME_CAMPAIGN = dg.MultiPartitionMapping({
-        "date": dg.DimensionPartitionMapping("date", dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)),
-        "campaign": dg.DimensionPartitionMapping("campaign", dg.IdentityPartitionMapping()),
-    })
+    PREVIOUS_DAY_SAME_CAMPAIGN = dg.MultiPartitionMapping(
+        {
+            "date": dg.DimensionPartitionMapping("date", dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)),
+            "campaign": dg.DimensionPartitionMapping("campaign", dg.IdentityPartitionMapping()),
+        }
+    )

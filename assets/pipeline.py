@@ -7,13 +7,18 @@ insert in one transaction) through a riskflows function and checks it with Pande
                       -> campaign_summary -> slack_digest
 """
 
-
 from collections.abc import Sequence
 
 import dagster as dg
 
-from assets.list_checks import (MIN_LOGIN_SHARE_OF_WEEK, ListChecksConfig, list_check_results, list_check_specs,
-                                source_arrived_result, source_arrived_spec)
+from assets.list_checks import (
+    MIN_LOGIN_SHARE_OF_WEEK,
+    ListChecksConfig,
+    list_check_results,
+    list_check_specs,
+    source_arrived_result,
+    source_arrived_spec,
+)
 from assets.metadata import column_schema, pandera_check_spec, written_partition
 from assets.partitions import ON_DATE, PREVIOUS_DAY_SAME_CAMPAIGN, campaign_day_partitions, split_campaign_day
 from assets.upstream import ACCOUNT_LEVEL, require_inputs
@@ -54,9 +59,14 @@ def table_asset(name: str, table: str, warning_checks: Sequence[dg.AssetCheckSpe
     """A riskflows table asset: key risk/<name>, the columns of risk.<table>, its blocking
     Pandera check (and any warning checks the step evaluates), the campaign-risk group and the
     warehouse pool."""
-    return dg.asset(key=_key(name), check_specs=[pandera_check_spec(_key(name), table), *warning_checks],
-                    metadata={"dagster/column_schema": column_schema(OUTPUT_TABLES[table])},
-                    group_name=GROUP, pool=WAREHOUSE_POOL, **asset_args)
+    return dg.asset(
+        key=_key(name),
+        check_specs=[pandera_check_spec(_key(name), table), *warning_checks],
+        metadata={"dagster/column_schema": column_schema(OUTPUT_TABLES[table])},
+        group_name=GROUP,
+        pool=WAREHOUSE_POOL,
+        **asset_args,
+    )
 
 
 SOURCE_SPECS = [
@@ -88,7 +98,8 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
     rules_version = rules_code_version or rules_version_of_folder()
 
     @table_asset(
-        "source_quarantine", "quarantine",
+        "source_quarantine",
+        "quarantine",
         warning_checks=[source_arrived_spec(daily)],
         partitions_def=daily,
         deps=[spec.key for spec in SOURCE_SPECS],
@@ -102,7 +113,9 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         with warehouse.step_engine() as engine:
             report = check_source_contract(engine, context.partition_key)
             materialization, check = written_partition(
-                engine, "quarantine", {"date": day_params(context.partition_key)["date"]},
+                engine,
+                "quarantine",
+                {"date": day_params(context.partition_key)["date"]},
                 preview_columns=["table_name", "row_key", "reasons"],
                 extra={
                     "rows_rejected": report.rows_rejected,
@@ -113,15 +126,20 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
             )
             broken = report.broken_tables(config.max_rejected_share, config.min_rejected_rows)
             if broken:
-                raise dg.Failure(description=describe_broken(broken, context.partition_key),
-                                 metadata={"rows_rejected": report.rows_rejected,
-                                           "broken_tables": ", ".join(t.table for t in broken)})
+                raise dg.Failure(
+                    description=describe_broken(broken, context.partition_key),
+                    metadata={
+                        "rows_rejected": report.rows_rejected,
+                        "broken_tables": ", ".join(t.table for t in broken),
+                    },
+                )
             yield materialization
             yield check
             yield source_arrived_result(engine, context.partition_key, config.min_login_share_of_week)
 
     @table_asset(
-        "user_features", "user_features",
+        "user_features",
+        "user_features",
         code_version=module_version(user_features_module, account_links_module, quarantine_module),
         partitions_def=daily,
         deps=[source_quarantine],
@@ -134,16 +152,25 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         with warehouse.step_engine() as engine:
             rows = build_user_features(engine, context.partition_key)
             materialization, check = written_partition(
-                engine, "user_features", {"date": day_params(context.partition_key)["date"]},
-                preview_columns=["user_id", "account_age_days", "accounts_per_device", "burst_device_peers",
-                                 "deposit_usd", "withdrawal_usd"],
+                engine,
+                "user_features",
+                {"date": day_params(context.partition_key)["date"]},
+                preview_columns=[
+                    "user_id",
+                    "account_age_days",
+                    "accounts_per_device",
+                    "burst_device_peers",
+                    "deposit_usd",
+                    "withdrawal_usd",
+                ],
                 extra={"accounts": rows},
             )
             yield materialization
             yield check
 
     @table_asset(
-        "account_links", "account_links",
+        "account_links",
+        "account_links",
         code_version=module_version(account_links_module, quarantine_module),
         partitions_def=daily,
         deps=[source_quarantine],
@@ -156,7 +183,9 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         with warehouse.step_engine() as engine:
             rows = build_account_links(engine, context.partition_key)
             materialization, check = written_partition(
-                engine, "account_links", {"date": day_params(context.partition_key)["date"]},
+                engine,
+                "account_links",
+                {"date": day_params(context.partition_key)["date"]},
                 preview_columns=["user_id", "link_kind"],
                 extra={"links": rows},
             )
@@ -164,7 +193,8 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
             yield check
 
     @table_asset(
-        "account_clusters", "account_clusters",
+        "account_clusters",
+        "account_clusters",
         code_version=module_version(account_clusters_module, clustering_module),
         partitions_def=daily,
         deps=[account_links],
@@ -177,20 +207,26 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         with warehouse.step_engine() as engine:
             run = build_account_clusters(engine, context.partition_key)
             materialization, check = written_partition(
-                engine, "account_clusters", {"date": day_params(context.partition_key)["date"]},
-                preview_columns=["cluster_id", "user_id", "cluster_size", "link_kinds"], sort_by=["cluster_size"],
+                engine,
+                "account_clusters",
+                {"date": day_params(context.partition_key)["date"]},
+                preview_columns=["cluster_id", "user_id", "cluster_size", "link_kinds"],
+                sort_by=["cluster_size"],
                 extra={"links": run.links, "clusters": run.clusters, "largest_cluster": run.largest},
             )
             yield materialization
             yield check
 
     @table_asset(
-        "participant_features", "participant_features",
+        "participant_features",
+        "participant_features",
         code_version=module_version(participant_features_module, coordination_module, quarantine_module),
         partitions_def=campaign_day,
-        deps=[dg.AssetDep(user_features, partition_mapping=ON_DATE),
-              dg.AssetDep(account_links, partition_mapping=ON_DATE),
-              dg.AssetDep(account_clusters, partition_mapping=ON_DATE)],
+        deps=[
+            dg.AssetDep(user_features, partition_mapping=ON_DATE),
+            dg.AssetDep(account_links, partition_mapping=ON_DATE),
+            dg.AssetDep(account_clusters, partition_mapping=ON_DATE),
+        ],
         kinds={"sql"},
     )
     def participant_features(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
@@ -202,16 +238,24 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         with warehouse.step_engine() as engine:
             rows = build_participant_features(engine, date, campaign_id)
             materialization, check = written_partition(
-                engine, "participant_features", {"date": day_params(date)["date"], "campaign_id": campaign_id},
-                preview_columns=["user_id", "reward_usd", "hours_reward_to_withdrawal", "cluster_size",
-                                 "cluster_participants"],
+                engine,
+                "participant_features",
+                {"date": day_params(date)["date"], "campaign_id": campaign_id},
+                preview_columns=[
+                    "user_id",
+                    "reward_usd",
+                    "hours_reward_to_withdrawal",
+                    "cluster_size",
+                    "cluster_participants",
+                ],
                 extra={"participants": rows},
             )
             yield materialization
             yield check
 
     @table_asset(
-        "rule_hits", "rule_hits",
+        "rule_hits",
+        "rule_hits",
         code_version=rules_version,
         partitions_def=campaign_day,
         deps=[participant_features],
@@ -226,7 +270,9 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
             pack = rules.pack_for(warehouse.campaign(engine, campaign_id))
             hits = build_rule_hits(engine, date, campaign_id, pack)
             materialization, check = written_partition(
-                engine, "rule_hits", {"date": day_params(date)["date"], "campaign_id": campaign_id},
+                engine,
+                "rule_hits",
+                {"date": day_params(date)["date"], "campaign_id": campaign_id},
                 preview_columns=["user_id", "rule_id", "evidence"],
                 extra={"hits": hits, "rule_pack": pack.pack_id, "rule_pack_version": pack.version},
             )
@@ -234,15 +280,20 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
             yield check
 
     @table_asset(
-        "high_risk_users", "high_risk_users",
+        "high_risk_users",
+        "high_risk_users",
         warning_checks=list_check_specs(campaign_day),
         code_version=rules_version,
         partitions_def=campaign_day,
         deps=[rule_hits, dg.AssetDep(_key("high_risk_users"), partition_mapping=PREVIOUS_DAY_SAME_CAMPAIGN)],
         kinds={"sql", "pandera"},
     )
-    def high_risk_users(context: dg.AssetExecutionContext, config: ListChecksConfig, warehouse: WarehouseResource,
-                        rules: RulePacksResource):
+    def high_risk_users(
+        context: dg.AssetExecutionContext,
+        config: ListChecksConfig,
+        warehouse: WarehouseResource,
+        rules: RulePacksResource,
+    ):
         """The list analysts act on: participants whose rule score reaches the review, hold or
         block tier, with the rules hit, reasons in English and Chinese, their cluster, the
         reward at stake and the day they were first flagged. Amber checks (bounds in the
@@ -253,7 +304,9 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
             pack = rules.pack_for(warehouse.campaign(engine, campaign_id))
             listed = build_high_risk_users(engine, date, campaign_id, pack)
             materialization, check = written_partition(
-                engine, "high_risk_users", {"date": day_params(date)["date"], "campaign_id": campaign_id},
+                engine,
+                "high_risk_users",
+                {"date": day_params(date)["date"], "campaign_id": campaign_id},
                 preview_columns=["user_id", "score", "tier", "reward_usd", "cluster_size", "reasons"],
                 sort_by=["score"],
                 extra={
@@ -268,7 +321,8 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
             yield from list_check_results(engine, date, campaign_id, config)
 
     @table_asset(
-        "campaign_summary", "campaign_summary",
+        "campaign_summary",
+        "campaign_summary",
         code_version=rules_version,
         partitions_def=campaign_day,
         deps=[high_risk_users, dg.AssetDep(_key("campaign_summary"), partition_mapping=PREVIOUS_DAY_SAME_CAMPAIGN)],
@@ -283,9 +337,18 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
             campaign = warehouse.campaign(engine, campaign_id)
             row = build_campaign_summary(engine, date, campaign, rules.pack_for(campaign))
             materialization, check = written_partition(
-                engine, "campaign_summary", {"date": day_params(date)["date"], "campaign_id": campaign_id},
-                preview_columns=["participants", "flagged", "review", "hold", "block", "new_flagged",
-                                 "reward_usd_at_risk"],
+                engine,
+                "campaign_summary",
+                {"date": day_params(date)["date"], "campaign_id": campaign_id},
+                preview_columns=[
+                    "participants",
+                    "flagged",
+                    "review",
+                    "hold",
+                    "block",
+                    "new_flagged",
+                    "reward_usd_at_risk",
+                ],
                 extra={k: row[k] for k in ("participants", "flagged", "new_flagged", "flagged_change")}
                 | {"reward_usd_at_risk": row["reward_usd_at_risk"]},
             )
@@ -301,8 +364,9 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         pool=WAREHOUSE_POOL,
         kinds={"slack"},
     )
-    def slack_digest(context: dg.AssetExecutionContext, warehouse: WarehouseResource, rules: RulePacksResource,
-                     slack: SlackResource):
+    def slack_digest(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, rules: RulePacksResource, slack: SlackResource
+    ):
         """The campaign's daily digest in the risk channel (chart and CSV in its thread) and an
         escalation per finding of the policy in rules/escalation.yaml. Each message is sent
         once: a re-run updates it. Backfills stay quiet unless tagged riskflows/notify=true."""
@@ -311,16 +375,30 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
         quiet = should_stay_quiet(context.run.tags)
         with warehouse.step_engine() as engine:
             result = publish_campaign_digest(
-                engine, date=day_params(date)["date"], campaign_id=campaign_id,
-                sender=slack.sender_for(campaign_id), language=slack.message_language,
-                policy=rules.escalation_policy(), run_url=slack.run_url(context.run_id), quiet=quiet,
+                engine,
+                date=day_params(date)["date"],
+                campaign_id=campaign_id,
+                sender=slack.sender_for(campaign_id),
+                language=slack.message_language,
+                policy=rules.escalation_policy(),
+                run_url=slack.run_url(context.run_id),
+                quiet=quiet,
                 mask_user_ids=slack.mask_user_ids,
             )
         return dg.MaterializeResult(metadata={**result.metadata(), "quiet": quiet})
 
-    return [*SOURCE_SPECS, source_quarantine, user_features, account_links, account_clusters, participant_features,
-            rule_hits,
-            high_risk_users, campaign_summary, slack_digest]
+    return [
+        *SOURCE_SPECS,
+        source_quarantine,
+        user_features,
+        account_links,
+        account_clusters,
+        participant_features,
+        rule_hits,
+        high_risk_users,
+        campaign_summary,
+        slack_digest,
+    ]
 
 
 NOTIFY_TAG = "riskflows/notify"

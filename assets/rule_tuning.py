@@ -12,7 +12,6 @@ Wire with ``build_rule_tuning(daily)`` into the one Definitions.
 """
 
 # No `from __future__ import annotations`: Dagster reads the `context` annotation at definition time.
-from typing import Optional
 
 import dagster as dg
 from pydantic import Field
@@ -40,15 +39,27 @@ def _written(engine, day) -> tuple[dg.MaterializeResult, dg.AssetCheckResult]:
     frame = read_partition(engine, RULE_PERFORMANCE, {"date": day})
     validation = validate_frame(RULE_PERFORMANCE, frame)
     shown = frame.sort_values(["hits", "rule_id"], ascending=[False, True]).head(15)[
-        ["rule_pack_version", "rule_id", "hits", "hit_rate", "review_precision", "solo_share", "top_co_rule_id",
-         "top_co_share"]]
-    materialization = dg.MaterializeResult(metadata={
-        "dagster/row_count": len(frame),
-        "table": RULE_PERFORMANCE.qualified,
-        "pack_versions": int(frame["rule_pack_version"].nunique()) if len(frame) else 0,
-        "preview": dg.MetadataValue.md(shown.to_markdown(index=False, floatfmt=".3f") if len(frame)
-                                       else "_(no rule fired on this day)_"),
-    })
+        [
+            "rule_pack_version",
+            "rule_id",
+            "hits",
+            "hit_rate",
+            "review_precision",
+            "solo_share",
+            "top_co_rule_id",
+            "top_co_share",
+        ]
+    ]
+    materialization = dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": len(frame),
+            "table": RULE_PERFORMANCE.qualified,
+            "pack_versions": int(frame["rule_pack_version"].nunique()) if len(frame) else 0,
+            "preview": dg.MetadataValue.md(
+                shown.to_markdown(index=False, floatfmt=".3f") if len(frame) else "_(no rule fired on this day)_"
+            ),
+        }
+    )
     return materialization, pandera_check_result(validation)
 
 
@@ -58,12 +69,13 @@ class BacktestConfig(dg.Config):
     pack_path: str = Field(description="candidate rule pack YAML, path as seen by the code location")
     date_from: str = Field(description="first day, YYYY-MM-DD")
     date_to: str = Field(description="last day, YYYY-MM-DD")
-    campaign_ids: list[str] = Field(default_factory=list,
-                                    description="campaigns to evaluate; empty: every campaign the pack applies to")
-    out_dir: Optional[str] = Field(default=None, description="also write the CSV files into this folder")
+    campaign_ids: list[str] = Field(
+        default_factory=list, description="campaigns to evaluate; empty: every campaign the pack applies to"
+    )
+    out_dir: str | None = Field(default=None, description="also write the CSV files into this folder")
 
 
-def build_rule_tuning(daily: dg.DailyPartitionsDefinition) -> dict:
+def build_rule_tuning(daily: dg.DailyPartitionsDefinition) -> dg.Definitions:
     """The rule performance asset (on the pipeline's daily dimension) and the backtest job."""
 
     @dg.asset(
@@ -91,8 +103,9 @@ def build_rule_tuning(daily: dg.DailyPartitionsDefinition) -> dict:
         yield check
 
     @dg.op(out=dg.Out(dg.Nothing), pool=WAREHOUSE_POOL)
-    def backtest_candidate_pack(context: dg.OpExecutionContext, config: BacktestConfig,
-                                warehouse: WarehouseResource, rules: RulePacksResource):
+    def backtest_candidate_pack(
+        context: dg.OpExecutionContext, config: BacktestConfig, warehouse: WarehouseResource, rules: RulePacksResource
+    ):
         """Evaluate the candidate pack on stored participant features for the range against
         the active packs in rules/, and report users added/removed/kept per tier, reward at
         risk and precision on analysts' verdicts. Nothing published is touched."""
@@ -101,8 +114,14 @@ def build_rule_tuning(daily: dg.DailyPartitionsDefinition) -> dict:
         except RulePackError as error:
             raise dg.Failure(description=f"candidate pack {config.pack_path} is invalid:\n{error}") from None
         try:
-            report = backtest(warehouse.engine(), candidate, date_from=config.date_from, date_to=config.date_to,
-                              campaign_ids=config.campaign_ids or None, active_packs=rules.packs())
+            report = backtest(
+                warehouse.engine(),
+                candidate,
+                date_from=config.date_from,
+                date_to=config.date_to,
+                campaign_ids=config.campaign_ids or None,
+                active_packs=rules.packs(),
+            )
         except BacktestError as error:
             raise dg.Failure(description=str(error)) from None
         overall = report.row()
@@ -110,8 +129,18 @@ def build_rule_tuning(daily: dg.DailyPartitionsDefinition) -> dict:
             "report": dg.MetadataValue.md(report.to_markdown()),
             "candidate": f"{report.candidate_pack_id}@{report.candidate_version}",
             "campaign_days": len(report.partitions),
-            **{name: overall[name] for name in ("active_users", "candidate_users", "added", "removed", "kept",
-                                                "active_reward_usd_at_risk", "candidate_reward_usd_at_risk")},
+            **{
+                name: overall[name]
+                for name in (
+                    "active_users",
+                    "candidate_users",
+                    "added",
+                    "removed",
+                    "kept",
+                    "active_reward_usd_at_risk",
+                    "candidate_reward_usd_at_risk",
+                )
+            },
         }
         for role in ("active", "candidate"):
             value = overall[f"{role}_precision_reviews"]
@@ -122,9 +151,11 @@ def build_rule_tuning(daily: dg.DailyPartitionsDefinition) -> dict:
         context.log.info(report.to_markdown())
         yield dg.Output(None, metadata=metadata)
 
-    @dg.job(description="Backtest a candidate rule pack against the active packs on stored history "
-                        "(same as `riskflows backtest`); the report is in the step's output metadata.")
+    @dg.job(
+        description="Backtest a candidate rule pack against the active packs on stored history "
+        "(same as `riskflows backtest`); the report is in the step's output metadata."
+    )
     def rule_backtest():
         backtest_candidate_pack()
 
-    return {"assets": [rule_performance], "jobs": [rule_backtest]}
+    return dg.Definitions(assets=[rule_performance], jobs=[rule_backtest])

@@ -16,15 +16,19 @@ ACCOUNT_LEVEL = ("source_quarantine", "user_features", "account_links", "account
 
 
 def _materialized(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str) -> bool:
-    records = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition]),
-                                              limit=1)
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition]), limit=1
+    )
     return bool(records.records)
 
 
 def missing_inputs(instance: dg.DagsterInstance, needed: Sequence[tuple[dg.AssetKey, str]]) -> list[str]:
     """The (asset, partition) pairs of `needed` with no materialization, as 'risk/x 2026-09-10'."""
-    return [f"{key.to_user_string()} {partition}" for key, partition in needed
-            if not _materialized(instance, key, partition)]
+    return [
+        f"{key.to_user_string()} {partition}"
+        for key, partition in needed
+        if not _materialized(instance, key, partition)
+    ]
 
 
 def require_inputs(context: dg.AssetExecutionContext, needed: Sequence[tuple[dg.AssetKey, str]]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import dagster as dg
 
@@ -25,7 +24,7 @@ def _fingerprint(rules_dir: str) -> tuple:
 class RulePacksResource(dg.ConfigurableResource):
     """Folder of rule packs (rules/ by default); packs are validated when they load."""
 
-    rules_dir: Optional[str] = None  # unset: RISKFLOWS_RULES_DIR when a step runs, else rules/
+    rules_dir: str | None = None  # unset: RISKFLOWS_RULES_DIR when a step runs, else rules/
 
     @property
     def folder(self) -> str:

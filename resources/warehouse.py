@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Optional
 
 import dagster as dg
 import sqlalchemy as sa
@@ -26,7 +25,7 @@ class WarehouseResource(dg.ConfigurableResource):
     Unset, it is RISKFLOWS_WAREHOUSE_URL when the step runs, else the embedded DuckDB file.
     """
 
-    url: Optional[str] = None
+    url: str | None = None
     _campaigns: dict[str, Campaign] = PrivateAttr(default_factory=dict)
 
     def _resolved_url(self) -> str:

@@ -16,8 +16,10 @@ ACCOUNT_CLUSTERS_TABLE = "risk.account_clusters"
 
 
 def max_key_degree() -> dict[str, int]:
-    return {kind: MAX_KEY_DEGREE.get(kind, DEFAULT_MAX_KEY_DEGREE)
-            for kind in ("device", "ip", "ip24", "deposit_source", "withdrawal_address", "referral", "transfer")}
+    return {
+        kind: MAX_KEY_DEGREE.get(kind, DEFAULT_MAX_KEY_DEGREE)
+        for kind in ("device", "ip", "ip24", "deposit_source", "withdrawal_address", "referral", "transfer")
+    }
 
 
 @dataclass
@@ -40,11 +42,15 @@ def build_account_clusters(engine: sa.Engine, date) -> ClusterRun:
     """Replace the day's clusters from the day's account links (all history up to its end)."""
     params = day_params(date)
     with engine.begin() as conn:
-        links = read_frame(conn, f"SELECT user_id, link_kind, key FROM {ACCOUNT_LINKS_TABLE} WHERE date = :date",
-                           params, columnar=True)
+        links = read_frame(
+            conn, f"SELECT user_id, link_kind, key FROM {ACCOUNT_LINKS_TABLE} WHERE date = :date", params, columnar=True
+        )
     links = links.astype({"user_id": "int64", "link_kind": "str", "key": "str"}) if not links.empty else links
-    clusters = cluster_accounts(links, max_key_degree=max_key_degree()) if not links.empty else pd.DataFrame(
-        columns=["user_id", "cluster_id", "cluster_size", "link_kinds"])
+    clusters = (
+        cluster_accounts(links, max_key_degree=max_key_degree())
+        if not links.empty
+        else pd.DataFrame(columns=["user_id", "cluster_id", "cluster_size", "link_kinds"])
+    )
     frame = clusters.assign(date=params["date"])[["date", "cluster_id", "user_id", "link_kinds", "cluster_size"]]
     replace_partition(engine, ACCOUNT_CLUSTERS_TABLE, {"date": params["date"]}, frame=frame)
     return ClusterRun(

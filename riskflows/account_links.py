@@ -41,9 +41,7 @@ class HubPolicy:
 
 
 def _ip24(column: str) -> str:
-    return (
-        f"split_part({column}, '.', 1) || '.' || split_part({column}, '.', 2) || '.' || split_part({column}, '.', 3)"
-    )
+    return f"split_part({column}, '.', 1) || '.' || split_part({column}, '.', 2) || '.' || split_part({column}, '.', 3)"
 
 
 def shared_key_ctes(layout: SourceLayout) -> str:
@@ -67,8 +65,8 @@ user_keys AS (
             WHERE registration_device_id IS NOT NULL
         UNION ALL SELECT user_id, 'ip', ip FROM login_keys WHERE ip IS NOT NULL
         UNION ALL SELECT user_id, 'ip', registration_ip FROM reg_users WHERE registration_ip IS NOT NULL
-        UNION ALL SELECT user_id, 'ip24', {_ip24('ip')} FROM login_keys WHERE ip LIKE '%.%.%.%'
-        UNION ALL SELECT user_id, 'ip24', {_ip24('registration_ip')} FROM reg_users
+        UNION ALL SELECT user_id, 'ip24', {_ip24("ip")} FROM login_keys WHERE ip LIKE '%.%.%.%'
+        UNION ALL SELECT user_id, 'ip24', {_ip24("registration_ip")} FROM reg_users
             WHERE registration_ip LIKE '%.%.%.%'
         UNION ALL SELECT user_id, 'deposit_source', from_address FROM {deposits} x
             WHERE ts < :day_end AND from_address IS NOT NULL
@@ -128,8 +126,10 @@ def build_account_links(engine: sa.Engine, date) -> int:
         layout = SourceLayout.inspect(conn)
     params = day_params(date)
     return replace_partition(
-        engine, ACCOUNT_LINKS_TABLE, {"date": params["date"]},
+        engine,
+        ACCOUNT_LINKS_TABLE,
+        {"date": params["date"]},
         insert_sql=f"INSERT INTO {ACCOUNT_LINKS_TABLE} (date, user_id, link_kind, key) "
-                   f"SELECT CAST(:date AS DATE), user_id, link_kind, key FROM ({link_table_sql(layout)}) l",
+        f"SELECT CAST(:date AS DATE), user_id, link_kind, key FROM ({link_table_sql(layout)}) l",
         params={**params, **HubPolicy().params()},
     )

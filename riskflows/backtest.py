@@ -54,15 +54,37 @@ ALL_CAMPAIGNS = "(all)"
 POSITIVE, NEGATIVE = "confirmed_abuse", "false_positive"
 
 SUMMARY_COLUMNS = [
-    "campaign_id", "tier", "active_users", "candidate_users", "added", "removed", "kept",
-    "active_reward_usd_at_risk", "candidate_reward_usd_at_risk",
-    "active_reviewed", "active_precision_reviews", "candidate_reviewed", "candidate_precision_reviews",
-    "active_precision_labels", "candidate_precision_labels",
+    "campaign_id",
+    "tier",
+    "active_users",
+    "candidate_users",
+    "added",
+    "removed",
+    "kept",
+    "active_reward_usd_at_risk",
+    "candidate_reward_usd_at_risk",
+    "active_reviewed",
+    "active_precision_reviews",
+    "candidate_reviewed",
+    "candidate_precision_reviews",
+    "active_precision_labels",
+    "candidate_precision_labels",
 ]
 USER_COLUMNS = [
-    "campaign_id", "user_id", "change", "active_tier", "candidate_tier", "active_score", "candidate_score",
-    "active_days_flagged", "candidate_days_flagged", "reward_usd", "verdict", "labelled_abusive",
-    "active_rule_ids", "candidate_rule_ids",
+    "campaign_id",
+    "user_id",
+    "change",
+    "active_tier",
+    "candidate_tier",
+    "active_score",
+    "candidate_score",
+    "active_days_flagged",
+    "candidate_days_flagged",
+    "reward_usd",
+    "verdict",
+    "labelled_abusive",
+    "active_rule_ids",
+    "candidate_rule_ids",
 ]
 
 
@@ -99,8 +121,7 @@ class BacktestReport:
         return match.iloc[0].to_dict()
 
     def to_markdown(self) -> str:
-        active = ", ".join(sorted({f"{r.active_pack_id}@{r.active_version}"
-                                   for r in self.partitions.itertuples()}))
+        active = ", ".join(sorted({f"{r.active_pack_id}@{r.active_version}" for r in self.partitions.itertuples()}))
         lines = [
             f"## Backtest of {self.candidate_pack_id}@{self.candidate_version}",
             "",
@@ -115,24 +136,44 @@ class BacktestReport:
         if self.has_labels:
             lines.append("- Precision (labels) = share of listed users in synthetic.labels (the generator's truth).")
         lines.extend(f"- {note}" for note in self.notes)
-        shown = self.summary.rename(columns={
-            "active_users": "active", "candidate_users": "candidate",
-            "active_reward_usd_at_risk": "reward at risk (active)",
-            "candidate_reward_usd_at_risk": "reward at risk (candidate)",
-            "active_reviewed": "reviewed (active)", "active_precision_reviews": "precision reviews (active)",
-            "candidate_reviewed": "reviewed (candidate)",
-            "candidate_precision_reviews": "precision reviews (candidate)",
-            "active_precision_labels": "precision labels (active)",
-            "candidate_precision_labels": "precision labels (candidate)",
-        })
+        shown = self.summary.rename(
+            columns={
+                "active_users": "active",
+                "candidate_users": "candidate",
+                "active_reward_usd_at_risk": "reward at risk (active)",
+                "candidate_reward_usd_at_risk": "reward at risk (candidate)",
+                "active_reviewed": "reviewed (active)",
+                "active_precision_reviews": "precision reviews (active)",
+                "candidate_reviewed": "reviewed (candidate)",
+                "candidate_precision_reviews": "precision reviews (candidate)",
+                "active_precision_labels": "precision labels (active)",
+                "candidate_precision_labels": "precision labels (candidate)",
+            }
+        )
         if not self.has_labels:
             shown = shown.drop(columns=["precision labels (active)", "precision labels (candidate)"])
         lines += ["", _markdown(shown)]
         changed = self.users[self.users["change"] != "kept"]
         if len(changed):
-            lines += ["", f"### Changed participants ({len(changed)}, first 20)", "",
-                      _markdown(changed.head(20)[["campaign_id", "user_id", "change", "active_tier", "candidate_tier",
-                                                  "reward_usd", "verdict", "candidate_rule_ids"]])]
+            lines += [
+                "",
+                f"### Changed participants ({len(changed)}, first 20)",
+                "",
+                _markdown(
+                    changed.head(20)[
+                        [
+                            "campaign_id",
+                            "user_id",
+                            "change",
+                            "active_tier",
+                            "candidate_tier",
+                            "reward_usd",
+                            "verdict",
+                            "candidate_rule_ids",
+                        ]
+                    ]
+                ),
+            ]
         return "\n".join(lines) + "\n"
 
     def to_csv(self, directory: str | Path) -> list[Path]:
@@ -169,14 +210,20 @@ def _flagged(conn: sa.Connection, pack: RulePack, day: dt.date, campaign_id: str
     """The pack's list for one partition, as the pipeline would publish it (not written)."""
     hits_sql = compile_rule_hits(pack, PARTICIPANT_FEATURES_TABLE, dialect_of(conn))
     # Rule hits and the cluster the allowlist needs, in one statement; nothing is written.
-    hits = read_frame(conn, (
-        f"SELECT h.user_id, h.rule_id, h.evidence, f.cluster_id FROM ({hits_sql}) h "
-        f"JOIN {PARTICIPANT_FEATURES_TABLE} f ON f.date = :date AND f.campaign_id = :campaign_id "
-        "AND f.user_id = h.user_id"), {"date": day, "campaign_id": campaign_id})
+    hits = read_frame(
+        conn,
+        (
+            f"SELECT h.user_id, h.rule_id, h.evidence, f.cluster_id FROM ({hits_sql}) h "
+            f"JOIN {PARTICIPANT_FEATURES_TABLE} f ON f.date = :date AND f.campaign_id = :campaign_id "
+            "AND f.user_id = h.user_id"
+        ),
+        {"date": day, "campaign_id": campaign_id},
+    )
     context = hits.drop_duplicates("user_id")[["user_id", "cluster_id"]]
     listed = listed_participants(hits[["user_id", "rule_id", "evidence"]], context, pack, day)
     return listed.assign(date=day, campaign_id=campaign_id)[
-        ["date", "campaign_id", "user_id", "score", "tier", "rule_ids"]]
+        ["date", "campaign_id", "user_id", "score", "tier", "rule_ids"]
+    ]
 
 
 def _per_user(listed: pd.DataFrame) -> pd.DataFrame:
@@ -185,8 +232,7 @@ def _per_user(listed: pd.DataFrame) -> pd.DataFrame:
     columns = ["campaign_id", "user_id", "tier", "score", "rule_ids", "days_flagged"]
     if listed.empty:
         return pd.DataFrame(columns=columns)
-    ranked = listed.assign(rank=listed["tier"].map(TIERS.index)).sort_values(
-        ["campaign_id", "user_id", "rank", "date"])
+    ranked = listed.assign(rank=listed["tier"].map(TIERS.index)).sort_values(["campaign_id", "user_id", "rank", "date"])
     highest = ranked.groupby(["campaign_id", "user_id"], sort=False).tail(1)
     days = listed.groupby(["campaign_id", "user_id"]).size().rename("days_flagged").reset_index()
     return highest.merge(days, on=["campaign_id", "user_id"])[columns]
@@ -210,10 +256,12 @@ SELECT campaign_id, user_id, verdict FROM (
 def _labels(conn: sa.Connection, campaign_ids: Sequence[str]) -> pd.DataFrame | None:
     if "labels" not in schema_columns(conn, "synthetic"):
         return None
-    sql = sa.text("SELECT DISTINCT campaign_id, user_id FROM synthetic.labels WHERE campaign_id IN :campaign_ids"
-                  ).bindparams(sa.bindparam("campaign_ids", expanding=True))
-    frame = pd.DataFrame(conn.execute(sql, {"campaign_ids": list(campaign_ids)}).fetchall(),
-                         columns=["campaign_id", "user_id"])
+    sql = sa.text(
+        "SELECT DISTINCT campaign_id, user_id FROM synthetic.labels WHERE campaign_id IN :campaign_ids"
+    ).bindparams(sa.bindparam("campaign_ids", expanding=True))
+    frame = pd.DataFrame(
+        conn.execute(sql, {"campaign_ids": list(campaign_ids)}).fetchall(), columns=["campaign_id", "user_id"]
+    )
     return frame.astype({"campaign_id": str, "user_id": "int64"})
 
 
@@ -226,9 +274,15 @@ def _rewards(conn: sa.Connection, users: pd.DataFrame, first: dt.date, last: dt.
         "WHERE date BETWEEN :date_from AND :date_to AND campaign_id IN :campaign_ids AND user_id IN :user_ids "
         "GROUP BY campaign_id, user_id"
     ).bindparams(sa.bindparam("campaign_ids", expanding=True), sa.bindparam("user_ids", expanding=True))
-    result = conn.execute(sql, {
-        "date_from": first, "date_to": last, "campaign_ids": sorted(users["campaign_id"].unique().tolist()),
-        "user_ids": sorted(int(u) for u in users["user_id"].unique())})
+    result = conn.execute(
+        sql,
+        {
+            "date_from": first,
+            "date_to": last,
+            "campaign_ids": sorted(users["campaign_id"].unique().tolist()),
+            "user_ids": sorted(int(u) for u in users["user_id"].unique()),
+        },
+    )
     frame = pd.DataFrame(result.fetchall(), columns=["campaign_id", "user_id", "reward_usd"])
     frame = frame.astype({"campaign_id": str, "user_id": "int64"})
     frame["reward_usd"] = pd.to_numeric(frame["reward_usd"]).astype("float64")
@@ -253,9 +307,12 @@ def _summary_row(campaign_id: str, tier: str, frame: pd.DataFrame) -> dict:
     else:
         active, candidate = frame["active_tier"] == tier, frame["candidate_tier"] == tier
     row = {
-        "campaign_id": campaign_id, "tier": tier,
-        "active_users": int(active.sum()), "candidate_users": int(candidate.sum()),
-        "added": int((candidate & ~active).sum()), "removed": int((active & ~candidate).sum()),
+        "campaign_id": campaign_id,
+        "tier": tier,
+        "active_users": int(active.sum()),
+        "candidate_users": int(candidate.sum()),
+        "added": int((candidate & ~active).sum()),
+        "removed": int((active & ~candidate).sum()),
         "kept": int((active & candidate).sum()),
         "active_reward_usd_at_risk": round(float(frame.loc[active, "reward_usd"].sum()), 2),
         "candidate_reward_usd_at_risk": round(float(frame.loc[candidate, "reward_usd"].sum()), 2),
@@ -313,16 +370,20 @@ def backtest(
     else:
         chosen = [cid for cid, c in campaigns.items() if governs(candidate, cid, c.kind, c.rule_pack)]
         if not chosen:
-            raise BacktestError(f"pack {candidate.pack_id} applies to no campaign in src.campaigns "
-                                f"(kinds {list(candidate.kinds)}, campaigns {list(candidate.campaigns)}); "
-                                "name campaigns explicitly")
+            raise BacktestError(
+                f"pack {candidate.pack_id} applies to no campaign in src.campaigns "
+                f"(kinds {list(candidate.kinds)}, campaigns {list(candidate.campaigns)}); "
+                "name campaigns explicitly"
+            )
     active_packs = list(active_packs or [])
     listed: dict[str, list[pd.DataFrame]] = {ACTIVE: [], CANDIDATE: []}
     with engine.connect() as conn:
         partitions = _stored_partitions(conn, chosen, first, last)
         if partitions.empty:
-            raise BacktestError(f"no stored participant features for campaign(s) {', '.join(chosen)} "
-                                f"between {first} and {last}: run the pipeline for those days first")
+            raise BacktestError(
+                f"no stored participant features for campaign(s) {', '.join(chosen)} "
+                f"between {first} and {last}: run the pipeline for those days first"
+            )
         actives = {}
         for campaign_id in partitions["campaign_id"].unique():
             campaign = campaigns[campaign_id]
@@ -336,13 +397,19 @@ def backtest(
         verdicts = _verdicts(conn, chosen)
         labels = _labels(conn, chosen)
         per_role = {role: _per_user(pd.concat(frames, ignore_index=True)) for role, frames in listed.items()}
-        users = per_role[ACTIVE].merge(per_role[CANDIDATE], on=["campaign_id", "user_id"], how="outer",
-            suffixes=(f"_{ACTIVE}", f"_{CANDIDATE}"))
+        users = per_role[ACTIVE].merge(
+            per_role[CANDIDATE], on=["campaign_id", "user_id"], how="outer", suffixes=(f"_{ACTIVE}", f"_{CANDIDATE}")
+        )
         users = users.astype({"campaign_id": str, "user_id": "int64"})
         users = users.merge(_rewards(conn, users, first, last), on=["campaign_id", "user_id"], how="left")
 
-    users = users.rename(columns={f"{name}_{role}": f"{role}_{name}" for role in (ACTIVE, CANDIDATE)
-                                  for name in ("tier", "score", "rule_ids", "days_flagged")})
+    users = users.rename(
+        columns={
+            f"{name}_{role}": f"{role}_{name}"
+            for role in (ACTIVE, CANDIDATE)
+            for name in ("tier", "score", "rule_ids", "days_flagged")
+        }
+    )
     users = users.merge(verdicts, on=["campaign_id", "user_id"], how="left")
     if labels is not None:
         users = users.merge(labels.assign(labelled_abusive=True), on=["campaign_id", "user_id"], how="left")
@@ -351,8 +418,9 @@ def backtest(
         users["labelled_abusive"] = pd.Series(pd.NA, index=users.index, dtype="boolean")
     users["reward_usd"] = users["reward_usd"].astype("float64").fillna(0.0)
     users["change"] = [_change(a, c) for a, c in zip(users["active_tier"], users["candidate_tier"])]
-    users = users[USER_COLUMNS].sort_values(["campaign_id", "change", "reward_usd", "user_id"],
-                                            ascending=[True, True, False, True], ignore_index=True)
+    users = users[USER_COLUMNS].sort_values(
+        ["campaign_id", "change", "reward_usd", "user_id"], ascending=[True, True, False, True], ignore_index=True
+    )
 
     partitions = partitions.assign(
         active_pack_id=[actives[c].pack_id for c in partitions["campaign_id"]],
@@ -365,7 +433,13 @@ def backtest(
     if missing:
         notes.append(f"No stored features in the range for: {', '.join(missing)} (not evaluated).")
     return BacktestReport(
-        candidate_pack_id=candidate.pack_id, candidate_version=candidate.version, date_from=first, date_to=last,
-        partitions=partitions, summary=_summarise(users, campaign_order), users=users,
-        has_labels=labels is not None, notes=notes,
+        candidate_pack_id=candidate.pack_id,
+        candidate_version=candidate.version,
+        date_from=first,
+        date_to=last,
+        partitions=partitions,
+        summary=_summarise(users, campaign_order),
+        users=users,
+        has_labels=labels is not None,
+        notes=notes,
     )

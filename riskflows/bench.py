@@ -5,7 +5,7 @@ day of every live campaign be evaluated in time, in bounded memory, without the
 orchestration eating the warehouse's work? This module holds the parts of the benchmark
 that need no Dagster: the sizes, the choice of day, the bare feature SQL timed on the
 engine, a log of every SQL statement the pipeline sends, the report and its targets.
-`assets/bench_run.py` drives the Dagster side.
+`app/bench_run.py` drives the Dagster side.
 """
 
 from __future__ import annotations
@@ -47,12 +47,15 @@ class BenchSize:
     repeats: int = 1
 
 
-SIZES = {size.name: size for size in (
-    BenchSize("XS", 2_000),      # smoke test: seconds
-    BenchSize("S", 50_000),
-    BenchSize("M", 200_000),
-    BenchSize("L", 1_000_000, editions=True, repeats=3),  # issue 4: 1M users, 20M logins, 5M trades, 10 campaigns
-)}
+SIZES = {
+    size.name: size
+    for size in (
+        BenchSize("XS", 2_000),  # smoke test: seconds
+        BenchSize("S", 50_000),
+        BenchSize("M", 200_000),
+        BenchSize("L", 1_000_000, editions=True, repeats=3),  # issue 4: 1M users, 20M logins, 5M trades, 10 campaigns
+    )
+}
 # The generator's campaign calendar depends only on the seed; seed 3 puts all campaigns
 # live on one day, so that day exercises every campaign.
 DEFAULT_SEED = 3
@@ -115,8 +118,9 @@ _WORDS = re.compile(r"\s+")
 def statement_label(statement: str) -> str:
     """A short name for a statement: what it writes, or how it starts."""
     text = _WORDS.sub(" ", statement).strip()
-    match = re.match(r"(INSERT INTO|DELETE FROM|CREATE TABLE IF NOT EXISTS|CREATE SCHEMA IF NOT EXISTS)\s+(\S+)",
-                     text, re.IGNORECASE)
+    match = re.match(
+        r"(INSERT INTO|DELETE FROM|CREATE TABLE IF NOT EXISTS|CREATE SCHEMA IF NOT EXISTS)\s+(\S+)", text, re.IGNORECASE
+    )
     if match:
         return f"{match.group(1).upper()} {match.group(2)}"
     return text[:90]
@@ -157,10 +161,11 @@ class StatementLog:
 
     @property
     def timings(self) -> list[StatementTiming]:
-        return [StatementTiming(started, seconds, statement_label(statement))
-                for started, seconds, statement in self._seen]
+        return [
+            StatementTiming(started, seconds, statement_label(statement)) for started, seconds, statement in self._seen
+        ]
 
-    def install(self) -> "StatementLog":
+    def install(self) -> StatementLog:
         ENGINE_OBSERVERS.append(self._observe)
         return self
 
@@ -188,8 +193,9 @@ class BareQuery:
     rows: int
 
 
-def bare_feature_queries(layout: SourceLayout, date, campaign_ids: Iterable[str],
-                         dialect: str = "duckdb") -> list[tuple[str, str | None, str, dict]]:
+def bare_feature_queries(
+    layout: SourceLayout, date, campaign_ids: Iterable[str], dialect: str = "duckdb"
+) -> list[tuple[str, str | None, str, dict]]:
     """(name, campaign, SELECT, params) for exactly the SQL the features of a day run on.
 
     That is the contract check that sorts the source rows (the features read the duplicated
@@ -206,8 +212,14 @@ def bare_feature_queries(layout: SourceLayout, date, campaign_ids: Iterable[str]
         ("account_links", None, link_table_sql(layout), {**day, **hubs}),
     ]
     for campaign_id in campaign_ids:
-        queries.append(("participant_features", campaign_id, participant_features_select(layout),
-                        {**day, "campaign_id": campaign_id}))
+        queries.append(
+            (
+                "participant_features",
+                campaign_id,
+                participant_features_select(layout),
+                {**day, "campaign_id": campaign_id},
+            )
+        )
     return queries
 
 
@@ -231,6 +243,7 @@ def run_bare_feature_sql(engine: sa.Engine, date, campaign_ids: Sequence[str]) -
 
 
 # --- the result -------------------------------------------------------------------------------
+
 
 @dataclass
 class AssetTiming:
@@ -306,8 +319,7 @@ class BenchResult:
             "day_seconds": self.day_seconds,
             "peak_rss_gib": self.peak_rss / 2**30,
             "ratio": self.day_seconds / self.bare_seconds if self.bare_seconds else float("inf"),
-            "feature_ratio": (self.feature_assets_seconds / self.bare_seconds if self.bare_seconds
-                              else float("inf")),
+            "feature_ratio": (self.feature_assets_seconds / self.bare_seconds if self.bare_seconds else float("inf")),
         }
 
     def to_json(self) -> dict:
@@ -315,8 +327,9 @@ class BenchResult:
         for timing, raw in zip(self.assets, data["assets"]):
             raw["other_seconds"] = timing.other_seconds
         data["metrics"] = self.metrics()
-        data["targets"] = [{**asdict(t), "applies": self._applies(t), "value": self.metrics()[t.metric]}
-                           for t in TARGETS]
+        data["targets"] = [
+            {**asdict(t), "applies": self._applies(t), "value": self.metrics()[t.metric]} for t in TARGETS
+        ]
         return data
 
     def _applies(self, target: Target) -> bool:
@@ -334,11 +347,16 @@ class BenchResult:
             f"peak RSS {self.seed_rss['self'] / gib:.2f} GiB",
             f"- day {self.day}: {len(self.campaigns_live)} of {self.campaigns_total} campaigns live "
             f"({', '.join(self.campaigns_live)})",
-            *([f"- repeats: the day ran {len(self.day_seconds_runs)} times "
-               f"({', '.join(f'{s:.2f}' for s in self.day_seconds_runs)} s) and the bare SQL "
-               f"{len(self.bare_seconds_runs)} times ({', '.join(f'{s:.2f}' for s in self.bare_seconds_runs)} s), "
-               "each from a warehouse holding only the sources; the figures below are the median run of each"]
-              if len(self.day_seconds_runs) > 1 else []),
+            *(
+                [
+                    f"- repeats: the day ran {len(self.day_seconds_runs)} times "
+                    f"({', '.join(f'{s:.2f}' for s in self.day_seconds_runs)} s) and the bare SQL "
+                    f"{len(self.bare_seconds_runs)} times ({', '.join(f'{s:.2f}' for s in self.bare_seconds_runs)} s), "
+                    "each from a warehouse holding only the sources; the figures below are the median run of each"
+                ]
+                if len(self.day_seconds_runs) > 1
+                else []
+            ),
             f"- machine: {self.machine.get('cpus', 0):.0f} CPUs, 1-minute load average "
             f"{self.machine.get('load_before', 0):.1f} before the day and {self.machine.get('load_after', 0):.1f} "
             "after (load above the CPU count means other work competed for them)",
@@ -364,11 +382,16 @@ class BenchResult:
             *([f"- bare feature SQL FAILED, ratio not measured: {self.bare_error}"] if self.bare_error else []),
             f"- pipeline / bare feature SQL: **{m['ratio']:.2f}** (whole day {self.day_seconds:.2f} s / "
             f"{self.bare_seconds:.2f} s); the same assets only: {m['feature_ratio']:.2f}",
-            *([f"- each repeat's day over the bare SQL run right after it: "
-               f"{', '.join(f'{r:.2f}' for r in self.paired_ratios)} (median "
-               f"{statistics.median(self.paired_ratios):.2f}); back-to-back pairs are less swayed than the "
-               "medians by the machine's speed drifting between repeats"]
-              if len(self.paired_ratios) > 1 else []),
+            *(
+                [
+                    f"- each repeat's day over the bare SQL run right after it: "
+                    f"{', '.join(f'{r:.2f}' for r in self.paired_ratios)} (median "
+                    f"{statistics.median(self.paired_ratios):.2f}); back-to-back pairs are less swayed than the "
+                    "medians by the machine's speed drifting between repeats"
+                ]
+                if len(self.paired_ratios) > 1
+                else []
+            ),
             f"- peak RSS of the pipeline process: **{self.pipeline_rss['self'] / gib:.2f} GiB** "
             f"(children {self.pipeline_rss['children'] / gib:.2f} GiB); bare SQL process "
             f"{self.bare_rss['self'] / gib:.2f} GiB"
@@ -380,8 +403,9 @@ class BenchResult:
         for t in TARGETS:
             value = m[t.metric]
             verdict = ("met" if value <= t.limit else "missed") if self._applies(t) else "other size/engine"
-            lines.append(f"| {t.label} | {t.size} on {t.engine} | {value:.2f} {t.unit} | {t.limit:g} {t.unit} | "
-                         f"{verdict} |")
+            lines.append(
+                f"| {t.label} | {t.size} on {t.engine} | {value:.2f} {t.unit} | {t.limit:g} {t.unit} | {verdict} |"
+            )
         lines += ["", "| costliest SQL statements | asset | calls | s |", "|---|---|---:|---:|"]
         for s in self.top_statements:
             lines.append(f"| `{s.label.replace('|', '/')}` | {s.asset} | {s.calls} | {s.seconds:.2f} |")
@@ -396,8 +420,9 @@ class BenchResult:
         return markdown_path, json_path
 
 
-def attribute_statements(timings: Sequence[StatementTiming], steps: Sequence[tuple[str, float, float]],
-                         top: int = 10) -> tuple[dict[str, float], list[StatementCost]]:
+def attribute_statements(
+    timings: Sequence[StatementTiming], steps: Sequence[tuple[str, float, float]], top: int = 10
+) -> tuple[dict[str, float], list[StatementCost]]:
     """Warehouse SQL seconds per asset, and the costliest (asset, statement) pairs.
 
     `steps` are (asset, start, end) in time.time() seconds; a statement belongs to the step it

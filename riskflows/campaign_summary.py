@@ -59,8 +59,12 @@ def build_campaign_summary(engine: sa.Engine, date, campaign: Campaign, pack: Ru
     flagged = sum(per_tier.values())
     titles = {r.id: r for r in pack.rules}
     top_rules = [
-        {"rule_id": rid, "title_en": titles[rid].title_en if rid in titles else rid,
-         "title_zh": titles[rid].title_zh if rid in titles else rid, "hits": int(hits)}
+        {
+            "rule_id": rid,
+            "title_en": titles[rid].title_en if rid in titles else rid,
+            "title_zh": titles[rid].title_zh if rid in titles else rid,
+            "hits": int(hits),
+        }
         for rid, hits in zip(rule_counts["rule_id"], rule_counts["hits"])
     ][:TOP_RULES]
     row = {

@@ -42,7 +42,9 @@ def load_campaigns(engine: sa.Engine) -> list[Campaign]:
     """All campaigns that pass the source contract, ordered by start."""
     with engine.connect() as conn:
         layout = SourceLayout.inspect(conn)
-        frame = read_frame(conn, f"SELECT * FROM {clean_relation('campaigns', layout)} c ORDER BY starts_at, campaign_id")
+        frame = read_frame(
+            conn, f"SELECT * FROM {clean_relation('campaigns', layout)} c ORDER BY starts_at, campaign_id"
+        )
     return [
         Campaign(
             campaign_id=str(row["campaign_id"]),

@@ -140,9 +140,7 @@ def _degree_limits(max_key_degree: int | Mapping[str, int], kinds: np.ndarray) -
     evidence, an IP shared by 300 is not); kinds it omits get the default.
     """
     if isinstance(max_key_degree, Mapping):
-        return np.array(
-            [int(max_key_degree.get(k, DEFAULT_MAX_KEY_DEGREE)) for k in kinds], dtype=np.int64
-        )
+        return np.array([int(max_key_degree.get(k, DEFAULT_MAX_KEY_DEGREE)) for k in kinds], dtype=np.int64)
     return np.full(len(kinds), int(max_key_degree), dtype=np.int64)
 
 
@@ -217,9 +215,7 @@ def _split_oversized(
     """
     n = n_users + n_keys
     # Edges only one way: weak connectivity ignores direction, so no need to symmetrise.
-    bipartite = sparse.coo_matrix(
-        (np.ones(len(users), dtype=np.int8), (users, n_users + keys)), shape=(n, n)
-    ).tocsr()
+    bipartite = sparse.coo_matrix((np.ones(len(users), dtype=np.int8), (users, n_users + keys)), shape=(n, n)).tocsr()
     _, component = connected_components(bipartite, directed=True, connection="weak")
     label = component[:n_users].astype(np.int64)
     size = np.bincount(label)
@@ -252,9 +248,7 @@ def _split_oversized(
     # again (Leiden's communities are connected, so this only numbers them).
     coo = shared.tocoo()
     inside = community[coo.row] == community[coo.col]
-    within = sparse.csr_matrix(
-        (coo.data[inside], (coo.row[inside], coo.col[inside])), shape=shared.shape
-    )
+    within = sparse.csr_matrix((coo.data[inside], (coo.row[inside], coo.col[inside])), shape=shared.shape)
     _, sub = connected_components(within, directed=False)
     label[oversized_users] = label.max() + 1 + sub
     return label
@@ -295,8 +289,9 @@ def _detect_communities(adjacency: sparse.csr_matrix, seed: int) -> list[np.ndar
     graph = igraph.Graph(n=adjacency.shape[0], edges=list(zip(rows.tolist(), cols.tolist())))
     igraph.set_random_number_generator(random.Random(seed))
     try:
-        found = graph.community_leiden(objective_function="modularity", weights=weights.astype(float).tolist(),
-                                       n_iterations=-1)
+        found = graph.community_leiden(
+            objective_function="modularity", weights=weights.astype(float).tolist(), n_iterations=-1
+        )
     finally:
         igraph.set_random_number_generator(random)
     membership = np.asarray(found.membership, dtype=np.int64)
@@ -304,9 +299,7 @@ def _detect_communities(adjacency: sparse.csr_matrix, seed: int) -> list[np.ndar
     return sorted(parts, key=lambda p: int(p[0]))
 
 
-def _link_kinds(
-    graph: _LinkGraph, users: np.ndarray, keys: np.ndarray, label: np.ndarray
-) -> pd.Series:
+def _link_kinds(graph: _LinkGraph, users: np.ndarray, keys: np.ndarray, label: np.ndarray) -> pd.Series:
     """Sorted comma-separated kinds tying each user to another member of its cluster.
 
     A key counts for a user only if another holder of the key ended up in the same
@@ -322,8 +315,5 @@ def _link_kinds(
     bits = np.left_shift(np.int64(1), user_kind % 64)
     mask = pd.Series(bits).groupby(user_kind // 64).sum()
     kinds = np.asarray(graph.kinds, dtype=object)
-    text = {
-        m: ",".join(kinds[[i for i in range(len(kinds)) if (int(m) >> i) & 1]])
-        for m in mask.unique()
-    }
+    text = {m: ",".join(kinds[[i for i in range(len(kinds)) if (int(m) >> i) & 1]]) for m in mask.unique()}
     return mask.map(text)

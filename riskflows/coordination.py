@@ -56,8 +56,13 @@ LOCKSTEP_CHANCE = 0.01  # participants, in the whole campaign, expected to look 
 CROWD_LOCKSTEP_CHANCE = 1e-6
 
 # (name, column of `acts`) of the timed actions, and of the amounts compared
-ACTIONS = (("registered", "registered_at"), ("enrolled", "enrolled_at"), ("funded", "fund_at"),
-           ("traded", "trade_at"), ("cashed_out", "out_at"))
+ACTIONS = (
+    ("registered", "registered_at"),
+    ("enrolled", "enrolled_at"),
+    ("funded", "fund_at"),
+    ("traded", "trade_at"),
+    ("cashed_out", "out_at"),
+)
 AMOUNTS = (("fund_amount", "fund_usd"), ("out_amount", "out_usd"))
 LINKS = ("device", "network", "source", "destination", "referral")
 
@@ -70,8 +75,7 @@ class SignatureBit:
 
 
 def _signature_bits() -> tuple[SignatureBit, ...]:
-    names = ([name for name, _ in ACTIONS] + [f"{name}_minutes" for name, _ in ACTIONS]
-             + [name for name, _ in AMOUNTS])
+    names = [name for name, _ in ACTIONS] + [f"{name}_minutes" for name, _ in ACTIONS] + [name for name, _ in AMOUNTS]
     bits = [SignatureBit(1 << i, name, True) for i, name in enumerate(names)]
     return (*bits, *(SignatureBit(1 << (len(names) + i), name, False) for i, name in enumerate(LINKS)))
 
@@ -113,9 +117,11 @@ def _tail_log10(k: str, mean: str) -> str:
     mean of hundreds and extraordinary for a mean of one.
     """
     r = float(OVERDISPERSION)
-    return (f"CASE WHEN {k} > {mean} AND {mean} > 0 THEN "
-            f"({k} * LN({k} * ({r} + {mean}) / ({mean} * ({k} + {r}))) + {r} * LN(({r} + {mean}) / ({k} + {r})))"
-            f" / {math.log(10)} ELSE 0 END")
+    return (
+        f"CASE WHEN {k} > {mean} AND {mean} > 0 THEN "
+        f"({k} * LN({k} * ({r} + {mean}) / ({mean} * ({k} + {r}))) + {r} * LN(({r} + {mean}) / ({k} + {r})))"
+        f" / {math.log(10)} ELSE 0 END"
+    )
 
 
 def _neighbour_buckets(relation: str, buckets: tuple[str, ...]) -> str:
@@ -144,8 +150,10 @@ def _pair_behaviours() -> str:
     terms = []
     for name, column in ACTIONS:
         terms.append(f"(CASE WHEN {_near('x.' + column, 'y.' + column, WINDOW_SECONDS)} THEN {BIT[name]} ELSE 0 END)")
-        terms.append(f"(CASE WHEN {_near('x.' + column, 'y.' + column, TIGHT_WINDOW_SECONDS)} "
-                     f"THEN {BIT[name + '_minutes']} ELSE 0 END)")
+        terms.append(
+            f"(CASE WHEN {_near('x.' + column, 'y.' + column, TIGHT_WINDOW_SECONDS)} "
+            f"THEN {BIT[name + '_minutes']} ELSE 0 END)"
+        )
     for name, column in AMOUNTS:
         terms.append(f"(CASE WHEN {_same_amount('x.' + column, 'y.' + column)} THEN {BIT[name]} ELSE 0 END)")
     return "\n           + ".join(terms)
@@ -155,14 +163,16 @@ def _amount_values() -> str:
     """UNION of (user_id, amount bit, log amount) for every positive amount of `acts`."""
     return "\n    UNION ALL ".join(
         f"SELECT user_id, {BIT[name]} AS action, LN({column}) AS v FROM acts WHERE {column} > 0"
-        for name, column in AMOUNTS)
+        for name, column in AMOUNTS
+    )
 
 
 def _action_times() -> str:
     """UNION of (user_id, action bit, epoch seconds) for every timed action of `acts`."""
     return "\n    UNION ALL ".join(
         f"SELECT user_id, {BIT[name]} AS action, {_epoch(column)} AS t FROM acts WHERE {column} IS NOT NULL"
-        for name, column in ACTIONS)
+        for name, column in ACTIONS
+    )
 
 
 def _same_amount(a: str, b: str) -> str:
@@ -183,13 +193,13 @@ def coordination_ctes(c: dict[str, str]) -> str:
     link_bits = " ".join(f"WHEN '{kind}' THEN {bit}" for kind, bit in LINK_BITS.items())
     return f"""
 money_in AS (
-    SELECT user_id, ts, amount_usd, 'addr:' || from_address AS key FROM {c['deposits']} x WHERE ts < :day_end
-    UNION ALL SELECT to_user_id, ts, amount_usd, 'acct:' || CAST(from_user_id AS VARCHAR) FROM {c['transfers']} x
+    SELECT user_id, ts, amount_usd, 'addr:' || from_address AS key FROM {c["deposits"]} x WHERE ts < :day_end
+    UNION ALL SELECT to_user_id, ts, amount_usd, 'acct:' || CAST(from_user_id AS VARCHAR) FROM {c["transfers"]} x
         WHERE ts < :day_end AND from_user_id <> to_user_id
 ),
 money_out_all AS (
-    SELECT user_id, ts, amount_usd, 'addr:' || to_address AS key FROM {c['withdrawals']} x WHERE ts < :day_end
-    UNION ALL SELECT from_user_id, ts, amount_usd, 'acct:' || CAST(to_user_id AS VARCHAR) FROM {c['transfers']} x
+    SELECT user_id, ts, amount_usd, 'addr:' || to_address AS key FROM {c["withdrawals"]} x WHERE ts < :day_end
+    UNION ALL SELECT from_user_id, ts, amount_usd, 'acct:' || CAST(to_user_id AS VARCHAR) FROM {c["transfers"]} x
         WHERE ts < :day_end AND from_user_id <> to_user_id
 ),
 first_fund AS (
@@ -199,7 +209,7 @@ first_fund AS (
         SELECT m.user_id, m.ts, m.key, m.amount_usd,
                ROW_NUMBER() OVER (PARTITION BY m.user_id
                                   ORDER BY CASE WHEN m.ts <= j.enrolled_at THEN 0 ELSE 1 END,
-                                           CASE WHEN m.ts <= j.enrolled_at THEN -{_epoch('m.ts')} ELSE {_epoch('m.ts')} END,
+                                           CASE WHEN m.ts <= j.enrolled_at THEN -{_epoch("m.ts")} ELSE {_epoch("m.ts")} END,
                                            m.key) AS rn
         FROM money_in m JOIN joined j ON j.user_id = m.user_id
         WHERE m.ts >= j.enrolled_at - INTERVAL '{FUNDING_LOOKBACK_DAYS} days'
@@ -214,7 +224,7 @@ first_out AS (
     ) f WHERE rn = 1
 ),
 first_trade AS (
-    SELECT t.user_id, MIN(t.ts) AS trade_at FROM {c['trades']} t JOIN joined j ON j.user_id = t.user_id
+    SELECT t.user_id, MIN(t.ts) AS trade_at FROM {c["trades"]} t JOIN joined j ON j.user_id = t.user_id
     WHERE t.ts >= j.enrolled_at AND t.ts < :day_end GROUP BY t.user_id
 ),
 acts AS MATERIALIZED (
@@ -235,7 +245,7 @@ acts AS MATERIALIZED (
 ),
 activity AS (
     -- economic activity: trades and money movements (logins are free, so a farm keeps them up)
-    SELECT user_id, ts FROM {c['trades']} x WHERE ts < :day_end
+    SELECT user_id, ts FROM {c["trades"]} x WHERE ts < :day_end
     UNION ALL SELECT user_id, ts FROM money_in
     UNION ALL SELECT user_id, ts FROM money_out_all
 ),
@@ -333,11 +343,11 @@ linked_pairs AS MATERIALIZED (
 candidate_pairs AS (
     -- equi-joins on buckets, each side's neighbouring buckets spelled out (a join on bucket + shift
     -- makes engines fall back to nested loops)
-    SELECT x.user_id AS u, y.user_id AS v FROM ({_neighbour_buckets('dimension_buckets', ('bucket',))}) x
+    SELECT x.user_id AS u, y.user_id AS v FROM ({_neighbour_buckets("dimension_buckets", ("bucket",))}) x
     JOIN dimension_buckets y ON y.action = x.action AND y.bucket = x.bucket_n
     WHERE x.user_id < y.user_id AND ABS(x.v - y.v) <= x.width
     UNION
-    SELECT x.user_id, y.user_id FROM ({_neighbour_buckets('dense_buckets', ('b1', 'b2'))}) x
+    SELECT x.user_id, y.user_id FROM ({_neighbour_buckets("dense_buckets", ("b1", "b2"))}) x
     JOIN dense_buckets y ON y.b1 = x.b1_n AND y.b2 = x.b2_n
     WHERE x.user_id < y.user_id AND ABS(x.v1 - y.v1) <= x.w1 AND ABS(x.v2 - y.v2) <= x.w2
     UNION SELECT u, v FROM linked_pairs
@@ -354,9 +364,9 @@ pair_masks AS MATERIALIZED (
 both_ways AS MATERIALIZED (
     -- pairs that share two behaviours or a link; a lone coincidence is no signature
     SELECT u AS user_id, v AS peer, mask FROM pair_masks
-    WHERE (mask & {LINK_MASK}) > 0 OR {_behaviours('mask')} >= {MIN_BEHAVIOURS}
+    WHERE (mask & {LINK_MASK}) > 0 OR {_behaviours("mask")} >= {MIN_BEHAVIOURS}
     UNION ALL SELECT v, u, mask FROM pair_masks
-    WHERE (mask & {LINK_MASK}) > 0 OR {_behaviours('mask')} >= {MIN_BEHAVIOURS}
+    WHERE (mask & {LINK_MASK}) > 0 OR {_behaviours("mask")} >= {MIN_BEHAVIOURS}
 ),
 user_pairs AS MATERIALIZED (
     -- per participant: each pair's coinciding behaviours, and whether the pair is linked
@@ -368,7 +378,7 @@ linked_degree AS (
     SELECT user_id, SUM(peers) AS linked_peers FROM user_pairs WHERE linked = 1 GROUP BY user_id
 ),
 user_signatures AS (
-    SELECT DISTINCT user_id, behaviour AS signature FROM user_pairs WHERE {_behaviours('behaviour')} >= {MIN_BEHAVIOURS}
+    SELECT DISTINCT user_id, behaviour AS signature FROM user_pairs WHERE {_behaviours("behaviour")} >= {MIN_BEHAVIOURS}
 ),
 signature_peers AS MATERIALIZED (
     SELECT s.user_id, s.signature, SUM(p.peers) AS peers, SUM(p.peers * p.linked) AS linked_peers
@@ -416,10 +426,10 @@ expectations AS (
 signature_surprise AS MATERIALIZED (
     -- how unlikely k peers are where E were expected, in log10: the Chernoff bound of a negative
     -- binomial tail (a Poisson whose rate itself varies between participants: crowds are uneven)
-    SELECT user_id, signature, 0 AS linked, peers, {_tail_log10('peers', 'crowd_expected')} AS surprise
+    SELECT user_id, signature, 0 AS linked, peers, {_tail_log10("peers", "crowd_expected")} AS surprise
     FROM expectations
     UNION ALL
-    SELECT user_id, signature, 1, linked_peers, {_tail_log10('linked_peers', 'linked_expected')}
+    SELECT user_id, signature, 1, linked_peers, {_tail_log10("linked_peers", "linked_expected")}
     FROM expectations WHERE linked_peers > 0
 ),
 ranked_signatures AS (
@@ -458,7 +468,7 @@ money_loops AS (
     -- a collector, or internal transfers between them): the farm's loop, whatever the timing
     SELECT w.user_id, COUNT(*) AS loop_peers, AVG(CAST(h.is_hollow AS DOUBLE PRECISION)) AS peer_hollow_share
     FROM both_ways w JOIN hollow h ON h.user_id = w.peer
-    WHERE (w.mask & {BIT['source']}) > 0 AND (w.mask & {BIT['destination']}) > 0
+    WHERE (w.mask & {BIT["source"]}) > 0 AND (w.mask & {BIT["destination"]}) > 0
     GROUP BY w.user_id
 ),
 money_loop_view AS (
@@ -469,7 +479,7 @@ money_loop_view AS (
 lockstep_view AS MATERIALIZED (
     SELECT b.user_id, b.peers AS lockstep_peers,
            (v.peer_hollow_share * b.peers + h.is_hollow) / (b.peers + 1) AS lockstep_hollow_share,
-           {_signature_names(f'(b.signature | (v.mask & {LINK_MASK}))')} AS lockstep_signature,
+           {_signature_names(f"(b.signature | (v.mask & {LINK_MASK}))")} AS lockstep_signature,
            COALESCE(ch.crowd_chance, 1.0) AS lockstep_chance,
            COALESCE(ch.linked_chance, 1.0) AS linked_lockstep_chance
     FROM best_signature b

@@ -50,15 +50,22 @@ class Evaluation:
 
     def long_rows(self, evaluated_at: pd.Timestamp) -> pd.DataFrame:
         """Every figure as (evaluated_at, scope, name, metric, value): one table for all runs."""
-        rows = [("overall", "all", metric, value) for metric, value in self.overall.items()
-                if isinstance(value, (int, float)) and value is not None]
-        for scope, frame, name in (("campaign", self.per_campaign, "campaign_id"),
-                                   ("pattern", self.per_pattern, "pattern"),
-                                   ("hard_negative", self.hard_negatives, "group")):
+        rows = [
+            ("overall", "all", metric, value)
+            for metric, value in self.overall.items()
+            if isinstance(value, (int, float)) and value is not None
+        ]
+        for scope, frame, name in (
+            ("campaign", self.per_campaign, "campaign_id"),
+            ("pattern", self.per_pattern, "pattern"),
+            ("hard_negative", self.hard_negatives, "group"),
+        ):
             for record in frame.to_dict("records"):
-                rows += [(scope, str(record[name]), metric, value) for metric, value in record.items()
-                         if metric not in (name, "first_date", "last_date") and value is not None
-                         and not pd.isna(value)]
+                rows += [
+                    (scope, str(record[name]), metric, value)
+                    for metric, value in record.items()
+                    if metric not in (name, "first_date", "last_date") and value is not None and not pd.isna(value)
+                ]
         frame = pd.DataFrame(rows, columns=["scope", "name", "metric", "value"])
         frame["value"] = frame["value"].astype("float64")
         return frame.assign(evaluated_at=evaluated_at)[["evaluated_at", "scope", "name", "metric", "value"]]
@@ -107,7 +114,9 @@ def evaluate(engine: sa.Engine) -> Evaluation:
     """Score every campaign's lists (all evaluated days) against synthetic.labels and hard negatives."""
     with engine.connect() as conn:
         tables = schema_columns(conn, "synthetic")
-        per_campaign = read_frame(conn, f"""
+        per_campaign = read_frame(
+            conn,
+            f"""
 WITH {EVALUATED},
 truth AS (
     SELECT DISTINCT l.campaign_id, l.user_id FROM synthetic.labels l
@@ -123,8 +132,11 @@ SELECT d.campaign_id, d.first_date, d.last_date, d.days,
        (SELECT COUNT(*) FROM listed x JOIN truth t ON t.campaign_id = x.campaign_id AND t.user_id = x.user_id
         WHERE x.campaign_id = d.campaign_id) AS caught
 FROM evaluated d ORDER BY d.campaign_id
-""")
-        per_pattern = read_frame(conn, f"""
+""",
+        )
+        per_pattern = read_frame(
+            conn,
+            f"""
 WITH {EVALUATED}
 SELECT l.pattern, COUNT(*) AS abusers,
        SUM(CASE WHEN x.user_id IS NOT NULL THEN 1 ELSE 0 END) AS caught
@@ -132,10 +144,13 @@ FROM (SELECT DISTINCT campaign_id, user_id, pattern FROM synthetic.labels) l
 JOIN participants p ON p.campaign_id = l.campaign_id AND p.user_id = l.user_id
 LEFT JOIN listed x ON x.campaign_id = l.campaign_id AND x.user_id = l.user_id
 GROUP BY l.pattern ORDER BY l.pattern
-""")
+""",
+        )
         hard_negatives = pd.DataFrame(columns=["group", "participations", "flagged"])
         if "hard_negatives" in tables:
-            hard_negatives = read_frame(conn, f"""
+            hard_negatives = read_frame(
+                conn,
+                f"""
 WITH {EVALUATED}
 SELECT h."group" AS "group", COUNT(*) AS participations,
        SUM(CASE WHEN x.user_id IS NOT NULL THEN 1 ELSE 0 END) AS flagged
@@ -143,7 +158,8 @@ FROM (SELECT DISTINCT "group", user_id FROM synthetic.hard_negatives) h
 JOIN participants p ON p.user_id = h.user_id
 LEFT JOIN listed x ON x.campaign_id = p.campaign_id AND x.user_id = h.user_id
 GROUP BY h."group" ORDER BY h."group"
-""")
+""",
+            )
     for frame in (per_campaign, per_pattern, hard_negatives):
         for column in frame.columns:
             if column not in ("campaign_id", "first_date", "last_date", "pattern", "group"):
@@ -155,6 +171,11 @@ GROUP BY h."group" ORDER BY h."group"
         _ratio(f, n) for f, n in zip(hard_negatives["flagged"], hard_negatives["participations"])
     ]
     flagged, caught, abusers = (int(per_campaign[c].sum()) for c in ("flagged", "caught", "abusers"))
-    overall = {"flagged": flagged, "caught": caught, "abusers": abusers,
-               "precision": _ratio(caught, flagged), "recall": _ratio(caught, abusers)}
+    overall = {
+        "flagged": flagged,
+        "caught": caught,
+        "abusers": abusers,
+        "precision": _ratio(caught, flagged),
+        "recall": _ratio(caught, abusers),
+    }
     return Evaluation(per_campaign, per_pattern, hard_negatives, overall)

@@ -35,9 +35,19 @@ MODES = {"generator": ("", "editions", "onchain"), "harbor": ("", "onchain")}
 # The worlds rules were decided on; everything else in the matrix is held out.
 DECIDED_ON = frozenset({"generator:7", "harbor:7", "harbor:7:onchain", "lantern:1"})
 DEFAULT_MATRIX = (
-    "generator:7", "generator:3:editions", "generator:7:onchain",
-    "harbor:7", "harbor:11", "harbor:7:onchain", "harbor:11:onchain",
-    "lantern:1", "lantern:2", "meridian:1", "meridian:2", "tollgate:1", "tollgate:2",
+    "generator:7",
+    "generator:3:editions",
+    "generator:7:onchain",
+    "harbor:7",
+    "harbor:11",
+    "harbor:7:onchain",
+    "harbor:11:onchain",
+    "lantern:1",
+    "lantern:2",
+    "meridian:1",
+    "meridian:2",
+    "tollgate:1",
+    "tollgate:2",
 )
 GENERATOR_USERS = 20_000
 
@@ -53,11 +63,12 @@ class WorldSpec:
     mode: str = ""
 
     @classmethod
-    def parse(cls, text: str) -> "WorldSpec":
+    def parse(cls, text: str) -> WorldSpec:
         parts = text.strip().split(":")
         if len(parts) not in (2, 3) or parts[0] not in SOURCES or not parts[1].isdigit():
             raise WorldSpecError(
-                f"world spec {text!r}: expected source:seed[:mode], source one of {', '.join(SOURCES)}")
+                f"world spec {text!r}: expected source:seed[:mode], source one of {', '.join(SOURCES)}"
+            )
         mode = parts[2] if len(parts) == 3 else ""
         if mode not in MODES.get(parts[0], ("",)):
             allowed = ", ".join(m for m in MODES.get(parts[0], ("",)) if m) or "none"
@@ -93,16 +104,22 @@ def write_world(spec: WorldSpec, path: Path) -> None:
         from riskflows.warehouse import make_engine
 
         engine = make_engine(f"duckdb:///{path}")
-        seed_warehouse(engine, seed=spec.seed, users=GENERATOR_USERS, editions=spec.mode == "editions",
-                       onchain=spec.mode == "onchain")
+        seed_warehouse(
+            engine,
+            seed=spec.seed,
+            users=GENERATOR_USERS,
+            editions=spec.mode == "editions",
+            onchain=spec.mode == "onchain",
+        )
         engine.dispose()
     elif spec.source == "harbor":
         script = harbor_script()
         if not script.exists():
             raise WorldSpecError(f"{spec.name}: {script} not found (set RISKFLOWS_HARBOR to harbor.py)")
         command = [sys.executable, str(script), str(path), "--seed", str(spec.seed)]
-        subprocess.run(command + (["--onchain"] if spec.mode == "onchain" else []), check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            command + (["--onchain"] if spec.mode == "onchain" else []), check=True, stdout=subprocess.DEVNULL
+        )
     else:
         importlib.import_module(f"riskflows.worlds.{spec.source}").generate(str(path), seed=spec.seed)
 
@@ -141,7 +158,8 @@ def matrix_markdown(rows: list[dict]) -> str:
     columns = list(rows[0])
     lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
     for row in rows:
-        cells = [f"{row[c]:.3f}" if isinstance(row[c], float) else ("" if row[c] is None else str(row[c]))
-                 for c in columns]
+        cells = [
+            f"{row[c]:.3f}" if isinstance(row[c], float) else ("" if row[c] is None else str(row[c])) for c in columns
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

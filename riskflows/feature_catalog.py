@@ -83,13 +83,28 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
     _n("enroll_delay_hours", "hours from registration to enrolling in this campaign", None),
     _n("reward_usd", "campaign rewards granted to the participant so far, USD"),
     _n("hours_reward_to_withdrawal", "hours from the first reward to the first withdrawal or transfer out after it"),
-    _n("withdrawn_share_after_reward", "money out after the first reward / (deposits + transfers in + rewards)", 0, None),
-    _n("money_left_share", "(money in - money out) / money in, over deposits, transfers and every campaign's "
-       "rewards; near 0 = emptied, negative = more out than ever came in", None, 1),
+    _n(
+        "withdrawn_share_after_reward",
+        "money out after the first reward / (deposits + transfers in + rewards)",
+        0,
+        None,
+    ),
+    _n(
+        "money_left_share",
+        "(money in - money out) / money in, over deposits, transfers and every campaign's "
+        "rewards; near 0 = emptied, negative = more out than ever came in",
+        None,
+        1,
+    ),
     _n("campaign_trade_volume_usd", "traded notional since the campaign started, USD"),
-    _n("campaign_counterparty_share", "share of matched volume since the campaign started traded against other "
-       "participants (of this campaign or a sister: same kind, overlapping window); honest fills meet the whole "
-       "market, rings meet each other", 0, 1),
+    _n(
+        "campaign_counterparty_share",
+        "share of matched volume since the campaign started traded against other "
+        "participants (of this campaign or a sister: same kind, overlapping window); honest fills meet the whole "
+        "market, rings meet each other",
+        0,
+        1,
+    ),
     _i("campaign_referees", "participants (this campaign or a sister) the user referred"),
     _n("campaign_referee_deposit_share", "share of those referees that ever deposited", 0, 1),
     _i("cluster_size", "accounts in the participant's linked-account cluster (1 when unlinked)", 1),
@@ -98,55 +113,122 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
     _n("cluster_registration_spread_days", "days between the first and last registration in the cluster"),
     _n("cluster_reward_usd", "campaign rewards granted to the cluster, USD"),
     _n("cluster_trade_share", "share of the participant's matched volume traded inside its own cluster", 0, 1),
-    _i("funder_campaign_fanout", "most participants funded by one of this account's sources (address or account) "
-       "whose accounts are mostly participants (this campaign or a sister); 0 when no such source"),
-    _i("collector_campaign_fanin", "most participants paying out to one of this account's destinations (address or "
-       "account) whose accounts are mostly participants (this campaign or a sister); 0 when no such destination"),
-    _i("campaign_referral_depth", "consecutive referrers above the participant who are participants too (this "
-       "campaign or a sister; capped at 5)",
-       0, 5),
-    _i("cluster_referral_depth", "longest chain of referrals among the cluster's participants (this campaign or a "
-       "sister)", 0, 5),
-    _n("cluster_cash_out_share", "share of the cluster's rewarded participants whose withdrawn_share_after_reward "
-       "is at least 0.5", 0, 1),
+    _i(
+        "funder_campaign_fanout",
+        "most participants funded by one of this account's sources (address or account) "
+        "whose accounts are mostly participants (this campaign or a sister); 0 when no such source",
+    ),
+    _i(
+        "collector_campaign_fanin",
+        "most participants paying out to one of this account's destinations (address or "
+        "account) whose accounts are mostly participants (this campaign or a sister); 0 when no such destination",
+    ),
+    _i(
+        "campaign_referral_depth",
+        "consecutive referrers above the participant who are participants too (this campaign or a sister; capped at 5)",
+        0,
+        5,
+    ),
+    _i(
+        "cluster_referral_depth",
+        "longest chain of referrals among the cluster's participants (this campaign or a sister)",
+        0,
+        5,
+    ),
+    _n(
+        "cluster_cash_out_share",
+        "share of the cluster's rewarded participants whose withdrawn_share_after_reward is at least 0.5",
+        0,
+        1,
+    ),
     # hollowness: a life outside the campaign (riskflows.coordination)
-    _i("active_days_before_enroll", "days with a trade or a money movement in the 60 days before enrolling, not "
-       "counting the 2 days right before (logins do not count: they are free); 0-2 = a hollow account (new, or an "
-       "aged one gone quiet)"),
+    _i(
+        "active_days_before_enroll",
+        "days with a trade or a money movement in the 60 days before enrolling, not "
+        "counting the 2 days right before (logins do not count: they are free); 0-2 = a hollow account (new, or an "
+        "aged one gone quiet)",
+    ),
     _i("active_days_since_enroll", "days with a trade or a money movement since enrolling"),
     # coordination: lockstep with other participants, judged against this campaign's own pairs
-    _i("lockstep_peers", "participants (this campaign or a sister) sharing this one's least likely lockstep "
-       "signature: at least two of registration (when a day or more before enrolling), enrollment, first funding, "
-       "first trade and first money out within the hour, or near-equal amounts, plus the links they share"),
-    _n("lockstep_chance", "participants of this campaign expected to coincide with this many others, in the whole "
-       "crowd, by accident: the campaign's rate for the signature, scaled by how crowded the participant's hour "
-       "and amount were, under a negative-binomial tail; 1e-6 or less = a crowd does not explain it", 0, 1),
-    _n("linked_lockstep_chance", "the same among the participant's linked peers (a shared device, network, money "
-       "source or destination, referrer): participants expected to coincide with this many of their linked "
-       "accounts by accident; 0.01 or less = the linked accounts move together", 0, 1),
-    _n("lockstep_hollow_share", "share of this participant and its lockstep peers that are hollow "
-       "(active_days_before_enroll <= 2)", 0, 1),
-    _t("lockstep_signature", "what this participant and its lockstep peers have in common: registered, enrolled, "
-       "funded, traded, cashed_out (within the hour; _minutes: within ten minutes), fund_amount, out_amount "
-       "(near-equal), device, network, source, destination, referral (shared)"),
-    _i("money_loop_peers", "participants (this campaign or a sister) sharing both a money source and a money "
-       "destination with this one (one funder in and one collector out, or internal transfers between them), "
-       "services and hubs excepted"),
+    _i(
+        "lockstep_peers",
+        "participants (this campaign or a sister) sharing this one's least likely lockstep "
+        "signature: at least two of registration (when a day or more before enrolling), enrollment, first funding, "
+        "first trade and first money out within the hour, or near-equal amounts, plus the links they share",
+    ),
+    _n(
+        "lockstep_chance",
+        "participants of this campaign expected to coincide with this many others, in the whole "
+        "crowd, by accident: the campaign's rate for the signature, scaled by how crowded the participant's hour "
+        "and amount were, under a negative-binomial tail; 1e-6 or less = a crowd does not explain it",
+        0,
+        1,
+    ),
+    _n(
+        "linked_lockstep_chance",
+        "the same among the participant's linked peers (a shared device, network, money "
+        "source or destination, referrer): participants expected to coincide with this many of their linked "
+        "accounts by accident; 0.01 or less = the linked accounts move together",
+        0,
+        1,
+    ),
+    _n(
+        "lockstep_hollow_share",
+        "share of this participant and its lockstep peers that are hollow (active_days_before_enroll <= 2)",
+        0,
+        1,
+    ),
+    _t(
+        "lockstep_signature",
+        "what this participant and its lockstep peers have in common: registered, enrolled, "
+        "funded, traded, cashed_out (within the hour; _minutes: within ten minutes), fund_amount, out_amount "
+        "(near-equal), device, network, source, destination, referral (shared)",
+    ),
+    _i(
+        "money_loop_peers",
+        "participants (this campaign or a sister) sharing both a money source and a money "
+        "destination with this one (one funder in and one collector out, or internal transfers between them), "
+        "services and hubs excepted",
+    ),
     _n("money_loop_hollow_share", "share of this participant and its money-loop peers that are hollow", 0, 1),
-    _n("cluster_coordinated_share", "share of the cluster's participants that are coordinated "
-       "(linked_lockstep_chance <= 0.01 or lockstep_chance <= 1e-6)", 0, 1),
+    _n(
+        "cluster_coordinated_share",
+        "share of the cluster's participants that are coordinated "
+        "(linked_lockstep_chance <= 0.01 or lockstep_chance <= 1e-6)",
+        0,
+        1,
+    ),
     _n("cluster_hollow_share", "share of the cluster's participants that are hollow", 0, 1),
-    _n("referee_coordinated_share", "share of the participant's referees (this campaign or a sister) that are "
-       "coordinated: a ring's referees sign up and act together, an influencer's come independently", 0, 1),
-    _n("referee_linked_share", "share of the participant's referees linked to another of its referees by a device "
-       "or money (not the referral itself, nor a network a campus or carrier shares)", 0, 1),
+    _n(
+        "referee_coordinated_share",
+        "share of the participant's referees (this campaign or a sister) that are "
+        "coordinated: a ring's referees sign up and act together, an influencer's come independently",
+        0,
+        1,
+    ),
+    _n(
+        "referee_linked_share",
+        "share of the participant's referees linked to another of its referees by a device "
+        "or money (not the referral itself, nor a network a campus or carrier shares)",
+        0,
+        1,
+    ),
     _i("sibling_referees", "other participants referred by this participant's referrer"),
-    _n("sibling_coordinated_share", "referee_coordinated_share of this participant's referrer: its fellow referees "
-       "that are coordinated", 0, 1),
+    _n(
+        "sibling_coordinated_share",
+        "referee_coordinated_share of this participant's referrer: its fellow referees that are coordinated",
+        0,
+        1,
+    ),
     _n("sibling_linked_share", "referee_linked_share of this participant's referrer", 0, 1),
-    _n("lifted_counterparty_share", "share of matched volume since the campaign started traded against "
-       "counterparties met far more often than their share of the book explains (chance below 1e-6): a ring "
-       "trading with itself, linked or not", 0, 1),
+    _n(
+        "lifted_counterparty_share",
+        "share of matched volume since the campaign started traded against "
+        "counterparties met far more often than their share of the book explains (chance below 1e-6): a ring "
+        "trading with itself, linked or not",
+        0,
+        1,
+    ),
     _n("lifted_counterparty_net", "|bought - sold| / traded against those counterparties; near 0 = round trips", 0, 1),
 )
 

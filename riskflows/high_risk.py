@@ -20,8 +20,19 @@ from riskflows.warehouse import prefer_hash_joins, read_frame, replace_partition
 
 HIGH_RISK_TABLE = "risk.high_risk_users"
 HIGH_RISK_COLUMNS = [
-    "date", "campaign_id", "user_id", "score", "tier", "rule_ids", "reasons", "reasons_zh", "cluster_id",
-    "cluster_size", "reward_usd", "rule_pack_version", "first_flagged_date",
+    "date",
+    "campaign_id",
+    "user_id",
+    "score",
+    "tier",
+    "rule_ids",
+    "reasons",
+    "reasons_zh",
+    "cluster_id",
+    "cluster_size",
+    "reward_usd",
+    "rule_pack_version",
+    "first_flagged_date",
 ]
 
 
@@ -54,14 +65,16 @@ def score_participants(hits: pd.DataFrame, pack: RulePack) -> pd.DataFrame:
         return [separator.join(items[a:b]) for a, b in runs]
 
     user_ids = users[starts].astype("int64")
-    out = pd.DataFrame({
-        "user_id": user_ids,
-        "score": score.loc[user_ids].astype(float).to_numpy(),
-        "tier": tier.loc[user_ids].to_numpy(),
-        "rule_ids": joined(flagged["rule_id"], ","),
-        "reasons": joined(english, "; "),
-        "reasons_zh": joined(chinese, "；"),
-    })
+    out = pd.DataFrame(
+        {
+            "user_id": user_ids,
+            "score": score.loc[user_ids].astype(float).to_numpy(),
+            "tier": tier.loc[user_ids].to_numpy(),
+            "rule_ids": joined(flagged["rule_id"], ","),
+            "reasons": joined(english, "; "),
+            "reasons_zh": joined(chinese, "；"),
+        }
+    )
     return out[columns]
 
 
@@ -83,7 +96,8 @@ def build_high_risk_users(engine: sa.Engine, date, campaign_id: str, pack: RuleP
     with engine.connect() as conn:
         prefer_hash_joins(conn)  # PostgreSQL has no statistics yet on the partitions just written
         hits = read_frame(
-            conn, f"SELECT user_id, rule_id, evidence FROM {RULE_HITS_TABLE} WHERE date = :date AND campaign_id = :campaign_id",
+            conn,
+            f"SELECT user_id, rule_id, evidence FROM {RULE_HITS_TABLE} WHERE date = :date AND campaign_id = :campaign_id",
             partition,
         )
         context = read_frame(

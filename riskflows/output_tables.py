@@ -18,6 +18,7 @@ from pandera.typing import Series
 
 from riskflows.feature_catalog import ALL_FEATURES, USER_FEATURES, Feature
 from riskflows.rule_packs import TIERS
+from riskflows.source_contract import SOURCE_TABLES
 from riskflows.warehouse import dialect_of, ensure_schema, partition_predicate, read_frame, schema_columns
 
 RISK_SCHEMA = "risk"
@@ -27,9 +28,7 @@ class Quarantine(pa.DataFrameModel):
     """Source rows that broke the contract, kept whole (row_data JSON) with every reason."""
 
     date: Series[pd.Timestamp]
-    table_name: Series[str] = pa.Field(isin=[
-        "campaigns", "users", "logins", "enrollments", "rewards", "deposits", "withdrawals", "trades", "transfers",
-        "reviews"])
+    table_name: Series[str] = pa.Field(isin=list(SOURCE_TABLES))
     row_key: Series[str]
     reasons: Series[str] = pa.Field(str_length={"min_value": 1})
     row_data: Series[str]
@@ -48,8 +47,9 @@ class AccountLinks(pa.DataFrameModel):
 
     date: Series[pd.Timestamp]
     user_id: Series[int]
-    link_kind: Series[str] = pa.Field(isin=[
-        "device", "ip", "ip24", "deposit_source", "withdrawal_address", "referral", "transfer"])
+    link_kind: Series[str] = pa.Field(
+        isin=["device", "ip", "ip24", "deposit_source", "withdrawal_address", "referral", "transfer"]
+    )
     key: Series[str] = pa.Field(str_length={"min_value": 1})
 
     class Config:
@@ -161,7 +161,9 @@ def _feature_column(feature: Feature) -> pa.Column:
     return pa.Column(dtype, checks=checks, nullable=True, coerce=True)
 
 
-def feature_schema(name: str, keys: list[str], features: tuple[Feature, ...], extra: Mapping[str, pa.Column]) -> pa.DataFrameSchema:
+def feature_schema(
+    name: str, keys: list[str], features: tuple[Feature, ...], extra: Mapping[str, pa.Column]
+) -> pa.DataFrameSchema:
     columns = {"date": pa.Column("datetime64[ns]", coerce=True)}
     columns.update({k: pa.Column("int64" if k == "user_id" else "str", coerce=True) for k in keys if k != "date"})
     columns.update({f.name: _feature_column(f) for f in features})
@@ -242,7 +244,8 @@ def create_output_tables(engine: sa.Engine, tables: list[OutputTable] | None = N
                 for name, column in table.schema.columns.items():
                     if name not in existing[table.name]:
                         conn.exec_driver_sql(
-                            f"ALTER TABLE {table.qualified} ADD COLUMN {name} {_sql_type(name, column.dtype)}")
+                            f"ALTER TABLE {table.qualified} ADD COLUMN {name} {_sql_type(name, column.dtype)}"
+                        )
             if dialect_of(conn) == "postgres":
                 conn.exec_driver_sql(partition_index_ddl(table))
 
@@ -291,5 +294,6 @@ def validate_frame(table: OutputTable, frame: pd.DataFrame) -> PartitionValidati
 
 def read_partition(engine: sa.Engine, table: OutputTable, partition: Mapping[str, Any]) -> pd.DataFrame:
     with engine.connect() as conn:
-        return read_frame(conn, f"SELECT * FROM {table.qualified} WHERE {partition_predicate(partition)}", partition,
-                          columnar=True)
+        return read_frame(
+            conn, f"SELECT * FROM {table.qualified} WHERE {partition_predicate(partition)}", partition, columnar=True
+        )

@@ -36,22 +36,34 @@ DEVICE_OR_MONEY_LINKS = BIT["device"] | BIT["source"] | BIT["destination"]
 
 def participant_features_select(layout: SourceLayout) -> str:
     """SELECT date, campaign_id, user_id, <ALL_FEATURES> for bound :date, :day_end, :campaign_id."""
-    c = {n: day_clean_relation(n, layout) for n in ("campaigns", "users", "enrollments", "rewards", "deposits",
-                                                  "withdrawals", "transfers", "trades", "logins")}
+    c = {
+        n: day_clean_relation(n, layout)
+        for n in (
+            "campaigns",
+            "users",
+            "enrollments",
+            "rewards",
+            "deposits",
+            "withdrawals",
+            "transfers",
+            "trades",
+            "logins",
+        )
+    }
     user_columns = ",\n    ".join(f"uf.{f.name}" for f in USER_FEATURES)
     concentration = float(CAMPAIGN_CONCENTRATION)  # a number from code, safe to inline
     return f"""
 WITH
 campaign AS (
-    SELECT campaign_id, kind, starts_at, ends_at FROM {c['campaigns']} x WHERE campaign_id = :campaign_id
+    SELECT campaign_id, kind, starts_at, ends_at FROM {c["campaigns"]} x WHERE campaign_id = :campaign_id
 ),
 enrolled AS (
-    SELECT user_id, enrolled_at FROM {c['enrollments']} x
+    SELECT user_id, enrolled_at FROM {c["enrollments"]} x
     WHERE campaign_id = :campaign_id AND enrolled_at < :day_end
 ),
 sister_campaigns AS (
     -- this campaign and every campaign of its kind whose window overlaps it
-    SELECT x.campaign_id FROM {c['campaigns']} x CROSS JOIN campaign cp
+    SELECT x.campaign_id FROM {c["campaigns"]} x CROSS JOIN campaign cp
     WHERE x.kind = cp.kind AND x.starts_at < :day_end
       AND (x.ends_at IS NULL OR x.ends_at >= cp.starts_at)
       AND (cp.ends_at IS NULL OR x.starts_at <= cp.ends_at)
@@ -59,29 +71,29 @@ sister_campaigns AS (
 joined AS (
     -- participants of this campaign or a sister one: the peers a farm member funds, refers,
     -- trades with and sweeps to (one row per account)
-    SELECT x.user_id, MIN(x.referrer_id) AS referrer_id, MIN(x.enrolled_at) AS enrolled_at FROM {c['enrollments']} x
+    SELECT x.user_id, MIN(x.referrer_id) AS referrer_id, MIN(x.enrolled_at) AS enrolled_at FROM {c["enrollments"]} x
     JOIN sister_campaigns s ON s.campaign_id = x.campaign_id
     WHERE x.enrolled_at < :day_end
     GROUP BY x.user_id
 ),
 registered AS (
-    SELECT user_id, registered_at FROM {c['users']} x
+    SELECT user_id, registered_at FROM {c["users"]} x
 ),{coordination_ctes(c)},
 rewards AS (
     SELECT user_id, SUM(amount_usd) AS reward_usd, MIN(granted_at) AS first_reward_at
-    FROM {c['rewards']} x WHERE campaign_id = :campaign_id AND granted_at < :day_end
+    FROM {c["rewards"]} x WHERE campaign_id = :campaign_id AND granted_at < :day_end
     GROUP BY user_id
 ),
 all_rewards AS (
     -- rewards of every campaign: money that came in without a deposit
-    SELECT x.user_id, SUM(x.amount_usd) AS reward_usd FROM {c['rewards']} x
+    SELECT x.user_id, SUM(x.amount_usd) AS reward_usd FROM {c["rewards"]} x
     JOIN enrolled e ON e.user_id = x.user_id WHERE x.granted_at < :day_end
     GROUP BY x.user_id
 ),
 money_out AS (
-    SELECT user_id, ts, amount_usd FROM {c['withdrawals']} x WHERE ts < :day_end
+    SELECT user_id, ts, amount_usd FROM {c["withdrawals"]} x WHERE ts < :day_end
     UNION ALL
-    SELECT from_user_id, ts, COALESCE(amount_usd, 0) FROM {c['transfers']} x
+    SELECT from_user_id, ts, COALESCE(amount_usd, 0) FROM {c["transfers"]} x
     WHERE ts < :day_end AND from_user_id <> to_user_id
 ),
 after_reward AS (
@@ -92,13 +104,13 @@ after_reward AS (
 money_keys AS (
     -- where each account's money came from ('in') and went to ('out'): an address or another account
     SELECT DISTINCT user_id, direction, key FROM (
-        SELECT user_id, 'in' AS direction, 'addr:' || from_address AS key FROM {c['deposits']} x
+        SELECT user_id, 'in' AS direction, 'addr:' || from_address AS key FROM {c["deposits"]} x
             WHERE ts < :day_end AND from_address IS NOT NULL
-        UNION ALL SELECT to_user_id, 'in', 'acct:' || CAST(from_user_id AS VARCHAR) FROM {c['transfers']} x
+        UNION ALL SELECT to_user_id, 'in', 'acct:' || CAST(from_user_id AS VARCHAR) FROM {c["transfers"]} x
             WHERE ts < :day_end AND from_user_id <> to_user_id
-        UNION ALL SELECT user_id, 'out', 'addr:' || to_address FROM {c['withdrawals']} x
+        UNION ALL SELECT user_id, 'out', 'addr:' || to_address FROM {c["withdrawals"]} x
             WHERE ts < :day_end AND to_address IS NOT NULL
-        UNION ALL SELECT from_user_id, 'out', 'acct:' || CAST(to_user_id AS VARCHAR) FROM {c['transfers']} x
+        UNION ALL SELECT from_user_id, 'out', 'acct:' || CAST(to_user_id AS VARCHAR) FROM {c["transfers"]} x
             WHERE ts < :day_end AND from_user_id <> to_user_id
     ) k
 ),
@@ -142,27 +154,27 @@ campaign_referral_chain AS (
             + CASE WHEN e4.user_id IS NOT NULL THEN 1 ELSE 0 END
             + CASE WHEN e5.user_id IS NOT NULL THEN 1 ELSE 0 END) AS campaign_referral_depth
     FROM joined e
-    JOIN {c['users']} u0 ON u0.user_id = e.user_id
+    JOIN {c["users"]} u0 ON u0.user_id = e.user_id
     LEFT JOIN joined e1 ON e1.user_id = u0.referrer_id
-    LEFT JOIN {c['users']} u1 ON u1.user_id = e1.user_id
+    LEFT JOIN {c["users"]} u1 ON u1.user_id = e1.user_id
     LEFT JOIN joined e2 ON e2.user_id = u1.referrer_id
-    LEFT JOIN {c['users']} u2 ON u2.user_id = e2.user_id
+    LEFT JOIN {c["users"]} u2 ON u2.user_id = e2.user_id
     LEFT JOIN joined e3 ON e3.user_id = u2.referrer_id
-    LEFT JOIN {c['users']} u3 ON u3.user_id = e3.user_id
+    LEFT JOIN {c["users"]} u3 ON u3.user_id = e3.user_id
     LEFT JOIN joined e4 ON e4.user_id = u3.referrer_id
-    LEFT JOIN {c['users']} u4 ON u4.user_id = e4.user_id
+    LEFT JOIN {c["users"]} u4 ON u4.user_id = e4.user_id
     LEFT JOIN joined e5 ON e5.user_id = u4.referrer_id
 ),
 campaign_trades AS (
     SELECT t.user_id, SUM(t.notional_usd) AS volume
-    FROM {c['trades']} t JOIN enrolled e ON e.user_id = t.user_id
+    FROM {c["trades"]} t JOIN enrolled e ON e.user_id = t.user_id
     CROSS JOIN campaign cp
     WHERE t.ts >= cp.starts_at AND t.ts < :day_end
     GROUP BY t.user_id
 ),
 campaign_fills AS (
     SELECT t.user_id, t.counterparty_user_id AS counterparty, t.symbol, t.side, t.notional_usd
-    FROM {c['trades']} t CROSS JOIN campaign cp WHERE t.ts >= cp.starts_at AND t.ts < :day_end
+    FROM {c["trades"]} t CROSS JOIN campaign cp WHERE t.ts >= cp.starts_at AND t.ts < :day_end
 ),
 symbol_fills AS (
     SELECT symbol, COUNT(*) AS fills FROM campaign_fills WHERE counterparty IS NOT NULL GROUP BY symbol
@@ -205,7 +217,7 @@ campaign_counterparties AS (
     SELECT t.user_id,
            SUM(CASE WHEN other.user_id IS NOT NULL THEN t.notional_usd ELSE 0 END)
                / NULLIF(SUM(t.notional_usd), 0) AS campaign_counterparty_share
-    FROM {c['trades']} t JOIN enrolled e ON e.user_id = t.user_id
+    FROM {c["trades"]} t JOIN enrolled e ON e.user_id = t.user_id
     CROSS JOIN campaign cp
     LEFT JOIN joined other ON other.user_id = t.counterparty_user_id
     WHERE t.ts >= cp.starts_at AND t.ts < :day_end AND t.counterparty_user_id IS NOT NULL
@@ -265,7 +277,7 @@ in_cluster_trading AS (
     SELECT t.user_id,
            SUM(CASE WHEN kc.cluster_id = ku.cluster_id THEN t.notional_usd ELSE 0 END)
                / NULLIF(SUM(t.notional_usd), 0) AS cluster_trade_share
-    FROM {c['trades']} t
+    FROM {c["trades"]} t
     JOIN enrolled e ON e.user_id = t.user_id
     JOIN clusters ku ON ku.user_id = t.user_id
     LEFT JOIN clusters kc ON kc.user_id = t.counterparty_user_id
@@ -364,6 +376,9 @@ def build_participant_features(engine: sa.Engine, date, campaign_id: str) -> int
         layout = SourceLayout.inspect(conn)
     params = day_params(date)
     return replace_partition(
-        engine, PARTICIPANT_FEATURES_TABLE, {"date": params["date"], "campaign_id": campaign_id},
-        insert_sql=participant_features_insert(layout), params=params,
+        engine,
+        PARTICIPANT_FEATURES_TABLE,
+        {"date": params["date"], "campaign_id": campaign_id},
+        insert_sql=participant_features_insert(layout),
+        params=params,
     )

@@ -41,7 +41,7 @@ class SourceLayout:
         return self.types.get(table.name, {}).get(column) or table.sql_type(column)
 
     @classmethod
-    def inspect(cls, conn: sa.Connection, schema: str = SOURCE_SCHEMA) -> "SourceLayout":
+    def inspect(cls, conn: sa.Connection, schema: str = SOURCE_SCHEMA) -> SourceLayout:
         present = {name: types for name, types in schema_column_types(conn, schema).items() if name in SOURCE_TABLES}
         return cls({name: frozenset(types) for name, types in present.items()}, present)
 
@@ -137,8 +137,9 @@ def _recorded_duplicated_keys(table: SourceTable, layout: SourceLayout, quaranti
 
     Read back from each rejected row's JSON, so a key containing any character survives.
     """
-    keys = ", ".join(f"CAST(CAST(q.row_data AS JSON) ->> '{k}' AS {layout.stored_type(table, k)}) AS {k}"
-                     for k in table.key)
+    keys = ", ".join(
+        f"CAST(CAST(q.row_data AS JSON) ->> '{k}' AS {layout.stored_type(table, k)}) AS {k}" for k in table.key
+    )
     return (
         f"(SELECT DISTINCT {keys} FROM {quarantine_table} q WHERE q.date = :date "
         f"AND q.table_name = '{table.name}' AND q.reasons = {_literal(_duplicate_reason(table))})"
@@ -161,7 +162,9 @@ def _key_sharing(table: SourceTable, layout: SourceLayout, duplicated: str | Non
     duplicated = duplicated or _duplicated_keys(table, valid)
     on_key = " AND ".join(f"v.{k} = dup.{k}" for k in table.key)
     v_columns = ", ".join(f"v.{c}" for c in table.columns)
-    unique = f"SELECT {v_columns} FROM {valid} v LEFT JOIN {duplicated} dup ON {on_key} WHERE dup.{table.key[0]} IS NULL"
+    unique = (
+        f"SELECT {v_columns} FROM {valid} v LEFT JOIN {duplicated} dup ON {on_key} WHERE dup.{table.key[0]} IS NULL"
+    )
     ranked = (
         f"(SELECT {v_columns}, ROW_NUMBER() OVER (PARTITION BY {', '.join('v.' + k for k in table.key)} "
         f"ORDER BY {v_columns}) AS rf_rank FROM {valid} v JOIN {duplicated} dup ON {on_key})"
@@ -221,8 +224,10 @@ def _visible_up_to(table: SourceTable) -> str:
 def _row_ts(table: SourceTable) -> str:
     """The row's own timestamp where it is usable; NULL for a row with none (missing or impossible)."""
     t = table.time_column
-    return (f"CAST(CASE WHEN {t} >= {_literal(EARLIEST_VALID_TS)} AND {t} <= {_literal(LATEST_VALID_TS)} "
-            f"THEN {t} END AS TIMESTAMP)")
+    return (
+        f"CAST(CASE WHEN {t} >= {_literal(EARLIEST_VALID_TS)} AND {t} <= {_literal(LATEST_VALID_TS)} "
+        f"THEN {t} END AS TIMESTAMP)"
+    )
 
 
 def _of_the_day(table: SourceTable) -> str:
@@ -318,24 +323,39 @@ def check_source_contract(
                 continue
             table = SOURCE_TABLES[name]
             seen, day_seen = conn.execute(
-                sa.text(f"SELECT COUNT(*), SUM(CASE WHEN {_of_the_day(table)} THEN 1 ELSE 0 END) "
-                        f"FROM ({_source_select(table, layout)}) s WHERE {_visible_up_to(table)}"),
+                sa.text(
+                    f"SELECT COUNT(*), SUM(CASE WHEN {_of_the_day(table)} THEN 1 ELSE 0 END) "
+                    f"FROM ({_source_select(table, layout)}) s WHERE {_visible_up_to(table)}"
+                ),
                 params,
             ).one()
-            where = f"WHERE date = :date AND table_name = :table"
+            where = "WHERE date = :date AND table_name = :table"
             keys = {"date": params["date"], "table": name}
             rejected, day_rejected = conn.execute(
                 sa.text(f"SELECT COUNT(*), SUM(CASE WHEN {of_day} THEN 1 ELSE 0 END) FROM {quarantine_table} {where}"),
                 keys,
             ).one()
             examples = read_frame(
-                conn, f"SELECT row_key, reasons, row_data FROM {quarantine_table} {where} AND {of_day} "
-                      f"ORDER BY row_key LIMIT 5", keys)
+                conn,
+                f"SELECT row_key, reasons, row_data FROM {quarantine_table} {where} AND {of_day} "
+                f"ORDER BY row_key LIMIT 5",
+                keys,
+            )
             reasons = read_frame(
-                conn, f"SELECT reasons, COUNT(*) AS n FROM {quarantine_table} {where} AND {of_day} "
-                      f"GROUP BY reasons ORDER BY n DESC, reasons LIMIT 5", keys)
-            tables[name] = TableQuality(name, int(seen), int(rejected), int(day_seen or 0), int(day_rejected or 0),
-                                        examples.to_dict("records"), dict(zip(reasons["reasons"], reasons["n"].astype(int))))
+                conn,
+                f"SELECT reasons, COUNT(*) AS n FROM {quarantine_table} {where} AND {of_day} "
+                f"GROUP BY reasons ORDER BY n DESC, reasons LIMIT 5",
+                keys,
+            )
+            tables[name] = TableQuality(
+                name,
+                int(seen),
+                int(rejected),
+                int(day_seen or 0),
+                int(day_rejected or 0),
+                examples.to_dict("records"),
+                dict(zip(reasons["reasons"], reasons["n"].astype(int))),
+            )
     return QuarantineReport(tables, [n for n in SOURCE_TABLES if not layout.has(n)])
 
 
@@ -343,8 +363,10 @@ def describe_broken(broken: list[TableQuality], date: str) -> str:
     """An error message an on-call engineer can act on: table, day, columns, example rows."""
     lines = [f"source data for {date} breaks the contract beyond the threshold:"]
     for t in broken:
-        lines.append(f"- src.{t.table} on {date}: {t.day_rows_rejected} of the day's {t.day_rows_seen} rows rejected "
-                     f"({t.rejected_share:.1%}; rows dated on the day or undated)")
+        lines.append(
+            f"- src.{t.table} on {date}: {t.day_rows_rejected} of the day's {t.day_rows_seen} rows rejected "
+            f"({t.rejected_share:.1%}; rows dated on the day or undated)"
+        )
         for reason, count in t.reasons.items():
             lines.append(f"    {count} rows: {reason}")
         for example in t.examples[:3]:

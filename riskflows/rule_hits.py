@@ -26,7 +26,9 @@ def build_rule_hits(engine: sa.Engine, date, campaign_id: str, pack: RulePack) -
     """Replace the (day, campaign) rule hits; returns the number of hits."""
     params = day_params(date)
     return replace_partition(
-        engine, RULE_HITS_TABLE, {"date": params["date"], "campaign_id": campaign_id},
+        engine,
+        RULE_HITS_TABLE,
+        {"date": params["date"], "campaign_id": campaign_id},
         insert_sql=rule_hits_insert(pack, dialect_of(engine)),
         params={"rule_pack_version": pack.version},
     )

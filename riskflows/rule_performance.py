@@ -41,8 +41,20 @@ from riskflows.warehouse import ensure_schema, read_frame, replace_partition
 
 RULE_PERFORMANCE_TABLE = f"{RISK_SCHEMA}.rule_performance"
 METRIC_COLUMNS = [
-    "rule_pack_version", "rule_id", "campaigns", "participants", "hits", "hit_rate", "reviewed", "confirmed",
-    "review_precision", "solo_hits", "solo_share", "top_co_rule_id", "top_co_hits", "top_co_share",
+    "rule_pack_version",
+    "rule_id",
+    "campaigns",
+    "participants",
+    "hits",
+    "hit_rate",
+    "reviewed",
+    "confirmed",
+    "review_precision",
+    "solo_hits",
+    "solo_share",
+    "top_co_rule_id",
+    "top_co_hits",
+    "top_co_share",
 ]
 
 
@@ -58,8 +70,11 @@ class RulePerformance(pa.DataFrameModel):
     hit_rate: Series[float] = pa.Field(in_range={"min_value": 0, "max_value": 1}, description="hits / participants")
     reviewed: Series[int] = pa.Field(ge=0, description="hits with a decisive analyst verdict by the end of the day")
     confirmed: Series[int] = pa.Field(ge=0, description="of those, verdict confirmed_abuse")
-    review_precision: Series[float] = pa.Field(nullable=True, in_range={"min_value": 0, "max_value": 1},
-                                               description="confirmed / reviewed; empty when nobody was reviewed")
+    review_precision: Series[float] = pa.Field(
+        nullable=True,
+        in_range={"min_value": 0, "max_value": 1},
+        description="confirmed / reviewed; empty when nobody was reviewed",
+    )
     solo_hits: Series[int] = pa.Field(ge=0, description="hits where it was the participant's only rule")
     solo_share: Series[float] = pa.Field(in_range={"min_value": 0, "max_value": 1})
     top_co_rule_id: Series[str] = pa.Field(nullable=True, description="the rule it most often fired together with")
@@ -72,9 +87,13 @@ class RulePerformance(pa.DataFrameModel):
 
     @pa.dataframe_check
     def counts_nest(cls, df: pd.DataFrame) -> Series[bool]:
-        return ((df["hits"] <= df["participants"]) & (df["reviewed"] <= df["hits"])
-                & (df["confirmed"] <= df["reviewed"]) & (df["solo_hits"] <= df["hits"])
-                & (df["top_co_hits"] <= df["hits"]))
+        return (
+            (df["hits"] <= df["participants"])
+            & (df["reviewed"] <= df["hits"])
+            & (df["confirmed"] <= df["reviewed"])
+            & (df["solo_hits"] <= df["hits"])
+            & (df["top_co_hits"] <= df["hits"])
+        )
 
 
 RULE_PERFORMANCE = OutputTable("rule_performance", RulePerformance.to_schema(), ("date",))
@@ -168,8 +187,9 @@ def _reviews(conn: sa.Connection) -> str:
     return clean_relation("reviews", SourceLayout.inspect(conn))
 
 
-def rule_performance(engine: sa.Engine, date_from: dt.date | str, date_to: dt.date | str, *,
-                     per_date: bool = True) -> pd.DataFrame:
+def rule_performance(
+    engine: sa.Engine, date_from: dt.date | str, date_to: dt.date | str, *, per_date: bool = True
+) -> pd.DataFrame:
     """Rule performance over a range, computed on the fly (nothing written).
 
     ``per_date=True``: the rows risk.rule_performance holds for each day. ``per_date=False``:
@@ -178,8 +198,9 @@ def rule_performance(engine: sa.Engine, date_from: dt.date | str, date_to: dt.da
     """
     params = {"date_from": as_date(date_from), "date_to": as_date(date_to)}
     with engine.connect() as conn:
-        frame = read_frame(conn, rule_performance_select(_reviews(conn), per_date=per_date)
-                           + " ORDER BY 1, 2, 6 DESC, 3", params)
+        frame = read_frame(
+            conn, rule_performance_select(_reviews(conn), per_date=per_date) + " ORDER BY 1, 2, 6 DESC, 3", params
+        )
     frame = frame.astype({c: "float64" for c in ("hit_rate", "review_precision", "solo_share", "top_co_share")})
     if not per_date:
         frame = frame.drop(columns="date").assign(date_from=params["date_from"], date_to=params["date_to"])
@@ -195,7 +216,9 @@ def build_rule_performance(engine: sa.Engine, date: dt.date | str) -> int:
         select = rule_performance_select(_reviews(conn), per_date=True)
     columns = ", ".join(["date", *METRIC_COLUMNS])
     return replace_partition(
-        engine, RULE_PERFORMANCE_TABLE, {"date": day},
+        engine,
+        RULE_PERFORMANCE_TABLE,
+        {"date": day},
         insert_sql=f"INSERT INTO {RULE_PERFORMANCE_TABLE} ({columns}) SELECT {columns} FROM ({select}) m",
         params={"date_from": day, "date_to": day},
     )

@@ -53,8 +53,9 @@ def sql_dialect(engine_dialect_name: str) -> str:
     try:
         return _DIALECTS[engine_dialect_name.lower()]
     except KeyError:
-        raise ValueError(f"unsupported warehouse dialect {engine_dialect_name!r}; "
-                         f"supported: {', '.join(sorted(_DIALECTS))}") from None
+        raise ValueError(
+            f"unsupported warehouse dialect {engine_dialect_name!r}; supported: {', '.join(sorted(_DIALECTS))}"
+        ) from None
 
 
 def _safe_division(node: exp.Expression) -> exp.Expression:
@@ -117,8 +118,10 @@ def compile_evidence(columns: Sequence[str], feature_columns: Mapping[str, str],
     """SQL text expression "col=value; col2=value2" for the evidence columns."""
     if not columns:
         return "''"
-    parts = [f"{quote_string(column + '=')} || {_evidence_value(column, feature_columns.get(column, 'text'))}"
-             for column in columns]
+    parts = [
+        f"{quote_string(column + '=')} || {_evidence_value(column, feature_columns.get(column, 'text'))}"
+        for column in columns
+    ]
     neutral = " || '; ' || ".join(parts)
     return _escape_for_text(sqlglot.transpile(neutral, read=EXPRESSION_DIALECT, write=sql_dialect(dialect))[0])
 
@@ -155,12 +158,17 @@ def _compile_rule_hits(pack: RulePack, features_relation: str, dialect: str) -> 
         selects.append(
             f"SELECT scoped.user_id, CAST({quote_string(rule.id)} AS VARCHAR) AS rule_id, "
             f"CAST({evidence} AS VARCHAR) AS evidence\n"
-            f"FROM scoped\nWHERE " + "\n  AND ".join(condition))
-    scoped = (f"WITH scoped AS (\n  SELECT * FROM {features_relation} AS features\n"
-              f"  WHERE features.\"date\" = :date AND features.campaign_id = :campaign_id\n)\n")
+            f"FROM scoped\nWHERE " + "\n  AND ".join(condition)
+        )
+    scoped = (
+        f"WITH scoped AS (\n  SELECT * FROM {features_relation} AS features\n"
+        f'  WHERE features."date" = :date AND features.campaign_id = :campaign_id\n)\n'
+    )
     if not selects:  # a pack always has rules once loaded; keep the shape regardless
-        return scoped + ("SELECT scoped.user_id, CAST(NULL AS VARCHAR) AS rule_id, "
-                         "CAST(NULL AS VARCHAR) AS evidence FROM scoped WHERE 1 = 0")
+        return scoped + (
+            "SELECT scoped.user_id, CAST(NULL AS VARCHAR) AS rule_id, "
+            "CAST(NULL AS VARCHAR) AS evidence FROM scoped WHERE 1 = 0"
+        )
     return scoped + "\nUNION ALL\n".join(selects)
 
 

@@ -21,15 +21,17 @@ USER_FEATURES_TABLE = "risk.user_features"
 
 def user_features_select(layout: SourceLayout) -> str:
     """SELECT date, user_id, <USER_FEATURES> for bound :date and :day_end."""
-    c = {name: day_clean_relation(name, layout) for name in ("enrollments", "logins", "deposits", "withdrawals", "trades",
-                                                         "transfers")}
+    c = {
+        name: day_clean_relation(name, layout)
+        for name in ("enrollments", "logins", "deposits", "withdrawals", "trades", "transfers")
+    }
     return f"""
 WITH {shared_key_ctes(layout)},
 population AS (
-    SELECT DISTINCT user_id FROM {c['enrollments']} x WHERE enrolled_at < :day_end
+    SELECT DISTINCT user_id FROM {c["enrollments"]} x WHERE enrolled_at < :day_end
 ),
 logins AS (
-    SELECT l.user_id, l.ts, l.ip, l.device_id, l.user_agent FROM {c['logins']} l
+    SELECT l.user_id, l.ts, l.ip, l.device_id, l.user_agent FROM {c["logins"]} l
     JOIN population p ON p.user_id = l.user_id WHERE l.ts < :day_end
 ),
 login_counts AS (
@@ -87,15 +89,15 @@ burst AS (
 ),
 deposits AS (
     SELECT user_id, COUNT(*) AS deposit_count, SUM(amount_usd) AS deposit_usd, MAX(amount_usd) AS max_deposit_usd
-    FROM {c['deposits']} x WHERE ts < :day_end GROUP BY user_id
+    FROM {c["deposits"]} x WHERE ts < :day_end GROUP BY user_id
 ),
 withdrawals AS (
     SELECT user_id, COUNT(*) AS withdrawal_count, SUM(amount_usd) AS withdrawal_usd
-    FROM {c['withdrawals']} x WHERE ts < :day_end GROUP BY user_id
+    FROM {c["withdrawals"]} x WHERE ts < :day_end GROUP BY user_id
 ),
 transfers AS (
     SELECT from_user_id, to_user_id, COALESCE(amount_usd, 0) AS amount_usd
-    FROM {c['transfers']} x WHERE ts < :day_end AND from_user_id <> to_user_id
+    FROM {c["transfers"]} x WHERE ts < :day_end AND from_user_id <> to_user_id
 ),
 transfer_flows AS (
     SELECT user_id, SUM(in_usd) AS transfer_in_usd, SUM(out_usd) AS transfer_out_usd,
@@ -121,7 +123,7 @@ collector_star AS (
     FROM transfers t JOIN collectors c ON c.collector = t.to_user_id GROUP BY t.from_user_id
 ),
 traders AS (
-    SELECT DISTINCT user_id FROM {c['trades']} x WHERE ts < :day_end
+    SELECT DISTINCT user_id FROM {c["trades"]} x WHERE ts < :day_end
 ),
 referees AS (
     SELECT r.referrer_id AS user_id, COUNT(*) AS referees,
@@ -150,7 +152,7 @@ referral_chain AS (
     LEFT JOIN reg_users e ON e.user_id = d.referrer_id
 ),
 trades AS (
-    SELECT t.user_id, t.side, t.notional_usd, t.counterparty_user_id FROM {c['trades']} t
+    SELECT t.user_id, t.side, t.notional_usd, t.counterparty_user_id FROM {c["trades"]} t
     JOIN population p ON p.user_id = t.user_id WHERE t.ts < :day_end
 ),
 trading AS (
@@ -240,6 +242,9 @@ def build_user_features(engine: sa.Engine, date) -> int:
         layout = SourceLayout.inspect(conn)
     params = day_params(date)
     return replace_partition(
-        engine, USER_FEATURES_TABLE, {"date": params["date"]},
-        insert_sql=user_features_insert(layout), params={**params, **HubPolicy().params()},
+        engine,
+        USER_FEATURES_TABLE,
+        {"date": params["date"]},
+        insert_sql=user_features_insert(layout),
+        params={**params, **HubPolicy().params()},
     )

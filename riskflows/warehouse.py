@@ -138,13 +138,17 @@ def load_frame(conn: sa.Connection, qualified_table: str, frame: pd.DataFrame) -
             raw.unregister(view)
     elif dialect == "postgres":
         buffer = io.StringIO()
-        _integral_floats_as_ints(frame).to_csv(buffer, index=False, header=False, na_rep="\\N", quoting=csv.QUOTE_MINIMAL,
-                     date_format="%Y-%m-%d %H:%M:%S.%f")
+        _integral_floats_as_ints(frame).to_csv(
+            buffer,
+            index=False,
+            header=False,
+            na_rep="\\N",
+            quoting=csv.QUOTE_MINIMAL,
+            date_format="%Y-%m-%d %H:%M:%S.%f",
+        )
         buffer.seek(0)
         with raw.cursor() as cursor:
-            cursor.copy_expert(
-                f"COPY {qualified_table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
-            )
+            cursor.copy_expert(f"COPY {qualified_table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer)
     else:
         conn.execute(
             sa.text(f"INSERT INTO {qualified_table} ({columns}) VALUES ({', '.join(':' + c for c in frame.columns)})"),

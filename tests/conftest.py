@@ -18,6 +18,9 @@ import sqlalchemy as sa
 from riskflows import settings
 from riskflows.warehouse import make_engine, normalise_url
 
+# pg_instance: a Dagster instance stored in PostgreSQL the way production runs it
+pytest_plugins = ["tests.dagster_pg"]
+
 
 @pytest.fixture
 def duckdb_url(tmp_path) -> str:
@@ -49,8 +52,13 @@ class PgDatabases:
         if self.names:
             with self.admin.connect() as conn:
                 for name in reversed(self.names):
-                    conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                         "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+                    conn.execute(
+                        sa.text(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = :name AND pid <> pg_backend_pid()"
+                        ),
+                        {"name": name},
+                    )
                     conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
             self.names.clear()
         self.admin.dispose()

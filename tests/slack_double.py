@@ -51,7 +51,7 @@ class SlackDouble:
     _server: ThreadingHTTPServer | None = None
 
     # ------------------------------------------------------------ control
-    def start(self) -> "SlackDouble":
+    def start(self) -> SlackDouble:
         double = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -80,8 +80,9 @@ class SlackDouble:
     def api_url(self) -> str:
         return self.base_url + "/api/"
 
-    def inject(self, method: str, status: int, *, times: int = 1, retry_after: int | None = None,
-               delay: float = 0.0) -> None:
+    def inject(
+        self, method: str, status: int, *, times: int = 1, retry_after: int | None = None, delay: float = 0.0
+    ) -> None:
         """The next `times` calls of `method` answer `status` (after `delay` seconds)."""
         with self._lock:
             self._faults.setdefault(method, []).append(Fault(status, times, retry_after, delay))
@@ -113,7 +114,7 @@ class SlackDouble:
         body = h.rfile.read(length) if length else b""
         path = h.path.split("?")[0]
         if path.startswith("/api/"):
-            method = path[len("/api/"):]
+            method = path[len("/api/") :]
         elif path.startswith("/upload/"):
             method = "upload"
         else:
@@ -158,8 +159,13 @@ class SlackDouble:
             if isinstance(blocks, str):
                 blocks = json.loads(blocks)
             with self._lock:
-                self.messages[ts] = {"channel": params["channel"], "text": params.get("text"), "blocks": blocks,
-                                     "thread_ts": params.get("thread_ts"), "updates": 0}
+                self.messages[ts] = {
+                    "channel": params["channel"],
+                    "text": params.get("text"),
+                    "blocks": blocks,
+                    "thread_ts": params.get("thread_ts"),
+                    "updates": 0,
+                }
             return {"ok": True, "channel": params["channel"], "ts": ts}
         if method == "chat.update":
             ts = params["ts"]
@@ -173,8 +179,12 @@ class SlackDouble:
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ts):08d}"
             with self._lock:
-                self.files[file_id] = {"filename": params["filename"], "length": int(params["length"]),
-                                       "bytes": None, "completed": False}
+                self.files[file_id] = {
+                    "filename": params["filename"],
+                    "length": int(params["length"]),
+                    "bytes": None,
+                    "completed": False,
+                }
             return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
         if method == "upload":
             file_id = path.rsplit("/", 1)[-1]
@@ -188,15 +198,20 @@ class SlackDouble:
                     entry = self.files[f["id"]]
                     if entry["bytes"] is None:
                         return {"ok": False, "error": "file_not_uploaded"}
-                    entry.update(completed=True, title=f.get("title"), channel=params.get("channel_id"),
-                                 thread_ts=params.get("thread_ts"))
+                    entry.update(
+                        completed=True,
+                        title=f.get("title"),
+                        channel=params.get("channel_id"),
+                        thread_ts=params.get("thread_ts"),
+                    )
                 done.append({"id": f["id"], "title": f.get("title")})
             return {"ok": True, "files": done}
         return None
 
     @staticmethod
-    def _reply(h: BaseHTTPRequestHandler, status: int, payload: dict[str, Any],
-               headers: dict[str, str] | None = None) -> None:
+    def _reply(
+        h: BaseHTTPRequestHandler, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
         data = json.dumps(payload).encode("utf-8")
         try:
             h.send_response(status)

@@ -19,7 +19,5 @@ def write_source(engine: sa.Engine, frames: dict[str, pd.DataFrame], *, only: bo
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS src.{name}")
             frame = frames.get(name, pd.DataFrame(columns=table.columns))
             types = {c: table.sql_type(c) for c in frame.columns}
-            conn.exec_driver_sql(
-                f"CREATE TABLE src.{name} ({', '.join(f'{c} {t}' for c, t in types.items())})"
-            )
+            conn.exec_driver_sql(f"CREATE TABLE src.{name} ({', '.join(f'{c} {t}' for c, t in types.items())})")
             load_frame(conn, f"src.{name}", frame)

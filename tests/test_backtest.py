@@ -11,12 +11,12 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from assets.cli import main as cli_main
+from app.cli import main as cli_main
+from app.runner import materialize_range
 from assets.definitions import build_resources
 from assets.partitions import daily_partitions
 from assets.pipeline import build_pipeline_assets
 from assets.rule_tuning import build_rule_tuning
-from assets.runner import materialize_range
 from riskflows.backtest import ALL_CAMPAIGNS, ALL_TIERS, BacktestError, backtest
 from riskflows.feature_catalog import RULE_COLUMN_KINDS
 from riskflows.output_tables import create_output_tables
@@ -56,22 +56,35 @@ def same_pack(tmp_path_factory):
 
     content = yaml.safe_load((REPO / "rules" / "referral.yaml").read_text(encoding="utf-8"))
     path = tmp_path_factory.mktemp("same_pack") / "same_referral.yaml"
-    path.write_text("# a cosmetic copy: comments and layout do not change a pack's version\n"
-                    + yaml.safe_dump(content, allow_unicode=True, sort_keys=True, indent=4), encoding="utf-8")
+    path.write_text(
+        "# a cosmetic copy: comments and layout do not change a pack's version\n"
+        + yaml.safe_dump(content, allow_unicode=True, sort_keys=True, indent=4),
+        encoding="utf-8",
+    )
     return path
 
 
 def _published(engine) -> dict[str, pd.DataFrame]:
     with engine.connect() as conn:
-        return {table: read_frame(conn, f"SELECT * FROM risk.{table} ORDER BY {order}")
-                for table, order in (("rule_hits", "date, campaign_id, user_id, rule_id"),
-                                     ("high_risk_users", "date, campaign_id, user_id"),
-                                     ("campaign_summary", "date, campaign_id"))}
+        return {
+            table: read_frame(conn, f"SELECT * FROM risk.{table} ORDER BY {order}")
+            for table, order in (
+                ("rule_hits", "date, campaign_id, user_id, rule_id"),
+                ("high_risk_users", "date, campaign_id, user_id"),
+                ("campaign_summary", "date, campaign_id"),
+            )
+        }
 
 
 def _run(world, pack_path, engine=None, **kwargs):
-    return backtest(engine or world.engine, load_pack(pack_path, RULE_COLUMN_KINDS), date_from=FIRST, date_to=LAST,
-                    active_packs=world.active, **kwargs)
+    return backtest(
+        engine or world.engine,
+        load_pack(pack_path, RULE_COLUMN_KINDS),
+        date_from=FIRST,
+        date_to=LAST,
+        active_packs=world.active,
+        **kwargs,
+    )
 
 
 def test_identical_pack_changes_nothing_and_matches_the_published_list(world, same_pack):
@@ -84,16 +97,20 @@ def test_identical_pack_changes_nothing_and_matches_the_published_list(world, sa
     assert (summary["active_users"] == summary["candidate_users"]).all()
     assert (summary["kept"] == summary["active_users"]).all()
     assert (summary["active_reward_usd_at_risk"] == summary["candidate_reward_usd_at_risk"]).all()
-    pd.testing.assert_series_equal(summary["active_precision_labels"], summary["candidate_precision_labels"],
-                                   check_names=False)
+    pd.testing.assert_series_equal(
+        summary["active_precision_labels"], summary["candidate_precision_labels"], check_names=False
+    )
     assert set(report.users["change"]) == {"kept"}
     assert report.row(REFERRAL)["active_users"] > 0
 
     # Evaluating the active pack afresh gives exactly the published list of those days.
     with world.engine.connect() as conn:
-        published = read_frame(conn, "SELECT campaign_id, user_id, tier FROM risk.high_risk_users "
-                                     "WHERE campaign_id = :c AND date BETWEEN :f AND :t",
-                               {"c": REFERRAL, "f": FIRST, "t": LAST})
+        published = read_frame(
+            conn,
+            "SELECT campaign_id, user_id, tier FROM risk.high_risk_users "
+            "WHERE campaign_id = :c AND date BETWEEN :f AND :t",
+            {"c": REFERRAL, "f": FIRST, "t": LAST},
+        )
     published["rank"] = published["tier"].map(TIERS.index)
     highest = published.sort_values("rank").groupby("user_id")["tier"].last()
     mine = report.users.set_index("user_id")["active_tier"]
@@ -134,7 +151,10 @@ def test_report_writes_csv(world, tmp_path):
     assert [p.name for p in paths] == ["backtest_summary.csv", "backtest_users.csv", "backtest_partitions.csv"]
     summary = pd.read_csv(paths[0])
     assert len(summary) == len(report.summary)
-    assert int(summary.query("campaign_id == @REFERRAL and tier == 'any'")["added"].iloc[0]) == report.row(REFERRAL)["added"]
+    assert (
+        int(summary.query("campaign_id == @REFERRAL and tier == 'any'")["added"].iloc[0])
+        == report.row(REFERRAL)["added"]
+    )
 
 
 def test_explicit_campaigns_and_errors(world):
@@ -145,8 +165,13 @@ def test_explicit_campaigns_and_errors(world):
     with pytest.raises(BacktestError, match="unknown campaign"):
         _run(world, LOOSER, campaign_ids=["nope"])
     with pytest.raises(BacktestError, match="no stored participant features"):
-        backtest(world.engine, load_pack(LOOSER, RULE_COLUMN_KINDS), date_from="2026-09-20", date_to="2026-09-21",
-                 active_packs=world.active)
+        backtest(
+            world.engine,
+            load_pack(LOOSER, RULE_COLUMN_KINDS),
+            date_from="2026-09-20",
+            date_to="2026-09-21",
+            active_packs=world.active,
+        )
 
 
 def test_backtest_sql_on_postgres_gives_the_same_report(world, pg_engine, same_pack):
@@ -154,8 +179,9 @@ def test_backtest_sql_on_postgres_gives_the_same_report(world, pg_engine, same_p
     seed_warehouse(pg_engine, seed=7, users=2000)
     create_output_tables(pg_engine)
     with world.engine.connect() as conn:
-        features = read_frame(conn, "SELECT * FROM risk.participant_features WHERE date BETWEEN :f AND :t",
-                              {"f": FIRST, "t": LAST})
+        features = read_frame(
+            conn, "SELECT * FROM risk.participant_features WHERE date BETWEEN :f AND :t", {"f": FIRST, "t": LAST}
+        )
     with pg_engine.begin() as conn:
         load_frame(conn, "risk.participant_features", features)
     for pack in (LOOSER, same_pack):
@@ -169,14 +195,42 @@ def test_backtest_sql_on_postgres_gives_the_same_report(world, pg_engine, same_p
 def test_cli_backtest(world, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("RISKFLOWS_WAREHOUSE_URL", world.url)
     out = tmp_path / "csv"
-    code = cli_main(["backtest", "--pack", str(LOOSER), "--from", FIRST, "--to", LAST, "--campaign", REFERRAL,
-                     "--out", str(out), "--rules", str(REPO / "rules")])
+    code = cli_main(
+        [
+            "backtest",
+            "--pack",
+            str(LOOSER),
+            "--from",
+            FIRST,
+            "--to",
+            LAST,
+            "--campaign",
+            REFERRAL,
+            "--out",
+            str(out),
+            "--rules",
+            str(REPO / "rules"),
+        ]
+    )
     printed = capsys.readouterr().out
     assert code == 0
     assert "## Backtest of referral_default@" in printed and "| ref-2026-09" in printed
     assert (out / "backtest_users.csv").exists()
-    code = cli_main(["backtest", "--pack", str(REPO / "tests/fixtures/rules/bad_misspelt.yaml"), "--from", FIRST,
-                     "--to", LAST, "--out", str(out), "--rules", str(REPO / "rules")])
+    code = cli_main(
+        [
+            "backtest",
+            "--pack",
+            str(REPO / "tests/fixtures/rules/bad_misspelt.yaml"),
+            "--from",
+            FIRST,
+            "--to",
+            LAST,
+            "--out",
+            str(out),
+            "--rules",
+            str(REPO / "rules"),
+        ]
+    )
     assert code == 1
     assert "backtest not run" in capsys.readouterr().err
 
@@ -186,13 +240,20 @@ def test_backtest_job_in_dagster_shows_the_report(world, tmp_path, monkeypatch):
     monkeypatch.setenv("RISKFLOWS_RULES_DIR", str(REPO / "rules"))
     daily = daily_partitions("2026-08-01")
     tuning = build_rule_tuning(daily)
-    defs = dg.Definitions(assets=[*build_pipeline_assets(daily), *tuning["assets"]], jobs=tuning["jobs"],
-                          resources=build_resources())
+    defs = dg.Definitions.merge(
+        dg.Definitions(assets=build_pipeline_assets(daily), resources=build_resources()), tuning
+    )
     job = defs.get_job_def("rule_backtest")
-    config = {"pack_path": str(LOOSER), "date_from": FIRST, "date_to": LAST, "campaign_ids": [REFERRAL],
-              "out_dir": str(tmp_path / "job_csv")}
-    result = job.execute_in_process(run_config={"ops": {"backtest_candidate_pack": {"config": config}}},
-                                    instance=dg.DagsterInstance.ephemeral())
+    config = {
+        "pack_path": str(LOOSER),
+        "date_from": FIRST,
+        "date_to": LAST,
+        "campaign_ids": [REFERRAL],
+        "out_dir": str(tmp_path / "job_csv"),
+    }
+    result = job.execute_in_process(
+        run_config={"ops": {"backtest_candidate_pack": {"config": config}}}, instance=dg.DagsterInstance.ephemeral()
+    )
     assert result.success
     outputs = [e for e in result.all_events if e.event_type_value == "STEP_OUTPUT"]
     metadata = outputs[0].event_specific_data.metadata
@@ -202,6 +263,9 @@ def test_backtest_job_in_dagster_shows_the_report(world, tmp_path, monkeypatch):
     assert (tmp_path / "job_csv" / "backtest_summary.csv").exists()
 
     bad = {**config, "campaign_ids": ["nope"]}
-    failed = job.execute_in_process(run_config={"ops": {"backtest_candidate_pack": {"config": bad}}},
-                                    instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    failed = job.execute_in_process(
+        run_config={"ops": {"backtest_candidate_pack": {"config": bad}}},
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
     assert not failed.success

@@ -13,16 +13,31 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from assets.bench_run import ASSET_ORDER, run_benchmark
-from riskflows.bench import (StatementLog, StatementTiming, attribute_statements, busiest_day, median_run,
-                             statement_label)
+from app.bench_run import ASSET_ORDER, run_benchmark
+from riskflows.bench import (
+    StatementLog,
+    StatementTiming,
+    attribute_statements,
+    busiest_day,
+    median_run,
+    statement_label,
+)
 from riskflows.campaigns import Campaign
 from riskflows.warehouse import make_engine
 
+pytestmark = pytest.mark.pipeline  # whole pipelines through Dagster: `make test-fast` skips them
+
 
 def _campaign(campaign_id: str, starts: str, ends: str | None) -> Campaign:
-    return Campaign(campaign_id, None, "airdrop", dt.datetime.fromisoformat(starts),
-                    dt.datetime.fromisoformat(ends) if ends else None, None, None)
+    return Campaign(
+        campaign_id,
+        None,
+        "airdrop",
+        dt.datetime.fromisoformat(starts),
+        dt.datetime.fromisoformat(ends) if ends else None,
+        None,
+        None,
+    )
 
 
 def test_busiest_day_is_the_latest_day_with_most_campaigns_live():
@@ -45,10 +60,12 @@ def test_statements_are_charged_to_the_step_they_started_in():
     ]
     per_asset, top = attribute_statements(timings, [("user_features", 10.0, 13.0), ("rule_hits", 20.0, 21.6)])
     assert per_asset == {"user_features": 2.1, "rule_hits": 1.0, "(outside steps)": 0.5}
-    assert [(c.asset, c.label) for c in top] == [("user_features", "INSERT INTO risk.user_features"),
-                                                 ("rule_hits", "INSERT INTO risk.rule_hits"),
-                                                 ("(outside steps)", "SELECT 1"),
-                                                 ("user_features", "DELETE FROM risk.user_features")]
+    assert [(c.asset, c.label) for c in top] == [
+        ("user_features", "INSERT INTO risk.user_features"),
+        ("rule_hits", "INSERT INTO risk.rule_hits"),
+        ("(outside steps)", "SELECT 1"),
+        ("user_features", "DELETE FROM risk.user_features"),
+    ]
     assert statement_label("  INSERT   INTO risk.x (a, b)\n SELECT") == "INSERT INTO risk.x"
 
 
@@ -68,8 +85,9 @@ def test_statement_log_sees_the_warehouse_engines_only(tmp_path):
 
 def test_benchmark_runs_a_tiny_world_end_to_end(tmp_path):
     out = tmp_path / "report" / "xs.md"
-    result, (md_path, json_path) = run_benchmark("XS", "duckdb", out=out, workdir=tmp_path, repeats=2,
-                                                 progress=lambda _: None)
+    result, (md_path, json_path) = run_benchmark(
+        "XS", "duckdb", out=out, workdir=tmp_path, repeats=2, progress=lambda _: None
+    )
 
     assert result.users == 2_000
     assert result.campaigns_live and len(result.campaigns_live) == result.campaigns_total
@@ -84,7 +102,8 @@ def test_benchmark_runs_a_tiny_world_end_to_end(tmp_path):
     # participant SELECT per campaign; every feature query produced rows (the world is clean: no rejects)
     names = [(q.name, q.campaign_id) for q in result.bare]
     assert names == [("source_quarantine", None), ("user_features", None), ("account_links", None)] + [
-        ("participant_features", c) for c in result.campaigns_live]
+        ("participant_features", c) for c in result.campaigns_live
+    ]
     assert result.bare[0].rows == 0 and all(q.rows > 0 for q in result.bare[1:])
     metrics = result.metrics()
     assert metrics["ratio"] == result.day_seconds / result.bare_seconds
@@ -93,8 +112,9 @@ def test_benchmark_runs_a_tiny_world_end_to_end(tmp_path):
     assert result.day_seconds == max(result.day_seconds_runs)
     assert result.bare_seconds == pytest.approx(min(result.bare_seconds_runs))
     # and pairs each day with the bare SQL run right after it
-    assert result.paired_ratios == pytest.approx([d / b for d, b in zip(result.day_seconds_runs,
-                                                                        result.bare_seconds_runs)])
+    assert result.paired_ratios == pytest.approx(
+        [d / b for d, b in zip(result.day_seconds_runs, result.bare_seconds_runs)]
+    )
     assert result.peak_rss > 100 * 2**20  # a Python process with Dagster loaded is never this small
 
     report = md_path.read_text()

@@ -9,15 +9,17 @@ from riskflows.clustering import CLUSTER_COLUMNS, cluster_accounts
 
 
 def links(rows):
-    return pd.DataFrame(rows, columns=["user_id", "link_kind", "key"]).astype(
-        {"user_id": "int64"}
-    )
+    return pd.DataFrame(rows, columns=["user_id", "link_kind", "key"]).astype({"user_id": "int64"})
 
 
 def transfer(sender, receiver):
     """A transfer as riskflows.account_links lists it: keys naming each end, held by both."""
-    return [(sender, "transfer", f"to:{receiver}"), (receiver, "transfer", f"to:{receiver}"),
-            (receiver, "transfer", f"from:{sender}"), (sender, "transfer", f"from:{sender}")]
+    return [
+        (sender, "transfer", f"to:{receiver}"),
+        (receiver, "transfer", f"to:{receiver}"),
+        (receiver, "transfer", f"from:{sender}"),
+        (sender, "transfer", f"from:{sender}"),
+    ]
 
 
 def clusters_as_sets(clusters):
@@ -124,9 +126,7 @@ def test_empty_input_and_missing_keys():
     assert [str(t) for t in empty.dtypes] == ["int64", "int64", "int64", "str"]
 
     # NULL and blank keys are not a shared device.
-    only_missing = pd.DataFrame(
-        {"user_id": [1, 2, 3, 4], "link_kind": ["device"] * 4, "key": [None, None, "", "  "]}
-    )
+    only_missing = pd.DataFrame({"user_id": [1, 2, 3, 4], "link_kind": ["device"] * 4, "key": [None, None, "", "  "]})
     assert cluster_accounts(only_missing).empty
 
 
@@ -167,8 +167,10 @@ def test_two_million_links_run(capsys):
     out = cluster_accounts(data)
     elapsed = time.perf_counter() - started
     with capsys.disabled():
-        print(f"\ncluster_accounts on {n:,} links: {elapsed:.2f}s, "
-              f"{len(out):,} clustered users in {out['cluster_id'].nunique():,} clusters")
+        print(
+            f"\ncluster_accounts on {n:,} links: {elapsed:.2f}s, "
+            f"{len(out):,} clustered users in {out['cluster_id'].nunique():,} clusters"
+        )
     assert len(out) > 0
     assert not out["user_id"].duplicated().any()
     by_cluster = out.groupby("cluster_id")["user_id"]

@@ -34,8 +34,14 @@ class World:
 
     def __init__(self) -> None:
         self.rows: dict[str, list[dict]] = {name: [] for name in SOURCE_TABLES}
-        self.add("campaigns", campaign_id=CAMPAIGN, name="Promo", kind="airdrop", starts_at=T0,
-                 ends_at=T0 + pd.Timedelta(days=20))
+        self.add(
+            "campaigns",
+            campaign_id=CAMPAIGN,
+            name="Promo",
+            kind="airdrop",
+            starts_at=T0,
+            ends_at=T0 + pd.Timedelta(days=20),
+        )
 
     def add(self, table: str, **row) -> None:
         if table in ("logins", "rewards", "deposits", "withdrawals", "trades", "transfers"):
@@ -45,10 +51,16 @@ class World:
         self.rows[table].append(row)
 
     def user(self, user_id: int, registered_at, **row) -> None:
-        self.add("users", user_id=user_id, registered_at=pd.Timestamp(registered_at),
-                 kyc_level=row.pop("kyc_level", 1), **row)
+        self.add(
+            "users",
+            user_id=user_id,
+            registered_at=pd.Timestamp(registered_at),
+            kyc_level=row.pop("kyc_level", 1),
+            **row,
+        )
 
-    def enroll(self, user_id: int, at=T0 + pd.Timedelta(hours=1), **row) -> None:
+    def enroll(self, user_id: int, at=None, **row) -> None:
+        at = T0 + pd.Timedelta(hours=1) if at is None else at
         self.add("enrollments", campaign_id=CAMPAIGN, user_id=user_id, enrolled_at=pd.Timestamp(at), **row)
 
     def frames(self) -> dict[str, pd.DataFrame]:
@@ -74,8 +86,11 @@ def _participant_features(engine, world: World) -> pd.DataFrame:
     build_account_clusters(engine, DAY)
     build_participant_features(engine, DAY, CAMPAIGN)
     with engine.connect() as conn:
-        return read_frame(conn, "SELECT * FROM risk.participant_features WHERE date = :d AND campaign_id = :c",
-                          {"d": DAY, "c": CAMPAIGN}).set_index("user_id")
+        return read_frame(
+            conn,
+            "SELECT * FROM risk.participant_features WHERE date = :d AND campaign_id = :c",
+            {"d": DAY, "c": CAMPAIGN},
+        ).set_index("user_id")
 
 
 def test_burst_peers_count_accounts_sharing_a_device_created_within_two_days(engine):
@@ -83,7 +98,7 @@ def test_burst_peers_count_accounts_sharing_a_device_created_within_two_days(eng
     for i, user_id in enumerate((1, 2, 3)):  # a farm: one phone, three sign-ups an hour apart
         w.user(user_id, T0 - pd.Timedelta(days=5) + pd.Timedelta(hours=i), registration_device_id="phone-A")
     w.user(4, T0 - pd.Timedelta(days=400), registration_device_id="phone-A")  # the phone's old owner
-    w.user(5, T0 - pd.Timedelta(days=5), registration_device_id="phone-B")   # alone on its phone
+    w.user(5, T0 - pd.Timedelta(days=5), registration_device_id="phone-B")  # alone on its phone
     for user_id in (1, 2, 3, 4, 5):
         w.enroll(user_id)
     f = _user_features(engine, w)
@@ -122,8 +137,14 @@ def _money_star_world() -> World:
         w.user(user_id, T0 - pd.Timedelta(days=100 + user_id))
         w.enroll(user_id)
         w.add("transfers", from_user_id=1, to_user_id=user_id, ts=T0, amount_usd=60.0)
-        w.add("rewards", campaign_id=CAMPAIGN, user_id=user_id, granted_at=T0 + pd.Timedelta(days=1),
-              amount_usd=10.0, status="paid")
+        w.add(
+            "rewards",
+            campaign_id=CAMPAIGN,
+            user_id=user_id,
+            granted_at=T0 + pd.Timedelta(days=1),
+            amount_usd=10.0,
+            status="paid",
+        )
         w.add("transfers", from_user_id=user_id, to_user_id=2, ts=T0 + pd.Timedelta(days=1, hours=3), amount_usd=68.0)
     w.add("transfers", from_user_id=1, to_user_id=3, ts=T0, amount_usd=60.0)  # one non-participant funded too
     w.user(3, T0 - pd.Timedelta(days=90))
@@ -150,15 +171,24 @@ def test_funder_and_collector_stars(engine):
     assert f.loc[500, "cluster_cash_out_share"] == 0.0
 
 
-@pytest.mark.parametrize("kind, starts, expected", [
-    ("airdrop", T0 + pd.Timedelta(days=2), 6),           # a regional edition of the same airdrop
-    ("deposit_bonus", T0 + pd.Timedelta(days=2), 3),     # a different promotion at the same time
-    ("airdrop", T0 - pd.Timedelta(days=60), 3),          # the same kind, but over before this one began
-])
+@pytest.mark.parametrize(
+    "kind, starts, expected",
+    [
+        ("airdrop", T0 + pd.Timedelta(days=2), 6),  # a regional edition of the same airdrop
+        ("deposit_bonus", T0 + pd.Timedelta(days=2), 3),  # a different promotion at the same time
+        ("airdrop", T0 - pd.Timedelta(days=60), 3),  # the same kind, but over before this one began
+    ],
+)
 def test_a_farm_split_over_a_sister_campaign_is_still_one_farm(engine, kind, starts, expected):
     w = World()
-    w.add("campaigns", campaign_id="promo-1-apac", name="Promo APAC", kind=kind, starts_at=starts,
-          ends_at=starts + pd.Timedelta(days=20))
+    w.add(
+        "campaigns",
+        campaign_id="promo-1-apac",
+        name="Promo APAC",
+        kind=kind,
+        starts_at=starts,
+        ends_at=starts + pd.Timedelta(days=20),
+    )
     w.user(1, T0 - pd.Timedelta(days=300))
     for i, user_id in enumerate([10, 11, 12, 20, 21, 22]):  # one funder, half the farm in each campaign
         w.user(user_id, T0 - pd.Timedelta(days=100 + user_id))
@@ -166,7 +196,9 @@ def test_a_farm_split_over_a_sister_campaign_is_still_one_farm(engine, kind, sta
         if i < 3:
             w.enroll(user_id)
         else:
-            w.add("enrollments", campaign_id="promo-1-apac", user_id=user_id, enrolled_at=starts + pd.Timedelta(hours=1))
+            w.add(
+                "enrollments", campaign_id="promo-1-apac", user_id=user_id, enrolled_at=starts + pd.Timedelta(hours=1)
+            )
     f = _participant_features(engine, w)
     assert sorted(f.index) == [10, 11, 12]  # the participants stay this campaign's own
     assert f.loc[[10, 11, 12], "funder_campaign_fanout"].tolist() == [expected] * 3
@@ -179,8 +211,13 @@ def test_login_regularity_survives_an_old_sign_up_and_spots_fresh_fingerprints(e
     w.add("logins", user_id=1, ts=T0 - pd.Timedelta(days=200), device_id="d-signup", ip="1.2.3.4")
     jitter = [0, 3, -2, 4, -1, 2, -3, 1]
     for k in range(40):
-        w.add("logins", user_id=1, ts=T0 + pd.Timedelta(hours=6 * k, minutes=jitter[k % 8]),
-              device_id=f"spoof-{k}", ip="45.1.2.3")
+        w.add(
+            "logins",
+            user_id=1,
+            ts=T0 + pd.Timedelta(hours=6 * k, minutes=jitter[k % 8]),
+            device_id=f"spoof-{k}",
+            ip="45.1.2.3",
+        )
     w.user(2, T0 - pd.Timedelta(days=200))  # a person: irregular sessions on one or two devices
     gaps_hours = [1, 30, 2, 50, 9, 70, 3, 20, 40, 5]  # all inside the day evaluated
     t = T0
@@ -198,21 +235,21 @@ def test_login_regularity_survives_an_old_sign_up_and_spots_fresh_fingerprints(e
 
 def test_referral_depth_and_campaign_referral_chain(engine):
     w = World()
-    w.user(1, T0 - pd.Timedelta(days=300))                      # root, not in the campaign
+    w.user(1, T0 - pd.Timedelta(days=300))  # root, not in the campaign
     w.user(2, T0 - pd.Timedelta(days=3), referrer_id=1)
     w.user(3, T0 - pd.Timedelta(days=2), referrer_id=2)
     w.user(4, T0 - pd.Timedelta(days=1), referrer_id=3)
     w.user(5, T0 - pd.Timedelta(days=1), referrer_id=2)
     for user_id, referrer in ((2, 1), (3, 2), (4, 3), (5, 2)):
         w.enroll(user_id, referrer_id=referrer)
-    w.user(20, T0 - pd.Timedelta(days=300))                     # an influencer and two real referees
+    w.user(20, T0 - pd.Timedelta(days=300))  # an influencer and two real referees
     w.user(21, T0 - pd.Timedelta(days=1), referrer_id=20)
     w.user(22, T0 - pd.Timedelta(days=1), referrer_id=20)
     w.enroll(20)
     w.enroll(21, referrer_id=20)
     w.enroll(22, referrer_id=20)
     f = _participant_features(engine, w)
-    assert f.loc[4, "referral_depth"] == 3                      # 3 <- 2 <- 1 above it
+    assert f.loc[4, "referral_depth"] == 3  # 3 <- 2 <- 1 above it
     assert f.loc[[2, 3, 4, 5], "campaign_referral_depth"].tolist() == [0, 1, 2, 1]
     assert f.loc[2, "referees"] == 2 and f.loc[2, "campaign_referees"] == 2
     assert f.loc[[2, 3, 4, 5], "cluster_referral_depth"].tolist() == [2, 2, 2, 2]
@@ -235,14 +272,14 @@ def test_campaign_counterparty_share_and_wash_trading_net_position(engine):
         at = T0 + pd.Timedelta(hours=2 + k)
         match(1, 2, at, 1000.0, "buy")
         match(1, 2, at + pd.Timedelta(minutes=5), 1000.0, "sell")
-    match(3, 9, T0 + pd.Timedelta(hours=3), 300.0, "buy")   # 3 buys from the market (9 did not join)
-    match(3, 2, T0 + pd.Timedelta(hours=4), 100.0, "buy")   # and once from a participant
-    match(1, 9, T0 - pd.Timedelta(days=2), 500.0, "buy")    # before the campaign: not counted in the share
+    match(3, 9, T0 + pd.Timedelta(hours=3), 300.0, "buy")  # 3 buys from the market (9 did not join)
+    match(3, 2, T0 + pd.Timedelta(hours=4), 100.0, "buy")  # and once from a participant
+    match(1, 9, T0 - pd.Timedelta(days=2), 500.0, "buy")  # before the campaign: not counted in the share
     f = _participant_features(engine, w)
     assert f.loc[1, "campaign_counterparty_share"] == pytest.approx(1.0)
     assert f.loc[3, "campaign_counterparty_share"] == pytest.approx(100 / 400)
-    assert f.loc[3, "net_position_ratio"] == pytest.approx(1.0)           # only bought
-    assert f.loc[1, "net_position_ratio"] == pytest.approx(500 / 10500)   # flat but for the old buy
+    assert f.loc[3, "net_position_ratio"] == pytest.approx(1.0)  # only bought
+    assert f.loc[1, "net_position_ratio"] == pytest.approx(500 / 10500)  # flat but for the old buy
     assert f.loc[1, "top_counterparty_share"] == pytest.approx(10000 / 10500)
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import dagster as dg
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME, SqliteEventLogStorage
 
-from assets.instance_storage import KEPT_RUN_ENGINES, PooledSqliteEventLogStorage
-from assets.runner import local_instance
+from app.instance_storage import KEPT_RUN_ENGINES, PooledSqliteEventLogStorage
+from app.runner import local_instance
 
 
 @dg.asset
@@ -47,8 +47,9 @@ def test_local_instance_keeps_a_few_engines_and_writes_what_dagsters_own_storage
         assert pooled_events == default_events and "ASSET_MATERIALIZATION" in default_events
     records = default.fetch_materializations(dg.AssetKey("flagged_share"), limit=100).records
     assert sorted(r.run_id for r in records) == sorted(run_ids)
-    check = default.get_latest_asset_check_execution_by_key([dg.AssetCheckKey(dg.AssetKey("flagged_share"),
-                                                                              "not_negative")])
+    check = default.get_latest_asset_check_execution_by_key(
+        [dg.AssetCheckKey(dg.AssetKey("flagged_share"), "not_negative")]
+    )
     assert check[dg.AssetCheckKey(dg.AssetKey("flagged_share"), "not_negative")].run_id == run_ids[-1]
     default.dispose()
 
@@ -57,7 +58,9 @@ def test_local_instance_keeps_a_few_engines_and_writes_what_dagsters_own_storage
     assert set(storage._engines) <= {INDEX_SHARD_NAME}  # the index is emptied, not deleted
     assert not instance.fetch_materializations(dg.AssetKey("flagged_share"), limit=10).records
     after = _run(instance)
-    assert [r.run_id for r in instance.fetch_materializations(dg.AssetKey("flagged_share"), limit=10).records] == [after]
+    assert [r.run_id for r in instance.fetch_materializations(dg.AssetKey("flagged_share"), limit=10).records] == [
+        after
+    ]
 
     instance.dispose()
     assert not storage._engines

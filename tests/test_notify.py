@@ -39,24 +39,37 @@ SENSITIVE = [
 
 # ------------------------------------------------------------------ fixtures
 
+
 def create_risk_tables(engine: sa.Engine, schema: str) -> None:
     with engine.begin() as conn:
         conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
-        conn.execute(sa.text(f"""CREATE TABLE {schema}.campaign_summary (
+        conn.execute(
+            sa.text(f"""CREATE TABLE {schema}.campaign_summary (
             date DATE, campaign_id VARCHAR, campaign_name VARCHAR, campaign_kind VARCHAR, participants INTEGER,
             flagged INTEGER, review INTEGER, hold INTEGER, block INTEGER, new_flagged INTEGER,
             flagged_change INTEGER, reward_usd_total DOUBLE PRECISION, reward_usd_at_risk DOUBLE PRECISION,
             reward_budget_usd DOUBLE PRECISION, rule_pack_version VARCHAR, top_rules VARCHAR,
-            largest_cluster_size INTEGER)"""))
-        conn.execute(sa.text(f"""CREATE TABLE {schema}.high_risk_users (
+            largest_cluster_size INTEGER)""")
+        )
+        conn.execute(
+            sa.text(f"""CREATE TABLE {schema}.high_risk_users (
             date DATE, campaign_id VARCHAR, user_id BIGINT, score DOUBLE PRECISION, tier VARCHAR,
             rule_ids VARCHAR, reasons VARCHAR, reasons_zh VARCHAR, cluster_id BIGINT, cluster_size INTEGER,
-            reward_usd DOUBLE PRECISION, rule_pack_version VARCHAR, first_flagged_date DATE)"""))
+            reward_usd DOUBLE PRECISION, rule_pack_version VARCHAR, first_flagged_date DATE)""")
+        )
 
 
-def seed_day(engine: sa.Engine, schema: str, *, n_users: int = 40, sensitive: bool = False,
-             campaign_name: str = "Spring referral", n_rules: int = 4, long_text: bool = False,
-             participants: int = 1200) -> None:
+def seed_day(
+    engine: sa.Engine,
+    schema: str,
+    *,
+    n_users: int = 40,
+    sensitive: bool = False,
+    campaign_name: str = "Spring referral",
+    n_rules: int = 4,
+    long_text: bool = False,
+    participants: int = 1200,
+) -> None:
     """Fourteen days of summary and today's high-risk list: two clusters >= 10 accounts,
     block tier jumping from 2 to 30, $12k at risk of a $50k budget."""
     extra = (" " + " ".join(SENSITIVE)) if sensitive else ""
@@ -66,40 +79,76 @@ def seed_day(engine: sa.Engine, schema: str, *, n_users: int = 40, sensitive: bo
         uid = 1000000001 + i
         cluster = 1000000001 if i < 25 else (1000000030 if i < 37 else None)
         size = 25 if i < 25 else (12 if i < 37 else 1)
-        users.append({
-            "date": DAY, "campaign_id": CAMPAIGN, "user_id": uid, "score": 99.0 - (i % 60), "tier":
-            "block" if i < 30 else ("hold" if i < 35 else "review"), "rule_ids": "device_farm,fast_withdrawal",
-            "reasons": "accounts_per_device=7; deposit_usd=10.0" + extra + filler,
-            "reasons_zh": "同一设备账户数=7；充值金额=10.0" + extra + filler,
-            "cluster_id": cluster, "cluster_size": size, "reward_usd": 12000.0 / n_users,
-            "rule_pack_version": "a1b2c3", "first_flagged_date": DAY,
-        })
-    rules = [{"rule_id": f"rule_{k}", "title_en": f"Rule {k} title{extra}" + filler,
-              "title_zh": f"规则 {k}{extra}", "hits": 100 - k} for k in range(n_rules)]
+        users.append(
+            {
+                "date": DAY,
+                "campaign_id": CAMPAIGN,
+                "user_id": uid,
+                "score": 99.0 - (i % 60),
+                "tier": "block" if i < 30 else ("hold" if i < 35 else "review"),
+                "rule_ids": "device_farm,fast_withdrawal",
+                "reasons": "accounts_per_device=7; deposit_usd=10.0" + extra + filler,
+                "reasons_zh": "同一设备账户数=7；充值金额=10.0" + extra + filler,
+                "cluster_id": cluster,
+                "cluster_size": size,
+                "reward_usd": 12000.0 / n_users,
+                "rule_pack_version": "a1b2c3",
+                "first_flagged_date": DAY,
+            }
+        )
+    rules = [
+        {
+            "rule_id": f"rule_{k}",
+            "title_en": f"Rule {k} title{extra}" + filler,
+            "title_zh": f"规则 {k}{extra}",
+            "hits": 100 - k,
+        }
+        for k in range(n_rules)
+    ]
     summaries = []
     for back in range(13, -1, -1):
         d = DAY - timedelta(days=back)
         today = back == 0
-        summaries.append({
-            "date": d, "campaign_id": CAMPAIGN, "campaign_name": campaign_name + (extra if today else ""),
-            "campaign_kind": "referral", "participants": participants if today else 1000,
-            "flagged": n_users if today else 10 + back, "review": max(n_users - 35, 0) if today else 5,
-            "hold": min(5, max(n_users - 30, 0)) if today else 3, "block": min(30, n_users) if today else 2,
-            "new_flagged": 28 if today else 1, "flagged_change": 25 if today else 1,
-            "reward_usd_total": 40000.0, "reward_usd_at_risk": 12000.0 if today else 800.0,
-            "reward_budget_usd": 50000.0, "rule_pack_version": "a1b2c3", "top_rules": json.dumps(rules),
-            "largest_cluster_size": 25,
-        })
+        summaries.append(
+            {
+                "date": d,
+                "campaign_id": CAMPAIGN,
+                "campaign_name": campaign_name + (extra if today else ""),
+                "campaign_kind": "referral",
+                "participants": participants if today else 1000,
+                "flagged": n_users if today else 10 + back,
+                "review": max(n_users - 35, 0) if today else 5,
+                "hold": min(5, max(n_users - 30, 0)) if today else 3,
+                "block": min(30, n_users) if today else 2,
+                "new_flagged": 28 if today else 1,
+                "flagged_change": 25 if today else 1,
+                "reward_usd_total": 40000.0,
+                "reward_usd_at_risk": 12000.0 if today else 800.0,
+                "reward_budget_usd": 50000.0,
+                "rule_pack_version": "a1b2c3",
+                "top_rules": json.dumps(rules),
+                "largest_cluster_size": 25,
+            }
+        )
     with engine.begin() as conn:
         conn.execute(sa.text(f"DELETE FROM {schema}.high_risk_users"))
         conn.execute(sa.text(f"DELETE FROM {schema}.campaign_summary"))
         cols = list(users[0]) if users else []
         if users:
-            conn.execute(sa.text(f"INSERT INTO {schema}.high_risk_users ({', '.join(cols)}) VALUES "
-                                 f"({', '.join(':' + c for c in cols)})"), users)
+            conn.execute(
+                sa.text(
+                    f"INSERT INTO {schema}.high_risk_users ({', '.join(cols)}) VALUES "
+                    f"({', '.join(':' + c for c in cols)})"
+                ),
+                users,
+            )
         cols = list(summaries[0])
-        conn.execute(sa.text(f"INSERT INTO {schema}.campaign_summary ({', '.join(cols)}) VALUES "
-                             f"({', '.join(':' + c for c in cols)})"), summaries)
+        conn.execute(
+            sa.text(
+                f"INSERT INTO {schema}.campaign_summary ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})"
+            ),
+            summaries,
+        )
 
 
 @pytest.fixture
@@ -145,15 +194,22 @@ def slack_sender(double: SlackDouble, **kw) -> SlackSender:
 def publish(engine, schema, sender, policy, **kw):
     kw.setdefault("language", "both")
     kw.setdefault("run_url", "https://dagster.example/runs/8c1f2a3b-1111-4222-8333-944455556666")
-    return publish_campaign_digest(engine, date=DAY, campaign_id=CAMPAIGN, sender=sender, policy=policy,
-                                   schema=schema, **kw)
+    return publish_campaign_digest(
+        engine, date=DAY, campaign_id=CAMPAIGN, sender=sender, policy=policy, schema=schema, **kw
+    )
 
 
-EXPECTED_ESCALATIONS = {"large_cluster:1000000001", "large_cluster:1000000030", "reward_at_risk",
-                        "budget_share", "block_jump"}
+EXPECTED_ESCALATIONS = {
+    "large_cluster:1000000001",
+    "large_cluster:1000000030",
+    "reward_at_risk",
+    "budget_share",
+    "block_jump",
+}
 
 
 # ------------------------------------------------------------------ exactly once
+
 
 def test_digest_chart_csv_delivered_exactly_once_through_429_and_500(warehouse, double, policy):
     engine, schema = warehouse
@@ -252,6 +308,7 @@ def test_quiet_backfill_sends_and_records_nothing(duck, double, policy):
 
 # ------------------------------------------------------------------ privacy
 
+
 def test_nothing_sensitive_reaches_slack_even_when_seeded(duck, double, policy):
     engine, schema = duck
     seed_day(engine, schema, sensitive=True, campaign_name="Spring 198.51.100.4 referral")
@@ -270,48 +327,55 @@ def test_nothing_sensitive_reaches_slack_even_when_seeded(duck, double, policy):
 def test_masked_user_ids(duck, double, policy):
     engine, schema = duck
     publish(engine, schema, slack_sender(double), policy, mask_user_ids=True)
-    received = double.everything_received() + "".join(f["bytes"].decode("utf-8") for f in double.completed_files()
-                                                     if f["filename"].endswith(".csv"))
+    received = double.everything_received() + "".join(
+        f["bytes"].decode("utf-8") for f in double.completed_files() if f["filename"].endswith(".csv")
+    )
     assert "10****01" in received
     assert "1000000001" not in received and "1000000030" not in received
 
 
-@pytest.mark.parametrize("raw,withheld", [
-    ("login from 203.0.113.7", "203.0.113.7"),
-    ("proxy 10.0.0.1:8080", "10.0.0.1"),
-    ("subnet 192.168.1.x", "192.168.1"),
-    ("v6 2001:db8::1 seen", "2001:db8::1"),
-    ("mapped ::ffff:198.51.100.1", "198.51.100.1"),
-    ("link-local fe80::1%eth0", "fe80::1"),
-    ("evm 0x52908400098527886E0F7030069857D2E4169EE7", "0x5290840009"),
-    ("btc bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "bc1qar0s"),
-    ("btc 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", "3J98t1Wp"),
-    ("tron TJYeasTPa6gpEEfYcPQj5F2mXUVHVBkAX5", "TJYeasTPa6"),
-    ("device a3f9c2e1b7d40c11ee", "a3f9c2e1b7d40c11"),
-    ("uuid 123e4567-e89b-12d3-a456-426614174000", "123e4567"),
-    ("fp fp_9F8E7D6C5B4A39281706", "9F8E7D6C5B4A"),
-    ("token xoxb-1234-5678-abcdEFGH", "xoxb-1234"),
-    ("mail someone@example.com", "someone@"),
-    ("mac aa:bb:cc:dd:ee:ff", "aa:bb:cc"),
-    ("mac 00-1A-2B-3C-4D-5E", "00-1A-2B"),
-    ("BTC BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ", "BC1QAR0S"),
-    ("subnet 10.1.2.*", "10.1.2"),
-    ("csv 42,block,\"203.0.113.9\",x@y.io", "203.0.113.9"),
-])
+@pytest.mark.parametrize(
+    "raw,withheld",
+    [
+        ("login from 203.0.113.7", "203.0.113.7"),
+        ("proxy 10.0.0.1:8080", "10.0.0.1"),
+        ("subnet 192.168.1.x", "192.168.1"),
+        ("v6 2001:db8::1 seen", "2001:db8::1"),
+        ("mapped ::ffff:198.51.100.1", "198.51.100.1"),
+        ("link-local fe80::1%eth0", "fe80::1"),
+        ("evm 0x52908400098527886E0F7030069857D2E4169EE7", "0x5290840009"),
+        ("btc bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "bc1qar0s"),
+        ("btc 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", "3J98t1Wp"),
+        ("tron TJYeasTPa6gpEEfYcPQj5F2mXUVHVBkAX5", "TJYeasTPa6"),
+        ("device a3f9c2e1b7d40c11ee", "a3f9c2e1b7d40c11"),
+        ("uuid 123e4567-e89b-12d3-a456-426614174000", "123e4567"),
+        ("fp fp_9F8E7D6C5B4A39281706", "9F8E7D6C5B4A"),
+        ("token xoxb-1234-5678-abcdEFGH", "xoxb-1234"),
+        ("mail someone@example.com", "someone@"),
+        ("mac aa:bb:cc:dd:ee:ff", "aa:bb:cc"),
+        ("mac 00-1A-2B-3C-4D-5E", "00-1A-2B"),
+        ("BTC BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ", "BC1QAR0S"),
+        ("subnet 10.1.2.*", "10.1.2"),
+        ('csv 42,block,"203.0.113.9",x@y.io', "203.0.113.9"),
+    ],
+)
 def test_scrubber_withholds(raw, withheld):
     assert withheld not in scrub_text(raw)
     assert find_sensitive(scrub_text(raw)) == []
 
 
-@pytest.mark.parametrize("kept", [
-    "accounts_per_device=7; deposit_usd=10.0; withdraw_ratio=0.93",
-    "user 1234567890123456789 scored 87.5",
-    "at 12:30:45 on 2024-05-10",
-    "device_farm_accounts_7d shared_device_many_accounts_v2",
-    "<!subteam^S0RISKONCALL> <@U0CAMPOWNER>",
-    "rule pack 1.2.3, notwithstandingeverythingsss",
-    "同一设备账户数=7；充值金额=10.0",
-])
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "accounts_per_device=7; deposit_usd=10.0; withdraw_ratio=0.93",
+        "user 1234567890123456789 scored 87.5",
+        "at 12:30:45 on 2024-05-10",
+        "device_farm_accounts_7d shared_device_many_accounts_v2",
+        "<!subteam^S0RISKONCALL> <@U0CAMPOWNER>",
+        "rule pack 1.2.3, notwithstandingeverythingsss",
+        "同一设备账户数=7；充值金额=10.0",
+    ],
+)
 def test_scrubber_keeps_risk_vocabulary(kept):
     assert scrub_text(kept) == kept
 
@@ -325,6 +389,7 @@ def test_scrub_walks_blocks_and_keeps_allowed_run_url():
 
 
 # ------------------------------------------------------------------ limits
+
 
 @pytest.mark.parametrize("language", ["en", "zh", "both"])
 def test_block_limits_hold_for_500_flagged_users(duck, double, policy, language):
@@ -341,12 +406,14 @@ def test_block_limits_hold_for_500_flagged_users(duck, double, policy, language)
 
 
 def test_limits_cut_overlong_blocks():
-    from riskflows.notify.messages import finalize, section, header
+    from riskflows.notify.messages import finalize, header, section
+
     msg = finalize("t", [header("h" * 400)] + [section("s" * 5000) for _ in range(80)])
     assert check_limits(msg) == [] and len(msg.blocks) == 50
 
 
 # ------------------------------------------------------------------ languages
+
 
 def test_catalogue_is_complete_and_consistent():
     fmt = string.Formatter()
@@ -356,11 +423,14 @@ def test_catalogue_is_complete_and_consistent():
         assert names["en"] == names["zh"], key
 
 
-@pytest.mark.parametrize("language,present,absent", [
-    ("en", ["en"], ["zh"]),
-    ("zh", ["zh"], ["en"]),
-    ("both", ["en", "zh"], []),
-])
+@pytest.mark.parametrize(
+    "language,present,absent",
+    [
+        ("en", ["en"], ["zh"]),
+        ("zh", ["zh"], ["en"]),
+        ("both", ["en", "zh"], []),
+    ],
+)
 def test_language_selects_catalogue_texts(duck, policy, language, present, absent):
     engine, schema = duck
     data = load_campaign_day(engine, date=DAY, campaign_id=CAMPAIGN, schema=schema)
@@ -385,15 +455,41 @@ def test_escalations_mention_oncall_and_owner_with_evidence(duck, double, policy
 
 
 def test_policy_thresholds_and_errors(tmp_path):
-    policy = policy_from_dict({"oncall_group": "S1", "triggers": [
-        {"id": "big", "kind": "cluster_size", "threshold": 10, "action": "hold_cluster_rewards", "max_findings": 1},
-        {"id": "jump", "kind": "block_tier_increase", "threshold": 5, "action": "review_new_blocks"}]})
+    policy = policy_from_dict(
+        {
+            "oncall_group": "S1",
+            "triggers": [
+                {
+                    "id": "big",
+                    "kind": "cluster_size",
+                    "threshold": 10,
+                    "action": "hold_cluster_rewards",
+                    "max_findings": 1,
+                },
+                {"id": "jump", "kind": "block_tier_increase", "threshold": 5, "action": "review_new_blocks"},
+            ],
+        }
+    )
     clusters = [ClusterStat(5, 9, 3, 1, 10.0), ClusterStat(7, 15, 4, 2, 20.0), ClusterStat(3, 11, 1, 0, 5.0)]
-    found = evaluate_policy(policy, reward_at_risk_usd=0, reward_budget_usd=None, flagged=3, block_today=6,
-                            block_yesterday=2, clusters=clusters)
+    found = evaluate_policy(
+        policy,
+        reward_at_risk_usd=0,
+        reward_budget_usd=None,
+        flagged=3,
+        block_today=6,
+        block_yesterday=2,
+        clusters=clusters,
+    )
     assert [f.finding_key for f in found] == ["big:7"]  # 15 >= 10, cut to max_findings=1; jump is only +4
-    found = evaluate_policy(policy, reward_at_risk_usd=0, reward_budget_usd=None, flagged=3, block_today=6,
-                            block_yesterday=None, clusters=[])
+    found = evaluate_policy(
+        policy,
+        reward_at_risk_usd=0,
+        reward_budget_usd=None,
+        flagged=3,
+        block_today=6,
+        block_yesterday=None,
+        clusters=[],
+    )
     assert [f.finding_key for f in found] == ["jump"]
     bad = tmp_path / "bad.yaml"
     bad.write_text("triggers:\n  - {id: x, kind: nope, threshold: 1, action: hold_flagged_rewards}\n")
@@ -402,6 +498,7 @@ def test_policy_thresholds_and_errors(tmp_path):
 
 
 # ------------------------------------------------------------------ outbox and resource
+
 
 def test_outbox_writes_json_text_and_attachments_without_token(duck, policy, tmp_path):
     engine, schema = duck
@@ -427,8 +524,9 @@ def test_outbox_writes_json_text_and_attachments_without_token(duck, policy, tmp
 
 
 def test_resource_picks_slack_with_token_and_channel_override(double):
-    resource = SlackResource(bot_token=double.token, channel="C0RISK", api_url=double.api_url,
-                             channel_overrides={"vip-airdrop": "C0VIP"})
+    resource = SlackResource(
+        bot_token=double.token, channel="C0RISK", api_url=double.api_url, channel_overrides={"vip-airdrop": "C0VIP"}
+    )
     sender = resource.sender_for("vip-airdrop")
     assert isinstance(sender, SlackSender) and sender.channel == "C0VIP"
     assert double.token not in repr(sender)
@@ -437,18 +535,35 @@ def test_resource_picks_slack_with_token_and_channel_override(double):
 
 # ------------------------------------------------------------------ run failures
 
+
 def test_run_failure_alert_is_scrubbed_and_sent_once(duck, double):
     engine, schema = duck
     run_id = "8c1f2a3b-1111-4222-8333-944455556666"
-    error = ("OperationalError: could not connect to postgresql://risk:pw@10.20.30.40:5432/wh "
-             f"with token {double.token} from 2001:db8::7")
+    error = (
+        "OperationalError: could not connect to postgresql://risk:pw@10.20.30.40:5432/wh "
+        f"with token {double.token} from 2001:db8::7"
+    )
     sender = slack_sender(double)
-    first = send_run_failure_alert(sender, run_id=run_id, job_name="daily_risk", error_summary=error,
-                                   run_url=f"https://dagster.example/runs/{run_id}", language="both",
-                                   engine=engine, schema=schema)
-    second = send_run_failure_alert(sender, run_id=run_id, job_name="daily_risk", error_summary=error,
-                                    run_url=f"https://dagster.example/runs/{run_id}", language="both",
-                                    engine=engine, schema=schema)
+    first = send_run_failure_alert(
+        sender,
+        run_id=run_id,
+        job_name="daily_risk",
+        error_summary=error,
+        run_url=f"https://dagster.example/runs/{run_id}",
+        language="both",
+        engine=engine,
+        schema=schema,
+    )
+    second = send_run_failure_alert(
+        sender,
+        run_id=run_id,
+        job_name="daily_risk",
+        error_summary=error,
+        run_url=f"https://dagster.example/runs/{run_id}",
+        language="both",
+        engine=engine,
+        schema=schema,
+    )
     assert (first.action, second.action) == ("posted", "unchanged")
     received = double.everything_received()
     assert len(double.messages) == 1

@@ -28,21 +28,23 @@ from dagster._core.workspace.load_target import WorkspaceFileTarget
 from dagster_graphql.test.utils import execute_dagster_graphql
 
 import riskflows.warehouse as warehouse_module
-from assets.automation import (ACCOUNT_DAY_JOB, CAMPAIGN_DAY_JOB, DAILY_TAG, campaign_day_requests, day_before)
+from assets.automation import ACCOUNT_DAY_JOB, CAMPAIGN_DAY_JOB, DAILY_TAG, campaign_day_requests, day_before
 from assets.definitions import build_definitions
+from assets.list_checks import day_over_day, flagged_share, source_arrived
 from assets.pipeline import NOTIFY_TAG
 from resources.rules import RulePacksResource
 from resources.slack import SlackResource
 from resources.warehouse import WarehouseResource
-from assets.list_checks import day_over_day, flagged_share, source_arrived
 from riskflows.campaigns import campaign_by_id, load_campaigns
 from riskflows.high_risk import build_high_risk_users
 from riskflows.output_tables import create_output_tables
 from riskflows.rule_packs import AllowlistEntry
 from riskflows.synthetic import seed_warehouse
 from riskflows.warehouse import make_engine, read_frame
-from tests.dagster_pg import REPO, pg_instance  # noqa: F401  (fixture)
+from tests.dagster_pg import REPO
 from tests.slack_double import SlackDouble
+
+pytestmark = pytest.mark.pipeline  # whole pipelines through Dagster: `make test-fast` skips them
 
 EARLIEST = "2026-08-01"
 UTC = dt.timezone.utc
@@ -88,8 +90,11 @@ def defs() -> dg.Definitions:
 def run_job(defs, instance, job: str, partition: str, *, assets=None, raise_on_error=True, tags=None):
     """One partition of a job, in process, on the PostgreSQL-stored instance."""
     return defs.resolve_job_def(job).execute_in_process(
-        partition_key=partition, instance=instance, raise_on_error=raise_on_error,
-        asset_selection=assets, tags={NOTIFY_TAG: "false", **(tags or {})},
+        partition_key=partition,
+        instance=instance,
+        raise_on_error=raise_on_error,
+        asset_selection=assets,
+        tags={NOTIFY_TAG: "false", **(tags or {})},
     )
 
 
@@ -102,18 +107,23 @@ def campaign_day(instance, defs, campaign_id: str, day: str):
 def partition_rows(engine, table: str, day: str, campaign_id: str | None = None) -> pd.DataFrame:
     where = "date = :date" + (" AND campaign_id = :campaign_id" if campaign_id else "")
     with engine.connect() as conn:
-        return read_frame(conn, f"SELECT * FROM risk.{table} WHERE {where}",
-                          {"date": dt.date.fromisoformat(day), "campaign_id": campaign_id})
+        return read_frame(
+            conn,
+            f"SELECT * FROM risk.{table} WHERE {where}",
+            {"date": dt.date.fromisoformat(day), "campaign_id": campaign_id},
+        )
 
 
 def check_evaluations(result) -> dict[tuple[str, str], object]:
     return {
         (e.event_specific_data.asset_key.path[-1], e.event_specific_data.check_name): e.event_specific_data
-        for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
     }
 
 
 # ---------------------------------------------------------------- discovery and schedule
+
 
 def test_discovery_sensor_adds_each_campaign_once(pg_instance, duck_world, defs):
     sensor = defs.get_repository_def().get_sensor_def("campaign_discovery")
@@ -138,24 +148,31 @@ def test_discovery_sensor_adds_each_campaign_once(pg_instance, duck_world, defs)
     assert "ref-2026-09" not in pg_instance.get_dynamic_partitions("campaign")
 
     with duck_world.begin() as conn:
-        conn.execute(sa.text(
-            "INSERT INTO src.campaigns (campaign_id, name, kind, starts_at, ends_at, reward_budget_usd, rule_pack) "
-            "VALUES ('air-2026-10', 'October Airdrop', 'airdrop', TIMESTAMP '2026-10-01 00:00:00', NULL, 1000, NULL)"
-        ))
+        conn.execute(
+            sa.text(
+                "INSERT INTO src.campaigns (campaign_id, name, kind, starts_at, ends_at, reward_budget_usd, rule_pack) "
+                "VALUES ('air-2026-10', 'October Airdrop', 'airdrop', TIMESTAMP '2026-10-01 00:00:00', NULL, 1000, NULL)"
+            )
+        )
     third = tick(second.cursor or first.cursor)
     assert [r.partition_keys for r in third.dynamic_partitions_requests] == [["air-2026-10"]]
     assert "air-2026-10" in pg_instance.get_dynamic_partitions("campaign")
 
 
-def test_daily_schedule_requests_yesterday_once_and_only_live_campaigns_follow(pg_instance, duck_world, defs,
-                                                                             monkeypatch):
+def test_daily_schedule_requests_yesterday_once_and_only_live_campaigns_follow(
+    pg_instance, duck_world, defs, monkeypatch
+):
     schedule = defs.get_repository_def().get_schedule_def("daily_campaign_risk")
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 1 * * *", "UTC")
     resources = {"warehouse": WarehouseResource()}
 
     def requests(schedule_def, tick):
-        context = dg.build_schedule_context(instance=pg_instance, scheduled_execution_time=tick, resources=resources,
-                                            repository_def=defs.get_repository_def())
+        context = dg.build_schedule_context(
+            instance=pg_instance,
+            scheduled_execution_time=tick,
+            resources=resources,
+            repository_def=defs.get_repository_def(),
+        )
         return schedule_def.evaluate_tick(context)
 
     data = requests(schedule, dt.datetime(2026, 9, 13, 1, 0, tzinfo=UTC))
@@ -178,8 +195,11 @@ def test_daily_schedule_requests_yesterday_once_and_only_live_campaigns_follow(p
     success = pg_instance.all_logs(result.run_id, of_type=DagsterEventType.RUN_SUCCESS)[0].dagster_event
     follow_up = defs.get_repository_def().get_sensor_def("campaign_days_after_account_day")
     context = dg.build_run_status_sensor_context(
-        sensor_name=follow_up.name, dagster_event=success, dagster_instance=pg_instance,
-        dagster_run=pg_instance.get_run_by_id(result.run_id), resources=resources,
+        sensor_name=follow_up.name,
+        dagster_event=success,
+        dagster_instance=pg_instance,
+        dagster_run=pg_instance.get_run_by_id(result.run_id),
+        resources=resources,
     )
     fanned = follow_up(context)
     by_campaign = {r.partition_key.split("|")[0]: r for r in fanned.run_requests}
@@ -192,16 +212,23 @@ def test_daily_schedule_requests_yesterday_once_and_only_live_campaigns_follow(p
     assert set(added.partition_keys) == set(by_campaign)
     # The day before, the referral campaign was still live.
     campaigns = load_campaigns(duck_world)
-    assert "ref-2026-09" in {r.partition_key.split("|")[0] for r in campaign_day_requests(campaigns, dt.date(2026, 9, 11))}
+    assert "ref-2026-09" in {
+        r.partition_key.split("|")[0] for r in campaign_day_requests(campaigns, dt.date(2026, 9, 11))
+    }
     assert day_before(dt.datetime(2026, 9, 1, 0, 5, tzinfo=UTC)) == dt.date(2026, 8, 31)
 
     # A run that is not the schedule's (a manual or backfill run) does not fan out.
     manual = run_job(defs, pg_instance, ACCOUNT_DAY_JOB, "2026-09-12")
     manual_success = pg_instance.all_logs(manual.run_id, of_type=DagsterEventType.RUN_SUCCESS)[0].dagster_event
-    skipped = follow_up(dg.build_run_status_sensor_context(
-        sensor_name=follow_up.name, dagster_event=manual_success, dagster_instance=pg_instance,
-        dagster_run=pg_instance.get_run_by_id(manual.run_id), resources=resources,
-    ))
+    skipped = follow_up(
+        dg.build_run_status_sensor_context(
+            sensor_name=follow_up.name,
+            dagster_event=manual_success,
+            dagster_instance=pg_instance,
+            dagster_run=pg_instance.get_run_by_id(manual.run_id),
+            resources=resources,
+        )
+    )
     assert isinstance(skipped, dg.SkipReason)
 
 
@@ -260,8 +287,9 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
-def test_ui_backfill_3_days_x_2_campaigns_completes_under_the_daemon_quietly(pg_instance, pg_database, world_env,
-                                                                            defs, monkeypatch, tmp_path):
+def test_ui_backfill_3_days_x_2_campaigns_completes_under_the_daemon_quietly(
+    pg_instance, pg_database, world_env, defs, monkeypatch, tmp_path
+):
     """The analyst's flow in the UI: select the campaign-level assets, pick 3 days x 2
     campaigns, launch; meanwhile a colleague backfills one more campaign-day tagged
     riskflows/notify=true. The daemon (queue, backfill daemon, sensors) does the rest."""
@@ -284,16 +312,23 @@ def test_ui_backfill_3_days_x_2_campaigns_completes_under_the_daemon_quietly(pg_
 
     log = tmp_path / "daemon.log"
     daemon = None
-    with open(log, "wb") as log_file, \
-            WorkspaceProcessContext(pg_instance, WorkspaceFileTarget([str(REPO / "workspace.yaml")])) as workspace:
+    with (
+        open(log, "wb") as log_file,
+        WorkspaceProcessContext(pg_instance, WorkspaceFileTarget([str(REPO / "workspace.yaml")])) as workspace,
+    ):
         try:
             request_context = workspace.create_request_context()
             quiet_id = launch_backfill(request_context, backfill_params(CAMPAIGN_ASSETS, keys, {}))
-            loud_id = launch_backfill(request_context, backfill_params(CAMPAIGN_ASSETS, [loud_key],
-                                                                       {NOTIFY_TAG: "true"}))
+            loud_id = launch_backfill(
+                request_context, backfill_params(CAMPAIGN_ASSETS, [loud_key], {NOTIFY_TAG: "true"})
+            )
             daemon = subprocess.Popen(
                 [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", str(REPO / "workspace.yaml")],
-                cwd=REPO, env=dict(os.environ), stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+                cwd=REPO,
+                env=dict(os.environ),
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
             statuses = wait_for_backfills(pg_instance, [quiet_id, loud_id], daemon, log, 480)
         finally:
@@ -316,7 +351,8 @@ def test_ui_backfill_3_days_x_2_campaigns_completes_under_the_daemon_quietly(pg_
     assert partition_rows(warehouse, "participant_features", "2026-09-13", "air-2026-09").empty
     # The warning checks ran in the backfill's runs too.
     check = pg_instance.event_log_storage.get_latest_asset_check_execution_by_key(
-        [dg.AssetCheckKey(_key("high_risk_users"), "flagged_share")])
+        [dg.AssetCheckKey(_key("high_risk_users"), "flagged_share")]
+    )
     assert check
 
     # The quiet backfill posted nothing; the one tagged riskflows/notify=true did, for its key only.
@@ -325,14 +361,19 @@ def test_ui_backfill_3_days_x_2_campaigns_completes_under_the_daemon_quietly(pg_
     assert [tuple(r) for r in sent.itertuples(index=False)] == [("air-2026-09", "2026-09-14")]
     assert slack.calls("chat.postMessage")
     for key in keys:
-        digest = pg_instance.fetch_materializations(
-            dg.AssetRecordsFilter(asset_key=_key("slack_digest"), asset_partitions=[key]), limit=1
-        ).records[0].asset_materialization
+        digest = (
+            pg_instance.fetch_materializations(
+                dg.AssetRecordsFilter(asset_key=_key("slack_digest"), asset_partitions=[key]), limit=1
+            )
+            .records[0]
+            .asset_materialization
+        )
         assert digest.metadata["quiet"].value is True, key
     warehouse.dispose()
 
 
 # ---------------------------------------------------------------- checks, re-runs, crashes
+
 
 def test_campaign_assets_refuse_a_day_whose_account_level_assets_never_ran(pg_instance, duck_world, defs):
     """What a UI backfill of the campaign assets alone does on a fresh day: participant_features
@@ -396,9 +437,9 @@ def test_rerunning_a_partition_is_idempotent_and_warning_checks_fire(pg_instance
     for table, key in {**CAMPAIGN_KEYS, **DAY_KEYS}.items():
         columns = ", ".join(["date", *(["campaign_id"] if table in CAMPAIGN_KEYS else []), *key])
         with duck_world.connect() as conn:
-            duplicates = conn.execute(sa.text(
-                f"SELECT {columns}, COUNT(*) FROM risk.{table} GROUP BY {columns} HAVING COUNT(*) > 1"
-            )).fetchall()
+            duplicates = conn.execute(
+                sa.text(f"SELECT {columns}, COUNT(*) FROM risk.{table} GROUP BY {columns} HAVING COUNT(*) > 1")
+            ).fetchall()
         assert duplicates == [], table
 
     # The warning checks ran with the list, as warnings, and said something about it.
@@ -420,8 +461,10 @@ def test_rerunning_a_partition_is_idempotent_and_warning_checks_fire(pg_instance
     # list and the jump from 0 to today's list is a warning once it is large enough.
     assert day_over_day(duck_world, day, campaign).passed
     with duck_world.begin() as conn:
-        conn.execute(sa.text("INSERT INTO risk.participant_features (date, campaign_id, user_id) "
-                             "VALUES (:d, :c, 1)"), {"d": dt.date(2026, 9, 11), "c": campaign})
+        conn.execute(
+            sa.text("INSERT INTO risk.participant_features (date, campaign_id, user_id) VALUES (:d, :c, 1)"),
+            {"d": dt.date(2026, 9, 11), "c": campaign},
+        )
     assert not day_over_day(duck_world, day, campaign, min_change=1).passed
     assert day_over_day(duck_world, day, campaign, min_change=len(listed) + 1).passed
 
@@ -430,8 +473,10 @@ def test_rerunning_a_partition_is_idempotent_and_warning_checks_fire(pg_instance
     cleared_user = int(listed["user_id"].iloc[0])
     in_cluster = listed[listed["cluster_id"].notna() & (listed["user_id"] != cleared_user)]
     cleared_cluster = int(in_cluster["cluster_id"].iloc[0])
-    allowlist = (AllowlistEntry(cleared_user, None, "market maker", None),
-                 AllowlistEntry(None, cleared_cluster, "office network", None))
+    allowlist = (
+        AllowlistEntry(cleared_user, None, "market maker", None),
+        AllowlistEntry(None, cleared_cluster, "office network", None),
+    )
     relisted = build_high_risk_users(duck_world, day, campaign, dataclasses.replace(pack, allowlist=allowlist))
     assert cleared_user not in set(relisted["user_id"]) and cleared_cluster not in set(relisted["cluster_id"])
     kept = listed[(listed["user_id"] != cleared_user) & (listed["cluster_id"] != cleared_cluster)]
@@ -439,13 +484,16 @@ def test_rerunning_a_partition_is_idempotent_and_warning_checks_fire(pg_instance
 
     assert source_arrived(duck_world, day).passed
     with duck_world.begin() as conn:
-        conn.execute(sa.text("DELETE FROM src.logins WHERE ts >= TIMESTAMP '2026-09-12' AND ts < TIMESTAMP '2026-09-13'"))
+        conn.execute(
+            sa.text("DELETE FROM src.logins WHERE ts >= TIMESTAMP '2026-09-12' AND ts < TIMESTAMP '2026-09-13'")
+        )
     missing = source_arrived(duck_world, day)
     assert not missing.passed and missing.metadata["rows/logins"] == 0
 
 
-def test_write_killed_midway_keeps_previous_partition_and_failure_alert_links_the_run(pg_instance, duck_world, defs,
-                                                                                   monkeypatch, tmp_path):
+def test_write_killed_midway_keeps_previous_partition_and_failure_alert_links_the_run(
+    pg_instance, duck_world, defs, monkeypatch, tmp_path
+):
     campaign_day(pg_instance, defs, "dep-2026-09", "2026-09-12")
     before = partition_rows(duck_world, "high_risk_users", "2026-09-12", "dep-2026-09")
     assert len(before) > 0
@@ -453,34 +501,51 @@ def test_write_killed_midway_keeps_previous_partition_and_failure_alert_links_th
 
     def killed_after_delete(conn, qualified_table, frame):
         # Inside replace_partition's transaction, after its DELETE: the old rows are gone here...
-        seen_inside.append(conn.execute(sa.text(
-            f"SELECT COUNT(*) FROM {qualified_table} WHERE date = :d AND campaign_id = :c"),
-            {"d": dt.date(2026, 9, 12), "c": "dep-2026-09"}).scalar_one())
+        seen_inside.append(
+            conn.execute(
+                sa.text(f"SELECT COUNT(*) FROM {qualified_table} WHERE date = :d AND campaign_id = :c"),
+                {"d": dt.date(2026, 9, 12), "c": "dep-2026-09"},
+            ).scalar_one()
+        )
         raise RuntimeError("run worker killed mid-write")
 
     monkeypatch.setattr(warehouse_module, "load_frame", killed_after_delete)
-    failed = run_job(defs, pg_instance, CAMPAIGN_DAY_JOB, "dep-2026-09|2026-09-12", assets=[_key("high_risk_users")],
-                     raise_on_error=False)
+    failed = run_job(
+        defs,
+        pg_instance,
+        CAMPAIGN_DAY_JOB,
+        "dep-2026-09|2026-09-12",
+        assets=[_key("high_risk_users")],
+        raise_on_error=False,
+    )
     monkeypatch.undo()
     assert not failed.success and seen_inside == [0]
 
     # ...and the transaction took the delete back with it: the previous version is whole.
     after = partition_rows(duck_world, "high_risk_users", "2026-09-12", "dep-2026-09")
-    pd.testing.assert_frame_equal(after.sort_values("user_id").reset_index(drop=True),
-                                  before.sort_values("user_id").reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        after.sort_values("user_id").reset_index(drop=True), before.sort_values("user_id").reset_index(drop=True)
+    )
 
     # The failure reaches the channel once, with a link to the run.
     sensor = defs.get_repository_def().get_sensor_def("run_failure_alert")
     outbox = tmp_path / "alerts"
-    resources = {"slack": SlackResource(outbox_dir=str(outbox), dagster_url="https://dagster.example.internal"),
-                 "warehouse": WarehouseResource()}
+    resources = {
+        "slack": SlackResource(outbox_dir=str(outbox), dagster_url="https://dagster.example.internal"),
+        "warehouse": WarehouseResource(),
+    }
     failure = pg_instance.all_logs(failed.run_id, of_type=DagsterEventType.RUN_FAILURE)[0].dagster_event
 
     def alert():
-        return sensor(dg.build_run_status_sensor_context(
-            sensor_name=sensor.name, dagster_event=failure, dagster_instance=pg_instance,
-            dagster_run=pg_instance.get_run_by_id(failed.run_id), resources=resources,
-        ).for_run_failure())
+        return sensor(
+            dg.build_run_status_sensor_context(
+                sensor_name=sensor.name,
+                dagster_event=failure,
+                dagster_instance=pg_instance,
+                dagster_run=pg_instance.get_run_by_id(failed.run_id),
+                resources=resources,
+            ).for_run_failure()
+        )
 
     # A step failure is not retried (dagster.yaml): the instance says so on the run.
     assert pg_instance.get_run_by_id(failed.run_id).tags["dagster/will_retry"] == "false"

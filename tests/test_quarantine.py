@@ -59,8 +59,9 @@ def test_clean_relation_keeps_exactly_the_valid_rows(engine):
     write_source(engine, {"deposits": _deposits()})
     with engine.connect() as conn:
         layout = SourceLayout.inspect(conn)
-        clean = read_frame(conn, f"SELECT deposit_id, amount_usd FROM {clean_relation('deposits', layout)} d "
-                                 "ORDER BY deposit_id")
+        clean = read_frame(
+            conn, f"SELECT deposit_id, amount_usd FROM {clean_relation('deposits', layout)} d ORDER BY deposit_id"
+        )
     assert list(clean["deposit_id"]) == ["d1", "d4", "d5"]
     assert list(clean["amount_usd"]) == [10.0, 10.0, 20.0]  # first of the duplicates, by column order
 
@@ -109,10 +110,19 @@ def test_broken_beyond_threshold_names_table_column_and_rows(engine):
 
 def _logins(days: int, per_day: int, broken_today: int) -> pd.DataFrame:
     """`days` days of good logins up to DAY, `per_day` a day; on DAY, `broken_today` of them have no user."""
-    stamps = [pd.Timestamp(DAY) - pd.Timedelta(days=d) + pd.Timedelta(minutes=m)
-              for d in range(days) for m in range(per_day)]
-    frame = pd.DataFrame({"login_id": [f"l{i}" for i in range(len(stamps))], "user_id": 1, "ts": stamps,
-                          "ip": None, "device_id": None, "user_agent": None})
+    stamps = [
+        pd.Timestamp(DAY) - pd.Timedelta(days=d) + pd.Timedelta(minutes=m) for d in range(days) for m in range(per_day)
+    ]
+    frame = pd.DataFrame(
+        {
+            "login_id": [f"l{i}" for i in range(len(stamps))],
+            "user_id": 1,
+            "ts": stamps,
+            "ip": None,
+            "device_id": None,
+            "user_agent": None,
+        }
+    )
     today = frame.index[frame["ts"] >= pd.Timestamp(DAY)][:broken_today]
     frame["user_id"] = frame["user_id"].astype("object")
     frame.loc[today, "user_id"] = None

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from riskflows.high_risk import score_participants
 from riskflows.rule_packs import (
     RulePackError,
     RulePackSelectionError,
@@ -21,7 +22,6 @@ from riskflows.rule_packs import (
     select_pack,
     tier_for,
 )
-from riskflows.high_risk import score_participants
 from riskflows.rule_sql import compile_rule_hits, sql_dialect
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
@@ -142,7 +142,8 @@ def test_position_inside_a_multiline_expression_and_a_suppression(tmp_path):
         "    severity: low\n"
         "    score: 1\n"
         "suppressions:\n"
-        "  - {rule: young_farm, when: \"kyc_levl >= 3\", reason: verified}\n")
+        '  - {rule: young_farm, when: "kyc_levl >= 3", reason: verified}\n'
+    )
     problems = [str(p) for p in check_paths([str(pack_file)], FEATURES)]
     assert problems == [
         f"{pack_file}: pack multiline, rule young_farm, line 8 col 13: "
@@ -193,8 +194,10 @@ def test_load_packs_skips_non_packs_and_check_paths_reports_every_file(tmp_path)
 
     problems = check_paths([str(FIXTURES)], FEATURES)
     broken = {Path(p.file).name for p in problems}
-    assert broken == {f"bad_{n}.yaml" for n in
-                      ("statement", "subquery", "misspelt", "pg_sleep", "type", "duplicate_id", "fields", "yaml")}
+    assert broken == {
+        f"bad_{n}.yaml"
+        for n in ("statement", "subquery", "misspelt", "pg_sleep", "type", "duplicate_id", "fields", "yaml")
+    }
     # A file named twice (directly and through its directory) is checked once.
     assert check_paths([str(tmp_path / "good_referral.yaml"), str(tmp_path)], FEATURES) == []
     assert check_paths([str(FIXTURES / n) for n in ("good_referral.yaml", "not_a_pack.yaml")], FEATURES) == []
@@ -221,11 +224,13 @@ def test_version_ignores_comments_and_layout_but_not_rule_changes(tmp_path):
     reformatted = tmp_path / "reformatted.yaml"
     reformatted.write_text(
         "# another comment\n"
-        + original.replace("thresholds: {review: 30, hold: 60, block: 85}",
-                           "thresholds:\n  block: 85   # key order and comments do not count\n"
-                           "  hold: 60\n  review: 30")
-        .replace('when: "accounts_per_device >= 5 AND account_age_days < 30"',
-                 "when: >-\n      accounts_per_device >= 5\n      AND   account_age_days < 30")
+        + original.replace(
+            "thresholds: {review: 30, hold: 60, block: 85}",
+            "thresholds:\n  block: 85   # key order and comments do not count\n  hold: 60\n  review: 30",
+        ).replace(
+            'when: "accounts_per_device >= 5 AND account_age_days < 30"',
+            "when: >-\n      accounts_per_device >= 5\n      AND   account_age_days < 30",
+        )
     )
     assert load_pack(reformatted, FEATURES).version == base
 
@@ -264,21 +269,37 @@ def test_tier_for_uses_score_at_or_above_threshold():
 
 def test_score_lists_flagged_participants_with_reasons_in_both_languages():
     pack = load_pack(FIXTURES / "good_referral.yaml", FEATURES)  # device 40, e-mail 20, deposit 10
-    hits = pd.DataFrame({
-        "user_id": [9, 9, 2, 9, 5, 5],
-        "rule_id": ["deposit_rush", "disposable_email", "deposit_rush", "shared_device_farm",
-                    "disposable_email", "shared_device_farm"],
-        "evidence": ["deposit_usd=50", "email_domain=mailinator.com; registered_on=2024-04-28", "deposit_usd=9",
-                     "accounts_per_device=7; account_age_days=3", "", "accounts_per_device=5; account_age_days=1"],
-    })
+    hits = pd.DataFrame(
+        {
+            "user_id": [9, 9, 2, 9, 5, 5],
+            "rule_id": [
+                "deposit_rush",
+                "disposable_email",
+                "deposit_rush",
+                "shared_device_farm",
+                "disposable_email",
+                "shared_device_farm",
+            ],
+            "evidence": [
+                "deposit_usd=50",
+                "email_domain=mailinator.com; registered_on=2024-04-28",
+                "deposit_usd=9",
+                "accounts_per_device=7; account_age_days=3",
+                "",
+                "accounts_per_device=5; account_age_days=1",
+            ],
+        }
+    )
     listed = score_participants(hits, pack)
 
     # User 2 (10 points) stays below the review tier; the others by id, rules by score.
     assert listed["user_id"].tolist() == [5, 9]
     assert listed["score"].tolist() == [60.0, 70.0]
     assert listed["tier"].tolist() == ["hold", "hold"]
-    assert listed["rule_ids"].tolist() == ["shared_device_farm,disposable_email",
-                                           "shared_device_farm,disposable_email,deposit_rush"]
+    assert listed["rule_ids"].tolist() == [
+        "shared_device_farm,disposable_email",
+        "shared_device_farm,disposable_email,deposit_rush",
+    ]
     assert listed["reasons"].tolist() == [
         "Device shared by many participants (accounts_per_device=5; account_age_days=1); Disposable e-mail domain",
         "Device shared by many participants (accounts_per_device=7; account_age_days=3); "
@@ -301,13 +322,13 @@ DAY = date(2024, 5, 1)
 # user_id, date, campaign, accounts_per_device, account_age_days, kyc_level, email_domain,
 # deposit_usd, is_api_trader, registered_on
 ROWS = [
-    (1, DAY, "c1", 7, 3, 1, "mailinator.com", 10.0, False, date(2024, 4, 28)),   # farm + email
-    (2, DAY, "c1", 7, 3, 3, "gmail.com", 1.0, False, date(2024, 4, 28)),         # farm suppressed (KYC 3)
-    (3, DAY, "c1", None, 3, None, None, 100.0, None, None),                      # NULL features: nothing
-    (4, DAY, "c1", 1, 0, 0, "TMP:MAIL", 333.333, False, date(2024, 5, 1)),       # email; 333/0 -> no error
-    (5, DAY, "c1", 2, 2, 0, "x.tk", 12.345678, False, date(2024, 4, 29)),        # email + deposit rush
-    (6, date(2024, 5, 2), "c1", 7, 3, 1, "mailinator.com", 10.0, False, None),   # another day
-    (7, DAY, "c2", 7, 3, 1, "mailinator.com", 10.0, False, None),                # another campaign
+    (1, DAY, "c1", 7, 3, 1, "mailinator.com", 10.0, False, date(2024, 4, 28)),  # farm + email
+    (2, DAY, "c1", 7, 3, 3, "gmail.com", 1.0, False, date(2024, 4, 28)),  # farm suppressed (KYC 3)
+    (3, DAY, "c1", None, 3, None, None, 100.0, None, None),  # NULL features: nothing
+    (4, DAY, "c1", 1, 0, 0, "TMP:MAIL", 333.333, False, date(2024, 5, 1)),  # email; 333/0 -> no error
+    (5, DAY, "c1", 2, 2, 0, "x.tk", 12.345678, False, date(2024, 4, 29)),  # email + deposit rush
+    (6, date(2024, 5, 2), "c1", 7, 3, 1, "mailinator.com", 10.0, False, None),  # another day
+    (7, DAY, "c2", 7, 3, 1, "mailinator.com", 10.0, False, None),  # another campaign
 ]
 EXPECTED = {
     (1, "shared_device_farm", "accounts_per_device=7; account_age_days=3"),
@@ -330,8 +351,10 @@ def _hits(engine: sa.Engine, table: str) -> set[tuple[int, str, str]]:
     pack = load_pack(FIXTURES / "good_referral.yaml", FEATURES)
     with engine.begin() as conn:
         conn.execute(sa.text(CREATE.format(table=table)))
-        conn.execute(sa.text(INSERT.format(table=table)), [
-            dict(zip(("u", "d", "c", "apd", "age", "kyc", "email", "dep", "api", "reg"), row)) for row in ROWS])
+        conn.execute(
+            sa.text(INSERT.format(table=table)),
+            [dict(zip(("u", "d", "c", "apd", "age", "kyc", "email", "dep", "api", "reg"), row)) for row in ROWS],
+        )
     sql = compile_rule_hits(pack, table, sql_dialect(engine.dialect.name))
     with engine.connect() as conn:
         rows = conn.execute(sa.text(sql), {"date": DAY, "campaign_id": "c1"}).all()
@@ -367,9 +390,10 @@ def test_postgres_numeric_functions_and_zero_divisors(tmp_path, pg_database):
         "pack_id: numeric_checks\napplies_to: {kinds: [airdrop]}\n"
         "thresholds: {review: 1, hold: 2, block: 3}\nrules:\n"
         "  - {id: rounded, title: {en: R, zh: R}, severity: low, score: 1,\n"
-        "     when: \"ROUND(deposit_usd, 1) = 12.3 AND LOG10(deposit_usd) > 1 AND deposit_usd % 2 > 0\"}\n"
+        '     when: "ROUND(deposit_usd, 1) = 12.3 AND LOG10(deposit_usd) > 1 AND deposit_usd % 2 > 0"}\n'
         "  - {id: ratio, title: {en: Q, zh: Q}, severity: low, score: 1,\n"
-        "     when: \"deposit_usd / account_age_days > 100 OR deposit_usd % account_age_days > 1000\"}\n")
+        '     when: "deposit_usd / account_age_days > 100 OR deposit_usd % account_age_days > 1000"}\n'
+    )
     pack = load_pack(pack_file, FEATURES)
     # User 5 (12.345678) passes ROUND/LOG10/%; user 4's account age is 0, so its ratio
     # rule must neither fire nor fail the run.
@@ -383,8 +407,13 @@ def test_postgres_numeric_functions_and_zero_divisors(tmp_path, pg_database):
                     conn.execute(sa.text("CREATE SCHEMA rulepack_num"))
             with engine.begin() as conn:
                 conn.execute(sa.text(CREATE.format(table=table)))
-                conn.execute(sa.text(INSERT.format(table=table)), [
-                    dict(zip(("u", "d", "c", "apd", "age", "kyc", "email", "dep", "api", "reg"), row)) for row in ROWS])
+                conn.execute(
+                    sa.text(INSERT.format(table=table)),
+                    [
+                        dict(zip(("u", "d", "c", "apd", "age", "kyc", "email", "dep", "api", "reg"), row))
+                        for row in ROWS
+                    ],
+                )
             sql = compile_rule_hits(pack, table, sql_dialect(engine.dialect.name))
             with engine.connect() as conn:
                 rows = conn.execute(sa.text(sql), {"date": DAY, "campaign_id": "c1"}).all()

@@ -30,8 +30,18 @@ def _at(day: dt.date, hour: int) -> pd.Timestamp:
 
 
 def _hits(day, campaign_id, version, by_user):
-    return [{"date": day, "campaign_id": campaign_id, "user_id": user, "rule_id": rule, "rule_pack_version": version,
-             "evidence": ""} for user, rules in by_user.items() for rule in rules]
+    return [
+        {
+            "date": day,
+            "campaign_id": campaign_id,
+            "user_id": user,
+            "rule_id": rule,
+            "rule_pack_version": version,
+            "evidence": "",
+        }
+        for user, rules in by_user.items()
+        for rule in rules
+    ]
 
 
 def write_case(engine) -> None:
@@ -58,15 +68,18 @@ def write_case(engine) -> None:
     with engine.begin() as conn:
         load_frame(conn, "risk.participant_features", features)
         load_frame(conn, "risk.rule_hits", hits)
-    reviews = pd.DataFrame([
-        ("c1", 1, _at(DAY, 10), "confirmed_abuse"),
-        ("c1", 2, _at(BEFORE, 9), "false_positive"),
-        ("c1", 2, _at(DAY + dt.timedelta(days=1), 1), "confirmed_abuse"),
-        ("c1", 3, _at(DAY, 8), "inconclusive"),
-        ("c1", 4, _at(BEFORE - dt.timedelta(days=1), 12), "confirmed_abuse"),
-        ("c1", 4, _at(DAY, 23), "false_positive"),
-        ("c2", 1, _at(DAY, 11), "false_positive"),
-    ], columns=["campaign_id", "user_id", "reviewed_at", "verdict"]).assign(reviewer="li.wei")
+    reviews = pd.DataFrame(
+        [
+            ("c1", 1, _at(DAY, 10), "confirmed_abuse"),
+            ("c1", 2, _at(BEFORE, 9), "false_positive"),
+            ("c1", 2, _at(DAY + dt.timedelta(days=1), 1), "confirmed_abuse"),
+            ("c1", 3, _at(DAY, 8), "inconclusive"),
+            ("c1", 4, _at(BEFORE - dt.timedelta(days=1), 12), "confirmed_abuse"),
+            ("c1", 4, _at(DAY, 23), "false_positive"),
+            ("c2", 1, _at(DAY, 11), "false_positive"),
+        ],
+        columns=["campaign_id", "user_id", "reviewed_at", "verdict"],
+    ).assign(reviewer="li.wei")
     write_source(engine, {"reviews": reviews})
 
 
@@ -82,11 +95,16 @@ EXPECTED_DAY = {
 def _check_day(frame: pd.DataFrame) -> None:
     assert len(frame) == len(EXPECTED_DAY)
     for row in frame.to_dict("records"):
-        campaigns, participants, hits, reviewed, confirmed, solo, co_rule, co_hits = \
-            EXPECTED_DAY[(row["rule_pack_version"], row["rule_id"])]
+        campaigns, participants, hits, reviewed, confirmed, solo, co_rule, co_hits = EXPECTED_DAY[
+            (row["rule_pack_version"], row["rule_id"])
+        ]
         assert (row["campaigns"], row["participants"], row["hits"]) == (campaigns, participants, hits), row
-        assert (row["reviewed"], row["confirmed"], row["solo_hits"], row["top_co_hits"]) == \
-            (reviewed, confirmed, solo, co_hits), row
+        assert (row["reviewed"], row["confirmed"], row["solo_hits"], row["top_co_hits"]) == (
+            reviewed,
+            confirmed,
+            solo,
+            co_hits,
+        ), row
         assert row["hit_rate"] == pytest.approx(hits / participants)
         assert row["solo_share"] == pytest.approx(solo / hits)
         assert row["top_co_share"] == pytest.approx(co_hits / hits)
@@ -110,8 +128,9 @@ def test_build_writes_a_valid_partition_idempotently(engine):
     assert build_rule_performance(engine, DAY) == 4  # a re-run replaces, never duplicates
     assert build_rule_performance(engine, BEFORE) == 1
     with engine.connect() as conn:
-        stored = read_frame(conn, "SELECT * FROM risk.rule_performance WHERE date = :d ORDER BY rule_pack_version, "
-                                  "rule_id", {"d": DAY})
+        stored = read_frame(
+            conn, "SELECT * FROM risk.rule_performance WHERE date = :d ORDER BY rule_pack_version, rule_id", {"d": DAY}
+        )
         before = read_frame(conn, "SELECT * FROM risk.rule_performance WHERE date = :d", {"d": BEFORE})
     _check_day(stored)
     assert validate_frame(RULE_PERFORMANCE, stored).passed
@@ -131,11 +150,27 @@ def test_pooled_over_a_range_counts_participant_days(engine):
 
 
 def test_pandera_model_refuses_impossible_numbers():
-    bad = pd.DataFrame([{
-        "date": DAY, "rule_pack_version": "v1", "rule_id": "a", "campaigns": 1, "participants": 3, "hits": 5,
-        "hit_rate": 1.6, "reviewed": 6, "confirmed": 1, "review_precision": 0.2, "solo_hits": 0, "solo_share": 0.0,
-        "top_co_rule_id": None, "top_co_hits": 0, "top_co_share": 0.0,
-    }])
+    bad = pd.DataFrame(
+        [
+            {
+                "date": DAY,
+                "rule_pack_version": "v1",
+                "rule_id": "a",
+                "campaigns": 1,
+                "participants": 3,
+                "hits": 5,
+                "hit_rate": 1.6,
+                "reviewed": 6,
+                "confirmed": 1,
+                "review_precision": 0.2,
+                "solo_hits": 0,
+                "solo_share": 0.0,
+                "top_co_rule_id": None,
+                "top_co_hits": 0,
+                "top_co_share": 0.0,
+            }
+        ]
+    )
     validation = validate_frame(RULE_PERFORMANCE, bad)
     assert not validation.passed
     assert "hit_rate" in set(validation.failure_cases["column"])
@@ -146,13 +181,18 @@ def test_asset_materializes_with_a_passing_blocking_check(duckdb_engine, duckdb_
     write_case(duckdb_engine)
     daily = daily_partitions("2026-06-01")
     tuning = build_rule_tuning(daily)
-    (asset,) = tuning["assets"]
+    (asset,) = tuning.assets
     assert dg.AssetKey(["risk", "rule_hits"]) in asset.asset_deps[RULE_PERFORMANCE_KEY]
     assert asset.check_specs and all(spec.blocking for spec in asset.check_specs)
     result = dg.materialize(
-        [*build_pipeline_assets(daily), asset], selection=[RULE_PERFORMANCE_KEY], partition_key=DAY.isoformat(),
-        resources={"warehouse": WarehouseResource(url=duckdb_url), "rules": RulePacksResource(),
-                   "slack": SlackResource()},
+        [*build_pipeline_assets(daily), asset],
+        selection=[RULE_PERFORMANCE_KEY],
+        partition_key=DAY.isoformat(),
+        resources={
+            "warehouse": WarehouseResource(url=duckdb_url),
+            "rules": RulePacksResource(),
+            "slack": SlackResource(),
+        },
     )
     assert result.success
     (materialization,) = result.asset_materializations_for_node("risk__rule_performance")

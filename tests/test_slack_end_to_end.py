@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from assets.cli import main
+from app.cli import main
 from riskflows.notify.privacy import find_sensitive
 from riskflows.synthetic import seed_warehouse
 from riskflows.warehouse import make_engine, read_frame
 from tests.slack_double import SlackDouble
+
+pytestmark = pytest.mark.pipeline  # whole pipelines through Dagster: `make test-fast` skips them
 
 DAY = "2026-09-11"
 
@@ -53,10 +55,13 @@ def test_run_twice_delivers_once_through_rate_limits_and_leaks_nothing(tmp_path,
     sent = double.everything_received()
     assert find_sensitive(sent) == []
     with engine.connect() as conn:
-        raw = read_frame(conn, "SELECT ip AS v FROM src.logins WHERE ip IS NOT NULL "
-                               "UNION SELECT device_id FROM src.logins WHERE device_id IS NOT NULL "
-                               "UNION SELECT to_address FROM src.withdrawals WHERE to_address IS NOT NULL "
-                               "UNION SELECT from_address FROM src.deposits WHERE from_address IS NOT NULL")
+        raw = read_frame(
+            conn,
+            "SELECT ip AS v FROM src.logins WHERE ip IS NOT NULL "
+            "UNION SELECT device_id FROM src.logins WHERE device_id IS NOT NULL "
+            "UNION SELECT to_address FROM src.withdrawals WHERE to_address IS NOT NULL "
+            "UNION SELECT from_address FROM src.deposits WHERE from_address IS NOT NULL",
+        )
     leaked = [value for value in raw["v"] if len(value) >= 7 and value in sent]
     assert leaked == []
     assert double.token not in sent

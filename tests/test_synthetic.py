@@ -12,8 +12,21 @@ import sqlalchemy as sa
 
 from riskflows.synthetic import SyntheticWorld, generate_world, seed_warehouse, write_world
 from riskflows.synthetic.editions import APAC_COUNTRIES, APAC_SUFFIX
-from riskflows.synthetic.schema import (ALL_TABLES, BIGINT, CAMPAIGN_KINDS, DOUBLE, HARD_NEGATIVE_GROUPS, INTEGER,
-                                        KEYS, PATTERNS, REWARD_STATUSES, TEXT, TIMESTAMP, TRADE_SIDES, VERDICTS)
+from riskflows.synthetic.schema import (
+    ALL_TABLES,
+    BIGINT,
+    CAMPAIGN_KINDS,
+    DOUBLE,
+    HARD_NEGATIVE_GROUPS,
+    INTEGER,
+    KEYS,
+    PATTERNS,
+    REWARD_STATUSES,
+    TEXT,
+    TIMESTAMP,
+    TRADE_SIDES,
+    VERDICTS,
+)
 
 START, DAYS = dt.date(2026, 9, 1), 35
 
@@ -59,9 +72,14 @@ def test_enumerations_and_amounts(world):
     assert set(world.trades.side) == set(TRADE_SIDES)
     assert set(world.reviews.verdict) == set(VERDICTS)
     assert world.users.kyc_level.between(0, 3).all()
-    for frame, col in [(world.rewards, "amount_usd"), (world.deposits, "amount_usd"),
-                       (world.withdrawals, "amount_usd"), (world.trades, "notional_usd"),
-                       (world.transfers, "amount_usd"), (world.campaigns, "reward_budget_usd")]:
+    for frame, col in [
+        (world.rewards, "amount_usd"),
+        (world.deposits, "amount_usd"),
+        (world.withdrawals, "amount_usd"),
+        (world.trades, "notional_usd"),
+        (world.transfers, "amount_usd"),
+        (world.campaigns, "reward_budget_usd"),
+    ]:
         assert (frame[col].dropna() >= 0).all(), col
     # Amounts come from spreads, not constants.
     assert world.deposits.amount_usd.nunique() > 0.9 * len(world.deposits)
@@ -91,11 +109,17 @@ def test_labels_only_reference_enrolled_users(world):
 
 def test_references_point_at_existing_rows(world):
     users = set(world.users.user_id)
-    for frame, cols in [(world.logins, ["user_id"]), (world.enrollments, ["user_id"]), (world.rewards, ["user_id"]),
-                        (world.deposits, ["user_id"]), (world.withdrawals, ["user_id"]),
-                        (world.trades, ["user_id", "counterparty_user_id"]),
-                        (world.transfers, ["from_user_id", "to_user_id"]), (world.reviews, ["user_id"]),
-                        (world.hard_negatives, ["user_id"])]:
+    for frame, cols in [
+        (world.logins, ["user_id"]),
+        (world.enrollments, ["user_id"]),
+        (world.rewards, ["user_id"]),
+        (world.deposits, ["user_id"]),
+        (world.withdrawals, ["user_id"]),
+        (world.trades, ["user_id", "counterparty_user_id"]),
+        (world.transfers, ["from_user_id", "to_user_id"]),
+        (world.reviews, ["user_id"]),
+        (world.hard_negatives, ["user_id"]),
+    ]:
         for col in cols:
             assert set(frame[col].dropna()) <= users, col
     campaigns = set(world.campaigns.campaign_id)
@@ -107,8 +131,11 @@ def test_every_trade_is_matched_with_its_mirror(world):
     t = world.trades
     assert t.counterparty_user_id.notna().all()
     assert (t.user_id != t.counterparty_user_id).all()
-    mirror = t.merge(t, left_on=["user_id", "counterparty_user_id", "ts", "notional_usd", "symbol"],
-                     right_on=["counterparty_user_id", "user_id", "ts", "notional_usd", "symbol"])
+    mirror = t.merge(
+        t,
+        left_on=["user_id", "counterparty_user_id", "ts", "notional_usd", "symbol"],
+        right_on=["counterparty_user_id", "user_id", "ts", "notional_usd", "symbol"],
+    )
     assert len(mirror.drop_duplicates("trade_id_x")) == len(t)
     assert (mirror.side_x != mirror.side_y).all()
 
@@ -178,10 +205,16 @@ def _check_round_trip(engine: sa.Engine, world: SyntheticWorld) -> None:
     counts = write_world(engine, world)
     assert counts == {name: len(frame) for name, frame in world.tables().items()}
     with engine.connect() as conn:
-        src = {r[0] for r in conn.exec_driver_sql(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'src'")}
-        truth = {r[0] for r in conn.exec_driver_sql(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'synthetic'")}
+        src = {
+            r[0]
+            for r in conn.exec_driver_sql("SELECT table_name FROM information_schema.tables WHERE table_schema = 'src'")
+        }
+        truth = {
+            r[0]
+            for r in conn.exec_driver_sql(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'synthetic'"
+            )
+        }
         assert src == set(ALL_TABLES) - {"labels", "hard_negatives"}
         assert truth == {"labels", "hard_negatives"}
         back = pd.read_sql("SELECT * FROM src.trades ORDER BY trade_id LIMIT 50", conn)

@@ -82,7 +82,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # escalations
     "esc.header": {"en": "Escalation: {title}", "zh": "升级告警：{title}"},
     "esc.fallback": {"en": "Escalation for {campaign} {date}: {title}", "zh": "{campaign} {date} 升级告警：{title}"},
-    "esc.attention": {"en": "{mentions} please look at *{campaign}* ({date}).", "zh": "{mentions} 请关注 *{campaign}*（{date}）。"},
+    "esc.attention": {
+        "en": "{mentions} please look at *{campaign}* ({date}).",
+        "zh": "{mentions} 请关注 *{campaign}*（{date}）。",
+    },
     "esc.evidence": {"en": "*Evidence*\n{evidence}", "zh": "*证据*\n{evidence}"},
     "esc.action": {"en": "*Recommended action*\n{action}", "zh": "*建议操作*\n{action}"},
     "trigger.cluster_size.title": {"en": "large account cluster", "zh": "大型关联账户簇"},

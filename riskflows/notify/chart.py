@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import io
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date as Date
-from typing import Sequence
 
 import matplotlib
 
@@ -64,8 +64,9 @@ def render_trend_chart(points: Sequence[DayPoint], *, campaign_name: str, langua
             ax.bar(xs, [p.flagged for p in points], color="#d9534f", alpha=0.8, label=label("chart.flagged"))
             ax.set_ylabel(label("chart.flagged"))
             ax2 = ax.twinx()
-            ax2.plot(xs, [p.reward_usd_at_risk for p in points], color="#1f4e79", marker="o",
-                     label=label("chart.at_risk"))
+            ax2.plot(
+                xs, [p.reward_usd_at_risk for p in points], color="#1f4e79", marker="o", label=label("chart.at_risk")
+            )
             ax2.set_ylabel(label("chart.at_risk"))
             ax2.set_ylim(bottom=0)
             name = scrub_text(campaign_name)

@@ -20,10 +20,10 @@ import logging
 import re
 import threading
 import time
+from http.client import RemoteDisconnected
 from pathlib import Path
 from typing import Protocol
 from urllib.error import HTTPError, URLError
-from http.client import RemoteDisconnected
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError, SlackRequestError
@@ -57,12 +57,14 @@ class Sender(Protocol):
     def update(self, ts: str, message: Message, *, channel: str | None = None) -> str:
         """Replace the content of the message at ts; return its ts."""
 
-    def upload_file(self, content: bytes, *, filename: str, title: str, thread_ts: str,
-                    label: str | None = None) -> str:
+    def upload_file(
+        self, content: bytes, *, filename: str, title: str, thread_ts: str, label: str | None = None
+    ) -> str:
         """Upload a file into the thread of ts; return the file id."""
 
 
 # ---------------------------------------------------------------- redaction
+
 
 def redact(value: str, token: str | None) -> str:
     """`value` without the token (or anything shaped like a Slack token)."""
@@ -93,6 +95,7 @@ _sdk_logger.addFilter(_redacting_filter)
 
 # ---------------------------------------------------------------- Slack
 
+
 class AnyServerErrorRetryHandler(ServerErrorRetryHandler):
     """slack_sdk's server-error handler retries 500 and 503 only; a 502 or 504 from a
     proxy in front of Slack is just as passing."""
@@ -118,8 +121,16 @@ def retry_handlers(max_retries: int, backoff_factor: float) -> list[RetryHandler
 class SlackSender:
     """Posts through Slack's Web API as the risk bot."""
 
-    def __init__(self, token: str, channel: str, *, api_url: str = DEFAULT_API_URL, timeout: int = 30,
-                 max_retries: int = 3, backoff_factor: float = 0.5) -> None:
+    def __init__(
+        self,
+        token: str,
+        channel: str,
+        *,
+        api_url: str = DEFAULT_API_URL,
+        timeout: int = 30,
+        max_retries: int = 3,
+        backoff_factor: float = 0.5,
+    ) -> None:
         if not token:
             raise ValueError("SlackSender needs a bot token; without one use OutboxSender")
         self.channel = channel
@@ -145,35 +156,40 @@ class SlackSender:
             detail = f"HTTP {exc.code}"
         else:
             detail = f"{type(exc).__name__}: {exc}"
-        return NotificationDeliveryError(redact(f"{action} to {self.channel} failed after retries: {detail}",
-                                                self._token))
+        return NotificationDeliveryError(
+            redact(f"{action} to {self.channel} failed after retries: {detail}", self._token)
+        )
 
     def post(self, message: Message, *, thread_ts: str | None = None, label: str | None = None) -> str:
         try:
-            resp = self._client.chat_postMessage(channel=self.channel, text=message.text, blocks=message.blocks,
-                                                 thread_ts=thread_ts, unfurl_links=False)
+            resp = self._client.chat_postMessage(
+                channel=self.channel, text=message.text, blocks=message.blocks, thread_ts=thread_ts, unfurl_links=False
+            )
         except (SlackClientError, OSError) as exc:
             raise self._fail("chat.postMessage", exc) from None
         return str(resp["ts"])
 
     def update(self, ts: str, message: Message, *, channel: str | None = None) -> str:
         try:
-            resp = self._client.chat_update(channel=channel or self.channel, ts=ts, text=message.text,
-                                            blocks=message.blocks)
+            resp = self._client.chat_update(
+                channel=channel or self.channel, ts=ts, text=message.text, blocks=message.blocks
+            )
         except (SlackClientError, OSError) as exc:
             raise self._fail("chat.update", exc) from None
         return str(resp["ts"])
 
-    def upload_file(self, content: bytes, *, filename: str, title: str, thread_ts: str,
-                    label: str | None = None) -> str:
+    def upload_file(
+        self, content: bytes, *, filename: str, title: str, thread_ts: str, label: str | None = None
+    ) -> str:
         # files_upload_v2 sends the bytes to the upload URL with plain urllib, outside the
         # WebClient's retry handlers: retry that whole three-step exchange here. A file
         # uploaded but never completed is discarded by Slack, so a retry cannot duplicate.
         attempt = 0
         while True:
             try:
-                resp = self._client.files_upload_v2(channel=self.channel, thread_ts=thread_ts, content=content,
-                                                    filename=filename, title=title)
+                resp = self._client.files_upload_v2(
+                    channel=self.channel, thread_ts=thread_ts, content=content, filename=filename, title=title
+                )
                 files = resp.get("files") or [resp.get("file") or {}]
                 return str(files[0].get("id", ""))
             except (HTTPError, URLError, TimeoutError, ConnectionError, SlackRequestError) as exc:
@@ -189,6 +205,7 @@ class SlackSender:
 
 
 # ---------------------------------------------------------------- outbox
+
 
 class OutboxSender:
     """Writes what would be sent to `directory` (default .riskflows/outbox/)."""
@@ -216,16 +233,20 @@ class OutboxSender:
         return re.sub(r"[^A-Za-z0-9_.-]+", "_", label or "message")
 
     def _write(self, path: Path, message: Message, *, channel: str, ts: str, thread_ts: str | None) -> None:
-        payload = {"channel": channel, "ts": ts, "thread_ts": thread_ts, "text": message.text,
-                   "blocks": message.blocks}
+        payload = {"channel": channel, "ts": ts, "thread_ts": thread_ts, "text": message.text, "blocks": message.blocks}
         path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
         path.with_suffix(".txt").write_text(render_plain_text(message), encoding="utf-8")
 
     def post(self, message: Message, *, thread_ts: str | None = None, label: str | None = None) -> str:
         self.directory.mkdir(parents=True, exist_ok=True)
         ts = self._new_ts()
-        self._write(self.directory / f"{self._safe(label)}__{ts}.json", message, channel=self.channel, ts=ts,
-                    thread_ts=thread_ts)
+        self._write(
+            self.directory / f"{self._safe(label)}__{ts}.json",
+            message,
+            channel=self.channel,
+            ts=ts,
+            thread_ts=thread_ts,
+        )
         return ts
 
     def update(self, ts: str, message: Message, *, channel: str | None = None) -> str:
@@ -233,17 +254,25 @@ class OutboxSender:
         if not matches:
             raise NotificationDeliveryError(f"outbox has no message {ts} to update in {self.directory}")
         previous = json.loads(matches[0].read_text(encoding="utf-8"))
-        self._write(matches[0], message, channel=channel or previous["channel"], ts=ts,
-                    thread_ts=previous.get("thread_ts"))
+        self._write(
+            matches[0], message, channel=channel or previous["channel"], ts=ts, thread_ts=previous.get("thread_ts")
+        )
         return ts
 
-    def upload_file(self, content: bytes, *, filename: str, title: str, thread_ts: str,
-                    label: str | None = None) -> str:
+    def upload_file(
+        self, content: bytes, *, filename: str, title: str, thread_ts: str, label: str | None = None
+    ) -> str:
         self.directory.mkdir(parents=True, exist_ok=True)
         stem = f"{self._safe(label)}__{thread_ts}__{self._safe(filename)}"
         (self.directory / stem).write_bytes(content)
-        meta = {"channel": self.channel, "thread_ts": thread_ts, "filename": filename, "title": title,
-                "bytes": len(content)}
-        (self.directory / f"{stem}.upload.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2),
-                                                            encoding="utf-8")
+        meta = {
+            "channel": self.channel,
+            "thread_ts": thread_ts,
+            "filename": filename,
+            "title": title,
+            "bytes": len(content),
+        }
+        (self.directory / f"{stem}.upload.json").write_text(
+            json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
         return f"outbox:{stem}"

@@ -10,9 +10,10 @@ updates the escalation it sent before instead of paging people twice.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import yaml
 
@@ -145,23 +146,62 @@ def evaluate_policy(
             )[: trig.max_findings]
             for c in big:
                 findings.append(
-                    Finding(trig.id, trig.kind, f"{trig.id}:{c.cluster_id}", trig.action,
-                            {"cluster_id": c.cluster_id, "size": c.cluster_size, "members": c.flagged_members,
-                             "block": c.block_members, "reward": c.reward_usd, "threshold": trig.threshold})
+                    Finding(
+                        trig.id,
+                        trig.kind,
+                        f"{trig.id}:{c.cluster_id}",
+                        trig.action,
+                        {
+                            "cluster_id": c.cluster_id,
+                            "size": c.cluster_size,
+                            "members": c.flagged_members,
+                            "block": c.block_members,
+                            "reward": c.reward_usd,
+                            "threshold": trig.threshold,
+                        },
+                    )
                 )
         elif trig.kind == "reward_at_risk_usd":
             if reward_at_risk_usd >= trig.threshold:
-                findings.append(Finding(trig.id, trig.kind, trig.id, trig.action,
-                                        {"value": reward_at_risk_usd, "threshold": trig.threshold, "flagged": flagged}))
+                findings.append(
+                    Finding(
+                        trig.id,
+                        trig.kind,
+                        trig.id,
+                        trig.action,
+                        {"value": reward_at_risk_usd, "threshold": trig.threshold, "flagged": flagged},
+                    )
+                )
         elif trig.kind == "reward_at_risk_budget_share":
             if reward_budget_usd and reward_at_risk_usd / reward_budget_usd >= trig.threshold:
-                findings.append(Finding(trig.id, trig.kind, trig.id, trig.action,
-                                        {"value": reward_at_risk_usd / reward_budget_usd,
-                                         "budget": reward_budget_usd, "threshold": trig.threshold}))
+                findings.append(
+                    Finding(
+                        trig.id,
+                        trig.kind,
+                        trig.id,
+                        trig.action,
+                        {
+                            "value": reward_at_risk_usd / reward_budget_usd,
+                            "budget": reward_budget_usd,
+                            "threshold": trig.threshold,
+                        },
+                    )
+                )
         elif trig.kind == "block_tier_increase":
             previous = block_yesterday or 0
             if block_today - previous >= trig.threshold:
-                findings.append(Finding(trig.id, trig.kind, trig.id, trig.action,
-                                        {"previous": previous, "current": block_today,
-                                         "delta": block_today - previous, "threshold": trig.threshold}))
+                findings.append(
+                    Finding(
+                        trig.id,
+                        trig.kind,
+                        trig.id,
+                        trig.action,
+                        {
+                            "previous": previous,
+                            "current": block_today,
+                            "delta": block_today - previous,
+                            "threshold": trig.threshold,
+                        },
+                    )
+                )
     return findings

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date as Date, datetime, timezone
+from datetime import date as Date
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -101,8 +102,10 @@ class NotificationLedger:
     def get(self, key: LedgerKey) -> LedgerRow | None:
         with self.engine.connect() as conn:
             row = conn.execute(
-                sa.text(f"SELECT channel, message_ts, content_hash, status, attempts FROM {self.table} "
-                        f"WHERE {self._KEY_WHERE}"),
+                sa.text(
+                    f"SELECT channel, message_ts, content_hash, status, attempts FROM {self.table} "
+                    f"WHERE {self._KEY_WHERE}"
+                ),
                 self._key_params(key),
             ).first()
         if row is None:
@@ -118,23 +121,29 @@ class NotificationLedger:
         params = {**self._key_params(key), "channel": channel, "content_hash": content_hash, "now": _now()}
         with self.engine.begin() as conn:
             updated = conn.execute(
-                sa.text(f"UPDATE {self.table} SET status = 'pending', attempts = attempts + 1, "
-                        f"channel = COALESCE(channel, :channel), updated_at = :now WHERE {self._KEY_WHERE}"),
+                sa.text(
+                    f"UPDATE {self.table} SET status = 'pending', attempts = attempts + 1, "
+                    f"channel = COALESCE(channel, :channel), updated_at = :now WHERE {self._KEY_WHERE}"
+                ),
                 params,
             ).rowcount
             if not updated:
                 conn.execute(
-                    sa.text(f"INSERT INTO {self.table} (campaign_id, date, kind, finding_key, channel, message_ts, "
-                            f"content_hash, status, attempts, sent_at, updated_at) VALUES (:campaign_id, :date, "
-                            f":kind, :finding_key, :channel, NULL, :content_hash, 'pending', 1, NULL, :now)"),
+                    sa.text(
+                        f"INSERT INTO {self.table} (campaign_id, date, kind, finding_key, channel, message_ts, "
+                        f"content_hash, status, attempts, sent_at, updated_at) VALUES (:campaign_id, :date, "
+                        f":kind, :finding_key, :channel, NULL, :content_hash, 'pending', 1, NULL, :now)"
+                    ),
                     params,
                 )
 
     def mark_sent(self, key: LedgerKey, *, channel: str, message_ts: str, content_hash: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(
-                sa.text(f"UPDATE {self.table} SET status = 'sent', channel = :channel, message_ts = :ts, "
-                        f"content_hash = :hash, sent_at = :now, updated_at = :now WHERE {self._KEY_WHERE}"),
+                sa.text(
+                    f"UPDATE {self.table} SET status = 'sent', channel = :channel, message_ts = :ts, "
+                    f"content_hash = :hash, sent_at = :now, updated_at = :now WHERE {self._KEY_WHERE}"
+                ),
                 {**self._key_params(key), "channel": channel, "ts": message_ts, "hash": content_hash, "now": _now()},
             )
 
@@ -149,9 +158,20 @@ class NotificationLedger:
         """Everything recorded for one partition, for run metadata and tests."""
         with self.engine.connect() as conn:
             result = conn.execute(
-                sa.text(f"SELECT kind, finding_key, channel, message_ts, content_hash, status, attempts "
-                        f"FROM {self.table} WHERE campaign_id = :c AND date = :d ORDER BY kind, finding_key"),
+                sa.text(
+                    f"SELECT kind, finding_key, channel, message_ts, content_hash, status, attempts "
+                    f"FROM {self.table} WHERE campaign_id = :c AND date = :d ORDER BY kind, finding_key"
+                ),
                 {"c": campaign_id, "d": date},
             ).all()
-        return [LedgerRow(LedgerKey(campaign_id, date, r.kind, r.finding_key), r.channel, r.message_ts,
-                          r.content_hash, r.status, int(r.attempts)) for r in result]
+        return [
+            LedgerRow(
+                LedgerKey(campaign_id, date, r.kind, r.finding_key),
+                r.channel,
+                r.message_ts,
+                r.content_hash,
+                r.status,
+                int(r.attempts),
+            )
+            for r in result
+        ]

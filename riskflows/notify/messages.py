@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date as Date
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from riskflows.notify.catalogue import languages, localized, text
 from riskflows.notify.escalation_policy import ClusterStat, EscalationPolicy, Finding
@@ -89,6 +90,7 @@ class DigestData:
 
 # ---------------------------------------------------------------- formatting helpers
 
+
 def usd(value: float | None) -> str:
     return f"{(value or 0.0):,.2f}"
 
@@ -157,6 +159,7 @@ def sections_from_lines(title: str, lines: Iterable[str]) -> list[dict[str, Any]
 
 # ---------------------------------------------------------------- limits and privacy
 
+
 def enforce_limits(blocks: list[dict[str, Any]], overflow_note: str = "…") -> list[dict[str, Any]]:
     """Blocks cut to Slack's limits: block count, header, section, field and context sizes."""
     out: list[dict[str, Any]] = []
@@ -181,8 +184,9 @@ def enforce_limits(blocks: list[dict[str, Any]], overflow_note: str = "…") -> 
     return out
 
 
-def finalize(text_value: str, blocks: list[dict[str, Any]], *, allow: Sequence[str] = (),
-             overflow_note: str = "…") -> Message:
+def finalize(
+    text_value: str, blocks: list[dict[str, Any]], *, allow: Sequence[str] = (), overflow_note: str = "…"
+) -> Message:
     """Scrub, then cut to limits (scrubbing can change lengths, so it goes first)."""
     clean_blocks = scrub(blocks, allow=allow)
     return Message(
@@ -212,6 +216,7 @@ def check_limits(message: Message) -> list[str]:
 
 # ---------------------------------------------------------------- digest
 
+
 def _tier(tier: str, language: str) -> str:
     key = f"tier.{tier}"
     return _heading(key, language) if tier in ("block", "hold", "review") else tier
@@ -221,14 +226,18 @@ def _scrubbed(data: DigestData) -> DigestData:
     return replace(
         data,
         campaign_name=scrub_text(data.campaign_name),
-        top_rules=[replace(r, title_en=scrub_text(r.title_en), title_zh=scrub_text(r.title_zh)) for r in data.top_rules],
-        top_users=[replace(u, reasons=scrub_text(u.reasons), reasons_zh=scrub_text(u.reasons_zh))
-                   for u in data.top_users],
+        top_rules=[
+            replace(r, title_en=scrub_text(r.title_en), title_zh=scrub_text(r.title_zh)) for r in data.top_rules
+        ],
+        top_users=[
+            replace(u, reasons=scrub_text(u.reasons), reasons_zh=scrub_text(u.reasons_zh)) for u in data.top_users
+        ],
     )
 
 
-def build_digest(data: DigestData, *, language: str, run_url: str | None = None,
-                 mask_user_ids: bool = False) -> Message:
+def build_digest(
+    data: DigestData, *, language: str, run_url: str | None = None, mask_user_ids: bool = False
+) -> Message:
     """The daily digest for one campaign: figures, top rules, largest clusters, top users."""
     # Scrub before cutting: a wallet cut in half no longer looks like a wallet.
     data = _scrubbed(data)
@@ -237,35 +246,63 @@ def build_digest(data: DigestData, *, language: str, run_url: str | None = None,
     day = data.date.isoformat()
     blocks: list[dict[str, Any]] = [
         header(localized("digest.header", language, sep=" | ", campaign=name, date=day)),
-        context(localized("digest.context", language, sep=" | ", kind=data.campaign_kind,
-                          version=data.rule_pack_version, date=day)),
+        context(
+            localized(
+                "digest.context", language, sep=" | ", kind=data.campaign_kind, version=data.rule_pack_version, date=day
+            )
+        ),
     ]
     if data.reward_budget_usd:
         share = data.reward_usd_at_risk / data.reward_budget_usd
         budget = localized("digest.budget_share", language, value=f"{share:.1%}", budget=usd(data.reward_budget_usd))
     else:
         budget = localized("digest.budget_unknown", language)
-    blocks.append(fields_section([
-        localized("digest.participants", language, value=count(data.participants)),
-        localized("digest.flagged", language, value=count(data.flagged), change=signed(data.flagged_change)),
-        localized("digest.tiers", language, block=count(data.block), hold=count(data.hold), review=count(data.review)),
-        localized("digest.new", language, value=count(data.new_flagged)),
-        localized("digest.at_risk", language, value=usd(data.reward_usd_at_risk), total=usd(data.reward_usd_total)),
-        budget,
-    ]))
+    blocks.append(
+        fields_section(
+            [
+                localized("digest.participants", language, value=count(data.participants)),
+                localized("digest.flagged", language, value=count(data.flagged), change=signed(data.flagged_change)),
+                localized(
+                    "digest.tiers", language, block=count(data.block), hold=count(data.hold), review=count(data.review)
+                ),
+                localized("digest.new", language, value=count(data.new_flagged)),
+                localized(
+                    "digest.at_risk", language, value=usd(data.reward_usd_at_risk), total=usd(data.reward_usd_total)
+                ),
+                budget,
+            ]
+        )
+    )
     blocks.append(DIVIDER)
 
     rule_lines = [
-        text("digest.rule_line", lang_line, rule_id=r.rule_id, hits=count(r.hits),
-             title=" / ".join(t for t in (r.title_en if "en" in languages(language) else "",
-                                          r.title_zh if "zh" in languages(language) else "") if t))
+        text(
+            "digest.rule_line",
+            lang_line,
+            rule_id=r.rule_id,
+            hits=count(r.hits),
+            title=" / ".join(
+                t
+                for t in (
+                    r.title_en if "en" in languages(language) else "",
+                    r.title_zh if "zh" in languages(language) else "",
+                )
+                if t
+            ),
+        )
         for r in list(data.top_rules)[:TOP_RULES]
     ] or [localized("digest.no_rules", language, sep=" / ")]
     blocks += sections_from_lines(_heading("digest.top_rules", language), rule_lines)
 
     cluster_lines = [
-        text("digest.cluster_line", lang_line, cluster_id=show_user_id(c.cluster_id, mask_user_ids),
-             size=count(c.cluster_size), members=count(c.flagged_members), reward=usd(c.reward_usd))
+        text(
+            "digest.cluster_line",
+            lang_line,
+            cluster_id=show_user_id(c.cluster_id, mask_user_ids),
+            size=count(c.cluster_size),
+            members=count(c.flagged_members),
+            reward=usd(c.reward_usd),
+        )
         for c in list(data.clusters)[:TOP_CLUSTERS]
     ] or [localized("digest.no_clusters", language, sep=" / ")]
     blocks += sections_from_lines(_heading("digest.clusters", language), cluster_lines)
@@ -274,22 +311,41 @@ def build_digest(data: DigestData, *, language: str, run_url: str | None = None,
         user_lines = []
         for u in list(data.top_users)[:TOP_USERS]:
             reasons = " / ".join(
-                _truncate(r, MAX_REASON_CHARS) for lang, r in (("en", u.reasons), ("zh", u.reasons_zh))
+                _truncate(r, MAX_REASON_CHARS)
+                for lang, r in (("en", u.reasons), ("zh", u.reasons_zh))
                 if lang in languages(language) and r
             )
-            user_lines.append(text("digest.user_line", lang_line, user_id=show_user_id(u.user_id, mask_user_ids),
-                                   tier=_tier(u.tier, language), score=f"{u.score:.0f}",
-                                   reward=usd(u.reward_usd), reasons=reasons or "-"))
+            user_lines.append(
+                text(
+                    "digest.user_line",
+                    lang_line,
+                    user_id=show_user_id(u.user_id, mask_user_ids),
+                    tier=_tier(u.tier, language),
+                    score=f"{u.score:.0f}",
+                    reward=usd(u.reward_usd),
+                    reasons=reasons or "-",
+                )
+            )
         blocks += sections_from_lines(_heading("digest.top_users", language), user_lines)
         if data.flagged > len(user_lines):
-            blocks.append(context(localized("digest.more_in_csv", language, sep=" / ",
-                                            count=count(data.flagged - len(user_lines)))))
+            blocks.append(
+                context(
+                    localized("digest.more_in_csv", language, sep=" / ", count=count(data.flagged - len(user_lines)))
+                )
+            )
     else:
         blocks.append(section(localized("digest.nothing_flagged", language, sep=" / ")))
     if run_url:
         blocks.append(context(localized("digest.run_link", language, sep=" · ", url=run_url)))
-    fallback = localized("digest.fallback", language, campaign=name, date=day, flagged=count(data.flagged),
-                         participants=count(data.participants), at_risk=usd(data.reward_usd_at_risk))
+    fallback = localized(
+        "digest.fallback",
+        language,
+        campaign=name,
+        date=day,
+        flagged=count(data.flagged),
+        participants=count(data.participants),
+        at_risk=usd(data.reward_usd_at_risk),
+    )
     return finalize(fallback, blocks, allow=[run_url] if run_url else ())
 
 
@@ -306,20 +362,37 @@ _TRIGGER_TEXT = {
 def _evidence_values(finding: Finding, mask_user_ids: bool) -> dict[str, str]:
     e = finding.evidence
     if finding.kind == "cluster_size":
-        return {"cluster_id": show_user_id(e["cluster_id"], mask_user_ids), "size": count(e["size"]),
-                "members": count(e["members"]), "block": count(e["block"]), "reward": usd(e["reward"]),
-                "threshold": count(e["threshold"])}
+        return {
+            "cluster_id": show_user_id(e["cluster_id"], mask_user_ids),
+            "size": count(e["size"]),
+            "members": count(e["members"]),
+            "block": count(e["block"]),
+            "reward": usd(e["reward"]),
+            "threshold": count(e["threshold"]),
+        }
     if finding.kind == "reward_at_risk_usd":
         return {"value": usd(e["value"]), "threshold": usd(e["threshold"]), "flagged": count(e["flagged"])}
     if finding.kind == "reward_at_risk_budget_share":
         return {"value": f"{e['value']:.1%}", "budget": usd(e["budget"]), "threshold": f"{e['threshold']:.0%}"}
-    return {"previous": count(e["previous"]), "current": count(e["current"]),
-            "delta": count(e["delta"]), "threshold": count(e["threshold"])}
+    return {
+        "previous": count(e["previous"]),
+        "current": count(e["current"]),
+        "delta": count(e["delta"]),
+        "threshold": count(e["threshold"]),
+    }
 
 
-def build_escalation(finding: Finding, *, campaign_id: str, campaign_name: str, date: Date,
-                     policy: EscalationPolicy, language: str, run_url: str | None = None,
-                     mask_user_ids: bool = False) -> Message:
+def build_escalation(
+    finding: Finding,
+    *,
+    campaign_id: str,
+    campaign_name: str,
+    date: Date,
+    policy: EscalationPolicy,
+    language: str,
+    run_url: str | None = None,
+    mask_user_ids: bool = False,
+) -> Message:
     """One escalation: who must look, the evidence (counts only) and the recommended action."""
     base = _TRIGGER_TEXT[finding.kind]
     title = _heading(f"{base}.title", language)
@@ -328,13 +401,22 @@ def build_escalation(finding: Finding, *, campaign_id: str, campaign_name: str, 
     mentions = policy.mentions(campaign_id)
     values = _evidence_values(finding, mask_user_ids)
     blocks: list[dict[str, Any]] = [
-        header(" | ".join(text("esc.header", l, title=text(f"{base}.title", l)) for l in languages(language))),
-        section(_per_language(language, lambda l: text("esc.attention", l, mentions=mentions,
-                                                       campaign=name, date=day).strip())),
-        section(_per_language(language, lambda l: text("esc.evidence", l,
-                                                       evidence=text(f"{base}.evidence", l, **values)))),
-        section(_per_language(language, lambda l: text("esc.action", l,
-                                                       action=text(f"action.{finding.action}", l)))),
+        header(" | ".join(text("esc.header", lang, title=text(f"{base}.title", lang)) for lang in languages(language))),
+        section(
+            _per_language(
+                language, lambda lang: text("esc.attention", lang, mentions=mentions, campaign=name, date=day).strip()
+            )
+        ),
+        section(
+            _per_language(
+                language, lambda lang: text("esc.evidence", lang, evidence=text(f"{base}.evidence", lang, **values))
+            )
+        ),
+        section(
+            _per_language(
+                language, lambda lang: text("esc.action", lang, action=text(f"action.{finding.action}", lang))
+            )
+        ),
         context(f"`{finding.trigger_id}` · {campaign_id} · {day}"),
     ]
     if run_url:
@@ -347,8 +429,10 @@ def build_escalation(finding: Finding, *, campaign_id: str, campaign_name: str, 
 
 # ---------------------------------------------------------------- run failure
 
-def build_run_failure_alert(run_id: str, job_name: str, error_summary: str, run_url: str | None,
-                            language: str) -> Message:
+
+def build_run_failure_alert(
+    run_id: str, job_name: str, error_summary: str, run_url: str | None, language: str
+) -> Message:
     """The alert a run-failure sensor posts: which run, what broke, where to look."""
     error = _truncate(scrub_text(error_summary or "", allow=[run_id]).replace("```", "'''"), 2500)
     blocks: list[dict[str, Any]] = [

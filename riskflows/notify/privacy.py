@@ -16,7 +16,8 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 REDACTED_IP = "[ip withheld]"
 REDACTED_WALLET = "[address withheld]"
@@ -35,25 +36,52 @@ _PATTERNS: list[tuple[re.Pattern[str], str, re.Pattern[str]]] = [
     # Anchored at the start of a run and bounded: long reason texts must not scan quadratically.
     (re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+"), REDACTED_EMAIL, re.compile("@")),
     (re.compile(rf"(?<![0-9A-Za-z])0x[{_HEX}]{{16,}}(?![0-9A-Za-z])"), REDACTED_WALLET, re.compile("0x")),
-    (re.compile(r"(?<![0-9A-Za-z])(?:bc1|tb1|ltc1)[02-9ac-hj-np-z]{11,87}(?![0-9A-Za-z])", re.I), REDACTED_WALLET,
-     re.compile("bc1|tb1|ltc1", re.I)),
-    (re.compile(rf"(?<![0-9A-Za-z])(?=[{_B58}]{{0,33}}\d)(?=[{_B58}]{{0,33}}[a-z])T[{_B58}]{{33}}(?![0-9A-Za-z])"),
-     REDACTED_WALLET, re.compile(rf"[{_B58}]{{34}}")),
-    (re.compile(rf"(?<![0-9A-Za-z])(?=[{_B58}]{{0,34}}[A-Z])(?=[{_B58}]{{0,34}}[a-z])[13mn2][{_B58}]{{25,34}}(?![0-9A-Za-z])"),
-     REDACTED_WALLET, re.compile(rf"[{_B58}]{{26}}")),
-    (re.compile(rf"(?<![0-9A-Za-z])[{_HEX}]{{8}}-(?:[{_HEX}]{{4}}-){{3}}[{_HEX}]{{12}}(?![0-9A-Za-z])"), REDACTED_DEVICE,
-     re.compile(rf"[{_HEX}]{{8}}-[{_HEX}]{{4}}-")),
-    (re.compile(rf"(?<![0-9A-Za-z])(?:[{_HEX}]{{2}}[:-]){{5}}[{_HEX}]{{2}}(?![0-9A-Za-z])"), REDACTED_DEVICE,
-     re.compile(rf"[{_HEX}]{{2}}[:-][{_HEX}]{{2}}[:-]")),
+    (
+        re.compile(r"(?<![0-9A-Za-z])(?:bc1|tb1|ltc1)[02-9ac-hj-np-z]{11,87}(?![0-9A-Za-z])", re.I),
+        REDACTED_WALLET,
+        re.compile("bc1|tb1|ltc1", re.I),
+    ),
+    (
+        re.compile(rf"(?<![0-9A-Za-z])(?=[{_B58}]{{0,33}}\d)(?=[{_B58}]{{0,33}}[a-z])T[{_B58}]{{33}}(?![0-9A-Za-z])"),
+        REDACTED_WALLET,
+        re.compile(rf"[{_B58}]{{34}}"),
+    ),
+    (
+        re.compile(
+            rf"(?<![0-9A-Za-z])(?=[{_B58}]{{0,34}}[A-Z])(?=[{_B58}]{{0,34}}[a-z])[13mn2][{_B58}]{{25,34}}(?![0-9A-Za-z])"
+        ),
+        REDACTED_WALLET,
+        re.compile(rf"[{_B58}]{{26}}"),
+    ),
+    (
+        re.compile(rf"(?<![0-9A-Za-z])[{_HEX}]{{8}}-(?:[{_HEX}]{{4}}-){{3}}[{_HEX}]{{12}}(?![0-9A-Za-z])"),
+        REDACTED_DEVICE,
+        re.compile(rf"[{_HEX}]{{8}}-[{_HEX}]{{4}}-"),
+    ),
+    (
+        re.compile(rf"(?<![0-9A-Za-z])(?:[{_HEX}]{{2}}[:-]){{5}}[{_HEX}]{{2}}(?![0-9A-Za-z])"),
+        REDACTED_DEVICE,
+        re.compile(rf"[{_HEX}]{{2}}[:-][{_HEX}]{{2}}[:-]"),
+    ),
     # IPv4, optionally with a port or prefix; also a /24 written as a.b.c.x or a.b.c.*.
-    (re.compile(r"(?<![\d.])(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?:/\d{1,2}|:\d{1,5})?(?![\d.])"),
-     REDACTED_IP, re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d")),
-    (re.compile(r"(?<![\d.])(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){2}\.[x*](?![\w.])"),
-     REDACTED_IP, re.compile(r"\d\.\d{1,3}\.\d{1,3}\.[x*]")),
+    (
+        re.compile(
+            r"(?<![\d.])(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?:/\d{1,2}|:\d{1,5})?(?![\d.])"
+        ),
+        REDACTED_IP,
+        re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d"),
+    ),
+    (
+        re.compile(r"(?<![\d.])(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){2}\.[x*](?![\w.])"),
+        REDACTED_IP,
+        re.compile(r"\d\.\d{1,3}\.\d{1,3}\.[x*]"),
+    ),
 ]
 # IPv6 has too many spellings for one regex: take colon-bearing hex runs and let
 # `ipaddress` decide, so times like 12:30:45 survive.
-_IPV6_CANDIDATE = re.compile(r"(?<![\w:.])\[?[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*[0-9A-Fa-f]?(?:%\w+)?\]?(?:/\d{1,3})?(?![\w:])")
+_IPV6_CANDIDATE = re.compile(
+    r"(?<![\w:.])\[?[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*[0-9A-Fa-f]?(?:%\w+)?\]?(?:/\d{1,3})?(?![\w:])"
+)
 # Opaque tokens: maximal runs of word characters and hyphens, judged piece by piece.
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,}")
 _PLACEHOLDER = re.compile(r"\x00(\d+)\x00")

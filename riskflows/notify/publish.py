@@ -15,7 +15,8 @@ import hashlib
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import date as Date, datetime, timedelta, timezone
+from datetime import date as Date
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -78,6 +79,7 @@ class PublishResult:
 
 # ---------------------------------------------------------------- reading the warehouse
 
+
 @dataclass(frozen=True)
 class CampaignDay:
     digest: DigestData
@@ -91,8 +93,16 @@ def _top_rules(raw: str | None) -> list[RuleHits]:
         items = json.loads(raw) if raw else []
     except ValueError:
         items = []
-    rules = [RuleHits(str(r.get("rule_id", "")), str(r.get("title_en") or ""), str(r.get("title_zh") or ""),
-                      int(r.get("hits") or 0)) for r in items if isinstance(r, dict)]
+    rules = [
+        RuleHits(
+            str(r.get("rule_id", "")),
+            str(r.get("title_en") or ""),
+            str(r.get("title_zh") or ""),
+            int(r.get("hits") or 0),
+        )
+        for r in items
+        if isinstance(r, dict)
+    ]
     return sorted(rules, key=lambda r: (-r.hits, r.rule_id))
 
 
@@ -101,24 +111,51 @@ def load_campaign_day(engine: Engine, *, date: Date, campaign_id: str, schema: s
     s = checked_identifier(schema)
     params = {"d": date, "c": campaign_id, "start": date - timedelta(days=TREND_DAYS - 1)}
     with engine.connect() as conn:
-        summary = conn.execute(sa.text(
-            f"SELECT * FROM {s}.campaign_summary WHERE date = :d AND campaign_id = :c"), params).mappings().first()
+        summary = (
+            conn.execute(sa.text(f"SELECT * FROM {s}.campaign_summary WHERE date = :d AND campaign_id = :c"), params)
+            .mappings()
+            .first()
+        )
         if summary is None:
             raise LookupError(f"no {s}.campaign_summary row for campaign {campaign_id!r} on {date}")
-        history = conn.execute(sa.text(
-            f"SELECT date, flagged, block, reward_usd_at_risk FROM {s}.campaign_summary "
-            f"WHERE campaign_id = :c AND date BETWEEN :start AND :d ORDER BY date"), params).mappings().all()
-        clusters = conn.execute(sa.text(
-            f"SELECT cluster_id, MAX(cluster_size) AS cluster_size, COUNT(*) AS flagged_members, "
-            f"SUM(CASE WHEN tier = 'block' THEN 1 ELSE 0 END) AS block_members, "
-            f"SUM(COALESCE(reward_usd, 0)) AS reward_usd "
-            f"FROM {s}.high_risk_users WHERE date = :d AND campaign_id = :c AND cluster_id IS NOT NULL "
-            f"GROUP BY cluster_id ORDER BY MAX(cluster_size) DESC, SUM(COALESCE(reward_usd, 0)) DESC, cluster_id "
-            f"LIMIT {CLUSTERS_READ}"), params).mappings().all()
-        users = conn.execute(sa.text(
-            f"SELECT user_id, score, tier, rule_ids, reasons, reasons_zh, cluster_id, cluster_size, reward_usd, "
-            f"first_flagged_date FROM {s}.high_risk_users WHERE date = :d AND campaign_id = :c "
-            f"ORDER BY score DESC, user_id"), params).mappings().all()
+        history = (
+            conn.execute(
+                sa.text(
+                    f"SELECT date, flagged, block, reward_usd_at_risk FROM {s}.campaign_summary "
+                    f"WHERE campaign_id = :c AND date BETWEEN :start AND :d ORDER BY date"
+                ),
+                params,
+            )
+            .mappings()
+            .all()
+        )
+        clusters = (
+            conn.execute(
+                sa.text(
+                    f"SELECT cluster_id, MAX(cluster_size) AS cluster_size, COUNT(*) AS flagged_members, "
+                    f"SUM(CASE WHEN tier = 'block' THEN 1 ELSE 0 END) AS block_members, "
+                    f"SUM(COALESCE(reward_usd, 0)) AS reward_usd "
+                    f"FROM {s}.high_risk_users WHERE date = :d AND campaign_id = :c AND cluster_id IS NOT NULL "
+                    f"GROUP BY cluster_id ORDER BY MAX(cluster_size) DESC, SUM(COALESCE(reward_usd, 0)) DESC, cluster_id "
+                    f"LIMIT {CLUSTERS_READ}"
+                ),
+                params,
+            )
+            .mappings()
+            .all()
+        )
+        users = (
+            conn.execute(
+                sa.text(
+                    f"SELECT user_id, score, tier, rule_ids, reasons, reasons_zh, cluster_id, cluster_size, reward_usd, "
+                    f"first_flagged_date FROM {s}.high_risk_users WHERE date = :d AND campaign_id = :c "
+                    f"ORDER BY score DESC, user_id"
+                ),
+                params,
+            )
+            .mappings()
+            .all()
+        )
     yesterday = date - timedelta(days=1)
     block_yesterday = next((int(h["block"] or 0) for h in history if as_date(h["date"]) == yesterday), None)
     digest = DigestData(
@@ -138,18 +175,36 @@ def load_campaign_day(engine: Engine, *, date: Date, campaign_id: str, schema: s
         reward_budget_usd=float(summary["reward_budget_usd"]) if summary["reward_budget_usd"] is not None else None,
         rule_pack_version=str(summary["rule_pack_version"] or ""),
         top_rules=_top_rules(summary["top_rules"]),
-        clusters=[ClusterStat(int(c["cluster_id"]), int(c["cluster_size"] or 0), int(c["flagged_members"]),
-                              int(c["block_members"] or 0), float(c["reward_usd"] or 0.0)) for c in clusters],
-        top_users=[FlaggedUser(int(u["user_id"]), float(u["score"] or 0.0), str(u["tier"]),
-                               float(u["reward_usd"] or 0.0), str(u["reasons"] or ""), str(u["reasons_zh"] or ""))
-                   for u in users[:10]],
+        clusters=[
+            ClusterStat(
+                int(c["cluster_id"]),
+                int(c["cluster_size"] or 0),
+                int(c["flagged_members"]),
+                int(c["block_members"] or 0),
+                float(c["reward_usd"] or 0.0),
+            )
+            for c in clusters
+        ],
+        top_users=[
+            FlaggedUser(
+                int(u["user_id"]),
+                float(u["score"] or 0.0),
+                str(u["tier"]),
+                float(u["reward_usd"] or 0.0),
+                str(u["reasons"] or ""),
+                str(u["reasons_zh"] or ""),
+            )
+            for u in users[:10]
+        ],
     )
-    points = [DayPoint(as_date(h["date"]), int(h["flagged"] or 0), float(h["reward_usd_at_risk"] or 0.0))
-              for h in history]
+    points = [
+        DayPoint(as_date(h["date"]), int(h["flagged"] or 0), float(h["reward_usd_at_risk"] or 0.0)) for h in history
+    ]
     return CampaignDay(digest, points, block_yesterday, [dict(u) for u in users])
 
 
 # ---------------------------------------------------------------- attachments
+
 
 def high_risk_csv(rows: list[dict[str, Any]], *, language: str, mask_user_ids: bool) -> bytes:
     """The full high-risk list, every cell scrubbed; UTF-8 with a BOM so Excel shows Chinese."""
@@ -177,8 +232,16 @@ def high_risk_csv(rows: list[dict[str, Any]], *, language: str, mask_user_ids: b
 
 # ---------------------------------------------------------------- exactly once
 
-def send_once(ledger: NotificationLedger, sender: Sender, key: LedgerKey, message: Message, *,
-              thread_ts: str | None = None, label: str | None = None) -> Delivery:
+
+def send_once(
+    ledger: NotificationLedger,
+    sender: Sender,
+    key: LedgerKey,
+    message: Message,
+    *,
+    thread_ts: str | None = None,
+    label: str | None = None,
+) -> Delivery:
     """Post `message` unless the ledger says it was posted; update it if its content changed."""
     content_hash = message.content_hash()
     row = ledger.get(key)
@@ -191,8 +254,9 @@ def send_once(ledger: NotificationLedger, sender: Sender, key: LedgerKey, messag
         except BaseException:
             ledger.mark_failed(key)
             raise
-        ledger.mark_sent(key, channel=row.channel or sender.channel, message_ts=row.message_ts,
-                         content_hash=content_hash)
+        ledger.mark_sent(
+            key, channel=row.channel or sender.channel, message_ts=row.message_ts, content_hash=content_hash
+        )
         return Delivery(key.kind, key.finding_key, "updated", row.message_ts)
     ledger.mark_pending(key, channel=sender.channel, content_hash=content_hash)
     try:
@@ -204,8 +268,17 @@ def send_once(ledger: NotificationLedger, sender: Sender, key: LedgerKey, messag
     return Delivery(key.kind, key.finding_key, "posted", ts)
 
 
-def upload_once(ledger: NotificationLedger, sender: Sender, key: LedgerKey, content: bytes, *, filename: str,
-                title: str, thread_ts: str, label: str | None = None) -> Delivery:
+def upload_once(
+    ledger: NotificationLedger,
+    sender: Sender,
+    key: LedgerKey,
+    content: bytes,
+    *,
+    filename: str,
+    title: str,
+    thread_ts: str,
+    label: str | None = None,
+) -> Delivery:
     """Upload a file into the thread unless the ledger already has it (files are never replaced)."""
     row = ledger.get(key)
     if row is not None and row.message_ts and row.status == "sent":
@@ -213,8 +286,9 @@ def upload_once(ledger: NotificationLedger, sender: Sender, key: LedgerKey, cont
     content_hash = hashlib.sha256(content).hexdigest()
     ledger.mark_pending(key, channel=sender.channel, content_hash=content_hash)
     try:
-        file_id = sender.upload_file(content, filename=filename, title=scrub_text(title), thread_ts=thread_ts,
-                                     label=label)
+        file_id = sender.upload_file(
+            content, filename=filename, title=scrub_text(title), thread_ts=thread_ts, label=label
+        )
     except BaseException:
         ledger.mark_failed(key)
         raise
@@ -223,6 +297,7 @@ def upload_once(ledger: NotificationLedger, sender: Sender, key: LedgerKey, cont
 
 
 # ---------------------------------------------------------------- the digest
+
 
 def publish_campaign_digest(
     engine: Engine,
@@ -253,18 +328,40 @@ def publish_campaign_digest(
 
     digest = build_digest(d, language=language, run_url=run_url, mask_user_ids=mask_user_ids)
     result.messages["digest:"] = digest
-    findings = evaluate_policy(policy, reward_at_risk_usd=d.reward_usd_at_risk, reward_budget_usd=d.reward_budget_usd,
-                               flagged=d.flagged, block_today=d.block, block_yesterday=data.block_yesterday,
-                               clusters=d.clusters)
-    escalations = [(f, build_escalation(f, campaign_id=campaign_id, campaign_name=d.campaign_name, date=day,
-                                        policy=policy, language=language, run_url=run_url,
-                                        mask_user_ids=mask_user_ids)) for f in findings]
+    findings = evaluate_policy(
+        policy,
+        reward_at_risk_usd=d.reward_usd_at_risk,
+        reward_budget_usd=d.reward_budget_usd,
+        flagged=d.flagged,
+        block_today=d.block,
+        block_yesterday=data.block_yesterday,
+        clusters=d.clusters,
+    )
+    escalations = [
+        (
+            f,
+            build_escalation(
+                f,
+                campaign_id=campaign_id,
+                campaign_name=d.campaign_name,
+                date=day,
+                policy=policy,
+                language=language,
+                run_url=run_url,
+                mask_user_ids=mask_user_ids,
+            ),
+        )
+        for f in findings
+    ]
     for f, m in escalations:
         result.messages[f"escalation:{f.finding_key}"] = m
 
     if quiet:
-        result.deliveries += [Delivery("digest", "", "skipped"), Delivery("chart", "", "skipped"),
-                              Delivery("csv", "", "skipped")]
+        result.deliveries += [
+            Delivery("digest", "", "skipped"),
+            Delivery("chart", "", "skipped"),
+            Delivery("csv", "", "skipped"),
+        ]
         result.deliveries += [Delivery("escalation", f.finding_key, "skipped") for f, _ in escalations]
         return result
 
@@ -282,32 +379,70 @@ def publish_campaign_digest(
         result.deliveries.append(delivery)
         return delivery
 
-    sent = attempt(lambda: send_once(ledger, sender, LedgerKey(campaign_id, day, "digest"), digest,
-                                     label=f"{label}_digest"), "digest")
+    sent = attempt(
+        lambda: send_once(ledger, sender, LedgerKey(campaign_id, day, "digest"), digest, label=f"{label}_digest"),
+        "digest",
+    )
     if sent is not None:
-        chart = render_trend_chart(data.history, campaign_name=scrub_text(d.campaign_name), language=language,
-                                   days=TREND_DAYS)
+        chart = render_trend_chart(
+            data.history, campaign_name=scrub_text(d.campaign_name), language=language, days=TREND_DAYS
+        )
         chart_title = localized("chart.title", language, sep=" / ", campaign=d.campaign_name, days=TREND_DAYS)
-        attempt(lambda: upload_once(ledger, sender, LedgerKey(campaign_id, day, "chart"), chart,
-                                    filename=f"trend_{campaign_id}_{day.isoformat()}.png", title=chart_title,
-                                    thread_ts=sent.ts, label=label), "chart")
+        attempt(
+            lambda: upload_once(
+                ledger,
+                sender,
+                LedgerKey(campaign_id, day, "chart"),
+                chart,
+                filename=f"trend_{campaign_id}_{day.isoformat()}.png",
+                title=chart_title,
+                thread_ts=sent.ts,
+                label=label,
+            ),
+            "chart",
+        )
         table = high_risk_csv(data.high_risk_rows, language=language, mask_user_ids=mask_user_ids)
-        csv_title = localized("csv.title", language, sep=" / ", campaign=d.campaign_name, date=day.isoformat(),
-                              count=len(data.high_risk_rows))
-        attempt(lambda: upload_once(ledger, sender, LedgerKey(campaign_id, day, "csv"), table,
-                                    filename=f"high_risk_{campaign_id}_{day.isoformat()}.csv", title=csv_title,
-                                    thread_ts=sent.ts, label=label), "csv")
+        csv_title = localized(
+            "csv.title",
+            language,
+            sep=" / ",
+            campaign=d.campaign_name,
+            date=day.isoformat(),
+            count=len(data.high_risk_rows),
+        )
+        attempt(
+            lambda: upload_once(
+                ledger,
+                sender,
+                LedgerKey(campaign_id, day, "csv"),
+                table,
+                filename=f"high_risk_{campaign_id}_{day.isoformat()}.csv",
+                title=csv_title,
+                thread_ts=sent.ts,
+                label=label,
+            ),
+            "csv",
+        )
     else:
         result.deliveries += [Delivery("chart", "", "skipped"), Delivery("csv", "", "skipped")]
 
     for f, message in escalations:
-        attempt(lambda f=f, message=message: send_once(
-            ledger, sender, LedgerKey(campaign_id, day, "escalation", f.finding_key), message,
-            label=f"{label}_escalation_{f.finding_key}"), "escalation", f.finding_key)
+        attempt(
+            lambda f=f, message=message: send_once(
+                ledger,
+                sender,
+                LedgerKey(campaign_id, day, "escalation", f.finding_key),
+                message,
+                label=f"{label}_escalation_{f.finding_key}",
+            ),
+            "escalation",
+            f.finding_key,
+        )
 
     if errors:
         raise NotificationDeliveryError(
-            f"{len(errors)} notification(s) for {campaign_id} {day} not delivered: " + "; ".join(errors))
+            f"{len(errors)} notification(s) for {campaign_id} {day} not delivered: " + "; ".join(errors)
+        )
     return result
 
 
@@ -335,5 +470,10 @@ def send_run_failure_alert(
     ledger = NotificationLedger(engine, schema)
     ledger.ensure()
     today = datetime.now(timezone.utc).date()
-    return send_once(ledger, sender, LedgerKey(RUN_FAILURE_CAMPAIGN, today, "run_failure", run_id), message,
-                     label=f"run_failure_{job_name}")
+    return send_once(
+        ledger,
+        sender,
+        LedgerKey(RUN_FAILURE_CAMPAIGN, today, "run_failure", run_id),
+        message,
+        label=f"run_failure_{job_name}",
+    )

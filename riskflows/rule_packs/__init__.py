@@ -31,13 +31,41 @@ every unknown-name message ends with. Everything is importable from ``riskflows.
 
 from riskflows.rule_packs.expressions import EXPRESSION_DIALECT, check_expression, parse_expression
 from riskflows.rule_packs.loader import check_paths, load_pack, load_packs, pack_version
-from riskflows.rule_packs.model import (CAMPAIGN_KINDS, FEATURE_TYPES, SEVERITIES, TIERS, AllowlistEntry, Problem,
-                                        Rule, RulePack, RulePackError, RulePackSelectionError, Suppression)
+from riskflows.rule_packs.model import (
+    CAMPAIGN_KINDS,
+    FEATURE_TYPES,
+    SEVERITIES,
+    TIERS,
+    AllowlistEntry,
+    Problem,
+    Rule,
+    RulePack,
+    RulePackError,
+    RulePackSelectionError,
+    Suppression,
+)
 from riskflows.rule_packs.selection import governs, select_pack, tier_for
 
 __all__ = [
-    "CAMPAIGN_KINDS", "EXPRESSION_DIALECT", "FEATURE_TYPES", "SEVERITIES", "TIERS",
-    "AllowlistEntry", "Problem", "Rule", "RulePack", "RulePackError", "RulePackSelectionError", "Suppression",
-    "check_expression", "check_paths", "governs", "load_pack", "load_packs", "pack_version", "parse_expression",
-    "select_pack", "tier_for",
+    "CAMPAIGN_KINDS",
+    "EXPRESSION_DIALECT",
+    "FEATURE_TYPES",
+    "SEVERITIES",
+    "TIERS",
+    "AllowlistEntry",
+    "Problem",
+    "Rule",
+    "RulePack",
+    "RulePackError",
+    "RulePackSelectionError",
+    "Suppression",
+    "check_expression",
+    "check_paths",
+    "governs",
+    "load_pack",
+    "load_packs",
+    "pack_version",
+    "parse_expression",
+    "select_pack",
+    "tier_for",
 ]

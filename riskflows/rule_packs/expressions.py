@@ -43,8 +43,12 @@ _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeE
 _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv)
 _CAST_TYPES = {
     "number": {
-        exp.DataType.Type.INT, exp.DataType.Type.BIGINT, exp.DataType.Type.SMALLINT,
-        exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT, exp.DataType.Type.DECIMAL,
+        exp.DataType.Type.INT,
+        exp.DataType.Type.BIGINT,
+        exp.DataType.Type.SMALLINT,
+        exp.DataType.Type.DOUBLE,
+        exp.DataType.Type.FLOAT,
+        exp.DataType.Type.DECIMAL,
     },
     "text": {exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT},
     "boolean": {exp.DataType.Type.BOOLEAN},
@@ -78,8 +82,11 @@ class _Checker:
         first = min(starts)
         # Subqueries have no position of their own: point at their SELECT / EXISTS keyword.
         if isinstance(node, (exp.Select, exp.Subquery, exp.Exists, exp.Query)):
-            keywords = [t.start for t in self.tokens
-                        if t.token_type in (TokenType.SELECT, TokenType.EXISTS, TokenType.WITH) and t.start <= first]
+            keywords = [
+                t.start
+                for t in self.tokens
+                if t.token_type in (TokenType.SELECT, TokenType.EXISTS, TokenType.WITH) and t.start <= first
+            ]
             if keywords:
                 return max(keywords)
         return first
@@ -139,8 +146,10 @@ class _Checker:
         if isinstance(node, _COMPARISONS):
             left, right = self.infer(node.this), self.infer(node.expression)
             if not self._comparable(left, right):
-                self.refuse(node, f"cannot compare {self._shown(left)} with {self._shown(right)}: "
-                                  f"{node.sql(EXPRESSION_DIALECT)}")
+                self.refuse(
+                    node,
+                    f"cannot compare {self._shown(left)} with {self._shown(right)}: {node.sql(EXPRESSION_DIALECT)}",
+                )
             return "boolean"
         if isinstance(node, _ARITHMETIC):
             return self.arithmetic(node)
@@ -163,7 +172,9 @@ class _Checker:
             for bound in (node.args.get("low"), node.args.get("high")):
                 bound_kind = self.infer(bound)
                 if not self._comparable(kind, bound_kind):
-                    self.refuse(bound, f"BETWEEN bound is {self._shown(bound_kind)} but the value is {self._shown(kind)}")
+                    self.refuse(
+                        bound, f"BETWEEN bound is {self._shown(bound_kind)} but the value is {self._shown(kind)}"
+                    )
             return "boolean"
         if isinstance(node, (exp.Like, exp.ILike)):
             self.expect(node.this, "text", node.key.upper())
@@ -188,8 +199,9 @@ class _Checker:
             self.refuse(node, "'*' is not allowed: name the feature columns")
             return None
         if node.table or node.args.get("db") or node.args.get("catalog"):
-            self.refuse(node, f"qualified column '{node.sql(EXPRESSION_DIALECT)}' is not allowed: "
-                              "use the bare feature name")
+            self.refuse(
+                node, f"qualified column '{node.sql(EXPRESSION_DIALECT)}' is not allowed: use the bare feature name"
+            )
         identifier = node.this
         name = identifier.name if identifier.quoted else identifier.name.lower()
         kind = self.columns.get(name)
@@ -204,7 +216,9 @@ class _Checker:
         if isinstance(node, (exp.Add, exp.Sub)) and "date" in (left, right):
             if isinstance(node, exp.Sub) and left == right == "date":
                 return "number"
-            if (left, right) in (("date", "number"), ("number", "date")) and (isinstance(node, exp.Add) or left == "date"):
+            if (left, right) in (("date", "number"), ("number", "date")) and (
+                isinstance(node, exp.Add) or left == "date"
+            ):
                 return "date"
         for side, kind in ((node.this, left), (node.expression, right)):
             if not self._as(kind, "number"):
@@ -213,8 +227,10 @@ class _Checker:
 
     def in_list(self, node: exp.In) -> str:
         if node.args.get("query") is not None or node.args.get("unnest") is not None:
-            self.refuse(node.args.get("query") or node.args["unnest"],
-                        "subqueries are not allowed: a rule sees one participant's features only")
+            self.refuse(
+                node.args.get("query") or node.args["unnest"],
+                "subqueries are not allowed: a rule sees one participant's features only",
+            )
             return "boolean"
         if node.args.get("field") is not None:
             self.refuse(node, "IN must be followed by a list of values")
@@ -260,8 +276,9 @@ class _Checker:
         for kind, types in _CAST_TYPES.items():
             if target in types:
                 return kind
-        self.refuse(node, f"cast to {node.to.sql(EXPRESSION_DIALECT)} is not allowed "
-                          "(use a number, text, boolean or date type)")
+        self.refuse(
+            node, f"cast to {node.to.sql(EXPRESSION_DIALECT)} is not allowed (use a number, text, boolean or date type)"
+        )
         return None
 
     def function(self, node: exp.Expression) -> str | None:
@@ -299,8 +316,11 @@ class _Checker:
             shown = node.sql_name() if hasattr(node, "sql_name") else node.key.upper()
             self.refuse(node, f"function '{shown}' is not allowed{self._function_hint(shown)}")
         else:
-            self.refuse(node, f"'{node.sql(EXPRESSION_DIALECT)}' is not allowed in a rule "
-                              "(only feature columns, literals, operators, CASE and allowed functions)")
+            self.refuse(
+                node,
+                f"'{node.sql(EXPRESSION_DIALECT)}' is not allowed in a rule "
+                "(only feature columns, literals, operators, CASE and allowed functions)",
+            )
         return None
 
     @staticmethod
@@ -335,8 +355,9 @@ def check_expression(source: str, feature_columns: Mapping[str, str]) -> list[tu
     kind = checker.infer(root)
     if kind not in (None, "boolean") and not any(p for p in checker.problems):
         shown = "text" if kind == "string" else kind
-        checker.problems.append(_ExprProblem(checker.offset(root),
-                                             f"the expression must be true or false, but it is {shown}"))
+        checker.problems.append(
+            _ExprProblem(checker.offset(root), f"the expression must be true or false, but it is {shown}")
+        )
     return [(p.offset, p.message) for p in checker.problems]
 
 
@@ -347,7 +368,7 @@ def _offset_of(source: str, line: int | None, col: int | None) -> int | None:
     lines = source.split("\n")
     if line > len(lines):
         return None
-    return sum(len(l) + 1 for l in lines[: line - 1]) + max(col - 1, 0)
+    return sum(len(entry) + 1 for entry in lines[: line - 1]) + max(col - 1, 0)
 
 
 def parse_expression(source: str) -> exp.Expression:

@@ -6,8 +6,9 @@ import difflib
 from collections.abc import Iterable
 
 
-def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 0.6, quote: str = "'",
-                 listed: str | None = None) -> str:
+def did_you_mean(
+    word: str, choices: Iterable[str], *, cutoff: float = 0.6, quote: str = "'", listed: str | None = None
+) -> str:
     """`` (did you mean 'x'?)`` for the choice closest to ``word`` (difflib, ``cutoff``).
 
     With no close choice: ``; <listed>: a, b, c`` listing every choice in the order given

@@ -18,8 +18,18 @@ from sqlglot.tokens import TokenType
 
 from riskflows.rule_packs.expressions import EXPRESSION_DIALECT, check_expression
 from riskflows.rule_packs.hints import did_you_mean
-from riskflows.rule_packs.model import (CAMPAIGN_KINDS, FEATURE_TYPES, SEVERITIES, TIERS, AllowlistEntry, Problem,
-                                        Rule, RulePack, RulePackError, Suppression)
+from riskflows.rule_packs.model import (
+    CAMPAIGN_KINDS,
+    FEATURE_TYPES,
+    SEVERITIES,
+    TIERS,
+    AllowlistEntry,
+    Problem,
+    Rule,
+    RulePack,
+    RulePackError,
+    Suppression,
+)
 from riskflows.rule_packs.positions import Positions, duplicate_keys
 
 _RULE_ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -36,8 +46,13 @@ def _normalised(content: Any) -> Any:
         for key, value in content.items():
             if key == "when" and isinstance(value, str):
                 try:
-                    out[key] = [[t.token_type.name, t.text if t.token_type in (TokenType.STRING, TokenType.IDENTIFIER)
-                                 else t.text.lower()] for t in sqlglot.tokenize(value, read=EXPRESSION_DIALECT)]
+                    out[key] = [
+                        [
+                            t.token_type.name,
+                            t.text if t.token_type in (TokenType.STRING, TokenType.IDENTIFIER) else t.text.lower(),
+                        ]
+                        for t in sqlglot.tokenize(value, read=EXPRESSION_DIALECT)
+                    ]
                 except TokenError:
                     out[key] = value
             else:
@@ -52,8 +67,9 @@ def _normalised(content: Any) -> Any:
 
 def pack_version(content: Mapping[str, Any]) -> str:
     """Short content hash of a parsed pack (see module docstring for what counts)."""
-    canonical = json.dumps(_normalised(dict(content)), sort_keys=True, ensure_ascii=False,
-                           separators=(",", ":"), default=str)
+    canonical = json.dumps(
+        _normalised(dict(content)), sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
 
 
@@ -73,8 +89,12 @@ def _read(path: Path) -> tuple[str | None, Any, yaml.Node | None, Problem | None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        return text, None, None, Problem(str(path), line=line, column=col,
-                                         message=f"YAML error: {error.problem or error}")
+        return (
+            text,
+            None,
+            None,
+            Problem(str(path), line=line, column=col, message=f"YAML error: {error.problem or error}"),
+        )
     except yaml.YAMLError as error:
         return text, None, None, Problem(str(path), message=f"YAML error: {error}")
     return text, content, node, None
@@ -87,8 +107,9 @@ def _is_pack(content: Any) -> bool:
 class _PackBuilder:
     """Validates one parsed pack, collecting every problem, and builds the RulePack."""
 
-    def __init__(self, path: Path, text: str, content: dict, node: yaml.Node | None,
-                 feature_columns: Mapping[str, str]):
+    def __init__(
+        self, path: Path, text: str, content: dict, node: yaml.Node | None, feature_columns: Mapping[str, str]
+    ):
         self.file = str(path)
         self.content = content
         self.pos = Positions(text, node)
@@ -97,8 +118,16 @@ class _PackBuilder:
         pack_id = content.get("pack_id")
         self.pack_id = pack_id if isinstance(pack_id, str) and pack_id else None
         for name, key_node in duplicate_keys(node):
-            self.problems.append(Problem(self.file, self.pack_id, None, key_node.start_mark.line + 1,
-                                         key_node.start_mark.column + 1, f"duplicate key '{name}'"))
+            self.problems.append(
+                Problem(
+                    self.file,
+                    self.pack_id,
+                    None,
+                    key_node.start_mark.line + 1,
+                    key_node.start_mark.column + 1,
+                    f"duplicate key '{name}'",
+                )
+            )
 
     def problem(self, path: tuple[str | int, ...], message: str, rule_id: str | None = None) -> None:
         line, col = self.pos.at(*path)
@@ -135,10 +164,18 @@ class _PackBuilder:
         suppressions = self.suppressions(content.get("suppressions"), {r.id for r in rules})
         if self.problems:
             return None
-        return RulePack(pack_id=self.pack_id, path=self.file, kinds=kinds, campaigns=campaigns,
-                        thresholds=thresholds, rules=rules, allowlist=allowlist,
-                        suppressions=suppressions, version=pack_version(content),
-                        evidence_types={c: self.columns[c] for r in rules for c in r.evidence})
+        return RulePack(
+            pack_id=self.pack_id,
+            path=self.file,
+            kinds=kinds,
+            campaigns=campaigns,
+            thresholds=thresholds,
+            rules=rules,
+            allowlist=allowlist,
+            suppressions=suppressions,
+            version=pack_version(content),
+            evidence_types={c: self.columns[c] for r in rules for c in r.evidence},
+        )
 
     def applies_to(self, value: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if value is None:
@@ -190,8 +227,11 @@ class _PackBuilder:
                 continue
             rule_id = item.get("id")
             if not isinstance(rule_id, str) or not _RULE_ID.match(rule_id):
-                self.problem(path + ("id",), "rule id must be lowercase letters, digits and underscores, "
-                                             "starting with a letter", rule_id if isinstance(rule_id, str) else None)
+                self.problem(
+                    path + ("id",),
+                    "rule id must be lowercase letters, digits and underscores, starting with a letter",
+                    rule_id if isinstance(rule_id, str) else None,
+                )
                 rule_id = None
             elif rule_id in seen:
                 self.problem(path + ("id",), f"duplicate rule id (first used by rule #{seen[rule_id] + 1})", rule_id)
@@ -206,8 +246,9 @@ class _PackBuilder:
         before = len(self.problems)
         self.unknown_keys(item, _RULE_KEYS, path, rule_id)
         title = item.get("title")
-        if not isinstance(title, dict) or not all(isinstance(title.get(lang), str) and title[lang].strip()
-                                                   for lang in ("en", "zh")):
+        if not isinstance(title, dict) or not all(
+            isinstance(title.get(lang), str) and title[lang].strip() for lang in ("en", "zh")
+        ):
             self.problem(path + ("title",), "title must have non-empty 'en' and 'zh' texts", rule_id)
             title = {}
         description = item.get("description", "")
@@ -232,9 +273,16 @@ class _PackBuilder:
                 self.problem(path + ("evidence", j), f"unknown evidence column '{name}'{hint}", rule_id)
         if len(self.problems) > before or rule_id is None:
             return None
-        return Rule(id=rule_id, title_en=title["en"].strip(), title_zh=title["zh"].strip(),
-                    description=description.strip(), when=item["when"].strip(), severity=severity,
-                    score=float(score), evidence=tuple(evidence))
+        return Rule(
+            id=rule_id,
+            title_en=title["en"].strip(),
+            title_zh=title["zh"].strip(),
+            description=description.strip(),
+            when=item["when"].strip(),
+            severity=severity,
+            score=float(score),
+            evidence=tuple(evidence),
+        )
 
     def allowlist(self, value: Any) -> tuple[AllowlistEntry, ...]:
         if value is None:
@@ -268,8 +316,14 @@ class _PackBuilder:
             elif expires is not None and not isinstance(expires, date):
                 self.problem(path + ("expires",), "expires must be a date (YYYY-MM-DD) or null")
             if len(self.problems) == before:
-                entries.append(AllowlistEntry(user_id=item.get("user_id"), cluster_id=item.get("cluster_id"),
-                                              reason=reason.strip(), expires=expires))
+                entries.append(
+                    AllowlistEntry(
+                        user_id=item.get("user_id"),
+                        cluster_id=item.get("cluster_id"),
+                        reason=reason.strip(),
+                        expires=expires,
+                    )
+                )
         return tuple(entries)
 
     def suppressions(self, value: Any, rule_ids: set[str]) -> tuple[Suppression, ...]:
@@ -307,14 +361,22 @@ def _validate_feature_columns(feature_columns: Mapping[str, str]) -> None:
         raise ValueError(f"feature column types must be one of {FEATURE_TYPES}: {wrong}")
 
 
-def _load(path: Path, feature_columns: Mapping[str, str], *, require_pack: bool) -> tuple[RulePack | None, list[Problem]]:
+def _load(
+    path: Path, feature_columns: Mapping[str, str], *, require_pack: bool
+) -> tuple[RulePack | None, list[Problem]]:
     text, content, node, problem = _read(path)
     if problem is not None:
         return None, [problem]
     if not _is_pack(content):
         if require_pack:
-            return None, [Problem(str(path), line=1, column=1,
-                                  message="not a rule pack: expected a mapping with pack_id, thresholds and rules")]
+            return None, [
+                Problem(
+                    str(path),
+                    line=1,
+                    column=1,
+                    message="not a rule pack: expected a mapping with pack_id, thresholds and rules",
+                )
+            ]
         return None, []
     builder = _PackBuilder(path, text, content, node, feature_columns)
     pack = builder.build()
@@ -343,8 +405,15 @@ def _overlaps(packs: Sequence[RulePack]) -> list[Problem]:
             values = (pack.pack_id,) if attribute == "pack_id" else getattr(pack, attribute)
             for value in values:
                 if value in owners:
-                    problems.append(Problem(pack.path, pack.pack_id, message=(
-                        f"{what} '{value}' is already claimed by pack {owners[value].pack_id} ({owners[value].path})")))
+                    problems.append(
+                        Problem(
+                            pack.path,
+                            pack.pack_id,
+                            message=(
+                                f"{what} '{value}' is already claimed by pack {owners[value].pack_id} ({owners[value].path})"
+                            ),
+                        )
+                    )
                 else:
                     owners[value] = pack
     return problems

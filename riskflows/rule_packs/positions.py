@@ -48,7 +48,7 @@ class Positions:
         line, col = node.start_mark.line + 1, node.start_mark.column + 1
         if offset is None:
             return line, col, True
-        raw = self.text[node.start_mark.index: node.end_mark.index]
+        raw = self.text[node.start_mark.index : node.end_mark.index]
         one_line = node.start_mark.line == node.end_mark.line
         if node.style is None and one_line:
             return line, col + offset, True
@@ -57,8 +57,8 @@ class Positions:
         if node.style == "|":
             before = node.value[:offset]
             value_line = before.count("\n")
-            body = self.text.split("\n")[node.start_mark.line + 1:]
-            content = next((l for l in body if l.strip()), "")
+            body = self.text.split("\n")[node.start_mark.line + 1 :]
+            content = next((entry for entry in body if entry.strip()), "")
             indent = len(content) - len(content.lstrip(" "))
             return node.start_mark.line + 2 + value_line, indent + 1 + len(before.rsplit("\n", 1)[-1]), True
         return line, col, False

@@ -20,17 +20,22 @@ def select_pack(packs: Sequence[RulePack], campaign_id: str, kind: str, override
                 return pack
         raise RulePackSelectionError(
             f"campaign {campaign_id} asks for rule pack '{override}' (campaigns.rule_pack), "
-            f"which is not loaded; available packs: {available}")
-    for matches, what in (([p for p in packs if str(campaign_id) in p.campaigns], f"campaign id {campaign_id}"),
-                          ([p for p in packs if kind in p.kinds], f"campaign kind '{kind}'")):
+            f"which is not loaded; available packs: {available}"
+        )
+    for matches, what in (
+        ([p for p in packs if str(campaign_id) in p.campaigns], f"campaign id {campaign_id}"),
+        ([p for p in packs if kind in p.kinds], f"campaign kind '{kind}'"),
+    ):
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
             raise RulePackSelectionError(
-                f"{what} is claimed by several rule packs: {', '.join(p.pack_id for p in matches)}")
+                f"{what} is claimed by several rule packs: {', '.join(p.pack_id for p in matches)}"
+            )
     raise RulePackSelectionError(
         f"no rule pack applies to campaign {campaign_id} (kind '{kind}'): list it in a pack's "
-        f"applies_to.campaigns or applies_to.kinds, or set campaigns.rule_pack; available packs: {available}")
+        f"applies_to.campaigns or applies_to.kinds, or set campaigns.rule_pack; available packs: {available}"
+    )
 
 
 def governs(pack: RulePack, campaign_id: str, kind: str, override: str | None) -> bool:

@@ -16,8 +16,7 @@ from riskflows.synthetic import identity as ident
 from riskflows.synthetic.campaigns import Campaign
 from riskflows.synthetic.honest import referral_commissions
 from riskflows.synthetic.population import Context, give_identity
-from riskflows.synthetic.rewards import (DEPOSIT_BONUS_CAP, DEPOSIT_BONUS_RATE, MIN_QUALIFYING_DEPOSIT,
-                                         enroll, grant)
+from riskflows.synthetic.rewards import DEPOSIT_BONUS_CAP, DEPOSIT_BONUS_RATE, MIN_QUALIFYING_DEPOSIT, enroll, grant
 from riskflows.synthetic.schema import PATTERNS
 from riskflows.synthetic.timeline import DAY, HOUR, MINUTE, human_times
 
@@ -44,8 +43,8 @@ _KYC_P = [0.4, 0.45, 0.15, 0.0]
 @dataclass
 class Group:
     pattern: str
-    members: np.ndarray   # accounts that enrol
-    infra: np.ndarray     # funders / collectors that never enrol
+    members: np.ndarray  # accounts that enrol
+    infra: np.ndarray  # funders / collectors that never enrol
 
 
 def plan_abuse(rng: np.random.Generator, users: int, first_index: int) -> list[Group]:
@@ -69,18 +68,29 @@ def abusive_accounts(groups: list[Group]) -> int:
 
 
 def run_abuse(ctx: Context, rng: np.random.Generator, groups: list[Group]) -> None:
-    handlers = {"sybil_farm": sybil_farm, "stealth_farm": stealth_farm, "referral_ring": referral_ring,
-                "wash_trading": wash_trading, "bot_farm": bot_farm, "bonus_hunter": bonus_hunters}
+    handlers = {
+        "sybil_farm": sybil_farm,
+        "stealth_farm": stealth_farm,
+        "referral_ring": referral_ring,
+        "wash_trading": wash_trading,
+        "bot_farm": bot_farm,
+        "bonus_hunter": bonus_hunters,
+    }
     for g in groups:
         handlers[g.pattern](ctx, rng, g)
 
 
 # --- shared moves ---------------------------------------------------------------------------
 
+
 def _join(ctx: Context, camp: Campaign, users, at, pattern: str, referrer=None):
     users, at = enroll(ctx, camp, users, at, referrer)
-    ctx.rows.add("labels", campaign_id=np.full(len(users), camp.code), user_id=users,
-                 pattern=np.full(len(users), PATTERNS.index(pattern)))
+    ctx.rows.add(
+        "labels",
+        campaign_id=np.full(len(users), camp.code),
+        user_id=users,
+        pattern=np.full(len(users), PATTERNS.index(pattern)),
+    )
     return users, at
 
 
@@ -101,8 +111,9 @@ def _burst(ctx: Context, rng, idx, around: int) -> None:
 
 def _few_logins(ctx: Context, rng, users, ips, devices, near: np.ndarray, spread=6 * HOUR) -> None:
     """Sessions around the moments that matter (enrolment, claim, cash-out)."""
-    ts = np.clip(near + (rng.normal(0, 1, len(users)) * spread).astype(np.int64), ctx.pop.reg[users],
-                 ctx.window.end - 1)
+    ts = np.clip(
+        near + (rng.normal(0, 1, len(users)) * spread).astype(np.int64), ctx.pop.reg[users], ctx.window.end - 1
+    )
     ev.login_rows(ctx, users, ts, ips, devices)
 
 
@@ -148,8 +159,14 @@ def _cash_out_collector(ctx, rng, collector, received_at, received) -> None:
     at = received_at.max() + (rng.lognormal(0, 0.7) * 12 * HOUR)
     if at < ctx.window.end:
         c = np.array([collector])
-        ev.withdrawal_rows(ctx, c, np.array([int(at)]), np.array([received.sum() * 0.98]),
-                           ev.chain_assets(rng, ctx.pop.chain[c]), ctx.new_wallets(rng, ctx.pop.chain[c]))
+        ev.withdrawal_rows(
+            ctx,
+            c,
+            np.array([int(at)]),
+            np.array([received.sum() * 0.98]),
+            ev.chain_assets(rng, ctx.pop.chain[c]),
+            ctx.new_wallets(rng, ctx.pop.chain[c]),
+        )
 
 
 def _grant_all(ctx, rng, camp, users, at, amount, **kw):
@@ -158,14 +175,18 @@ def _grant_all(ctx, rng, camp, users, at, amount, **kw):
 
 # --- patterns -------------------------------------------------------------------------------
 
+
 def sybil_farm(ctx: Context, rng: np.random.Generator, g: Group) -> None:
     """Many accounts from few devices and one IP range, rewards swept to a collector."""
     pop, w, c = ctx.pop, ctx.window, ctx.campaigns
     m, s = g.members, len(g.members)
     adaptive = rng.random() < 0.4
     aged = rng.random() < 0.3
-    country = np.where(rng.random(s) < 0.75, rng.choice(len(ident.COUNTRIES), p=ident.COUNTRY_WEIGHTS),
-                       rng.choice(len(ident.COUNTRIES), s, p=ident.COUNTRY_WEIGHTS))
+    country = np.where(
+        rng.random(s) < 0.75,
+        rng.choice(len(ident.COUNTRIES), p=ident.COUNTRY_WEIGHTS),
+        rng.choice(len(ident.COUNTRIES), s, p=ident.COUNTRY_WEIGHTS),
+    )
     give_identity(ctx, rng, m, kyc_p=_KYC_P, email_p=_EMAIL_P, country=country)
     nu, air, dep = c["new_user"], c["airdrop"], c["deposit_bonus"]
     if aged:
@@ -188,7 +209,9 @@ def sybil_farm(ctx: Context, rng: np.random.Generator, g: Group) -> None:
     if aged:
         ev.everyday_logins(ctx, rng, m, per_day=0.04)
     else:
-        ev.login_rows(ctx, m, pop.reg[m] + (rng.lognormal(0, 1, s) * MINUTE).astype(np.int64), pop.reg_ip[m], pop.reg_device[m])
+        ev.login_rows(
+            ctx, m, pop.reg[m] + (rng.lognormal(0, 1, s) * MINUTE).astype(np.int64), pop.reg_ip[m], pop.reg_device[m]
+        )
 
     targets = [air] + ([nu] if not aged else []) + ([dep] if aged and rng.random() < 0.3 else [])
     collectors_addr = ctx.new_wallets(rng, np.full(int(rng.integers(2, 4)) if adaptive else 1, pop.chain[m[0]]))
@@ -209,15 +232,17 @@ def sybil_farm(ctx: Context, rng: np.random.Generator, g: Group) -> None:
             d_at = at + (rng.lognormal(0, 0.8, len(users)) * HOUR).astype(np.int64)
             users, at, stake = _small_deposits(ctx, rng, users, d_at, lo, hi)
             _token_trades(ctx, rng, users, at, w.end, (0, 2))
-        amount = (np.minimum(DEPOSIT_BONUS_RATE * stake, DEPOSIT_BONUS_CAP) if camp is dep
-                  else rng.lognormal(np.log(20 if camp is nu else 12), 0.3, len(users)))
+        amount = (
+            np.minimum(DEPOSIT_BONUS_RATE * stake, DEPOSIT_BONUS_CAP)
+            if camp is dep
+            else rng.lognormal(np.log(20 if camp is nu else 12), 0.3, len(users))
+        )
         gu, g_at = _grant_all(ctx, rng, camp, users, at, amount)
         value = (amount + stake)[np.searchsorted(users, gu)]
         if not len(gu):
             continue
         _few_logins(ctx, rng, gu, farm_ips(len(gu)), pop.reg_device[gu], g_at + 3 * HOUR, spread=2 * HOUR)
-        dst, s_at, s_amt = _sweep(ctx, rng, gu, g_at, value, collectors_addr,
-                                  g.infra if use_transfers else None)
+        dst, s_at, s_amt = _sweep(ctx, rng, gu, g_at, value, collectors_addr, g.infra if use_transfers else None)
         moved_at.append(s_at)
         moved.append(s_amt)
     if use_transfers and moved:
@@ -238,7 +263,11 @@ def stealth_farm(ctx: Context, rng: np.random.Generator, g: Group) -> None:
     ev.everyday_logins(ctx, rng, m, per_day=0.1)
     ev.everyday_logins(ctx, rng, g.infra, per_day=0.08)
     via_deposits = rng.random() < 0.5
-    targets = [c["deposit_bonus"]] + ([c["airdrop"]] if rng.random() < 0.5 else []) if via_deposits else [c["airdrop"], c["referral"]]
+    targets = (
+        [c["deposit_bonus"]] + ([c["airdrop"]] if rng.random() < 0.5 else [])
+        if via_deposits
+        else [c["airdrop"], c["referral"]]
+    )
     first = min(t.starts_at for t in targets)
     fund_at = first - (rng.uniform(0.2, 4, s) * DAY).astype(np.int64)
     fund_at = np.maximum(fund_at, pop.reg[m] + HOUR)
@@ -312,8 +341,13 @@ def referral_ring(ctx: Context, rng: np.random.Generator, g: Group) -> None:
     pop.reg_ip[fakes] = rng.choice(homes, len(fakes))
     pop.home_ip[fakes] = pop.reg_ip[fakes]
     pop.alt_share[fakes] = 0.0
-    ev.login_rows(ctx, fakes, pop.reg[fakes] + (rng.lognormal(0, 1, len(fakes)) * MINUTE).astype(np.int64),
-                  pop.reg_ip[fakes], pop.reg_device[fakes])
+    ev.login_rows(
+        ctx,
+        fakes,
+        pop.reg[fakes] + (rng.lognormal(0, 1, len(fakes)) * MINUTE).astype(np.int64),
+        pop.reg_ip[fakes],
+        pop.reg_device[fakes],
+    )
 
     r_at = np.maximum(pop.reg[roots], ref.starts_at) + (rng.lognormal(0, 1, n_roots) * HOUR).astype(np.int64)
     roots_in, roots_at = _join(ctx, ref, roots, r_at, "referral_ring")
@@ -326,8 +360,9 @@ def referral_ring(ctx: Context, rng: np.random.Generator, g: Group) -> None:
     du, d_at, _ = _small_deposits(ctx, rng, fk[dep], d_at, 10, 35, source=source)
     grant(ctx, rng, ref, du, d_at, rng.lognormal(np.log(10), 0.3, len(du)), held_share=HELD)
     # Commission per qualified referee to the ring member who referred them.
-    cu, c_at = referral_commissions(ctx, rng, ref, du, d_at, np.concatenate([roots_in, fk]),
-                                    np.concatenate([roots_at, at]), held_share=HELD)
+    cu, c_at = referral_commissions(
+        ctx, rng, ref, du, d_at, np.concatenate([roots_in, fk]), np.concatenate([roots_at, at]), held_share=HELD
+    )
     if len(cu):
         # Each earner cashes out after its last commission, all to the ring's address.
         earners, inv = np.unique(cu, return_inverse=True)
@@ -370,13 +405,27 @@ def wash_trading(ctx: Context, rng: np.random.Generator, g: Group) -> None:
     # Unwind: the same pair reverses the position minutes later at nearly the same size.
     back = ts + (rng.lognormal(0, 0.8, n) * 8 * MINUTE).astype(np.int64)
     ok = back < w.end
-    ev.trade_pairs(ctx, rng, users[a][ok], users[b][ok], back[ok], notional[ok] * (1 + rng.normal(0, 0.002, ok.sum())),
-                   symbol[ok], ~buys[ok])
+    ev.trade_pairs(
+        ctx,
+        rng,
+        users[a][ok],
+        users[b][ok],
+        back[ok],
+        notional[ok] * (1 + rng.normal(0, 0.002, ok.sum())),
+        symbol[ok],
+        ~buys[ok],
+    )
     _token_trades(ctx, rng, users, at, hi, (2, 10), median=300.0)  # a little real flow as cover
     out_at = np.maximum(tc.ends_at, w.end - DAY) + (rng.random(s) * HOUR).astype(np.int64)
     keep = out_at < w.end
-    ev.withdrawal_rows(ctx, m[keep], out_at[keep], capital[keep] * rng.uniform(0.9, 1.0, keep.sum()),
-                       ev.chain_assets(rng, pop.chain[m[keep]]), pop.wallet[m[keep]])
+    ev.withdrawal_rows(
+        ctx,
+        m[keep],
+        out_at[keep],
+        capital[keep] * rng.uniform(0.9, 1.0, keep.sum()),
+        ev.chain_assets(rng, pop.chain[m[keep]]),
+        pop.wallet[m[keep]],
+    )
 
 
 def bot_farm(ctx: Context, rng: np.random.Generator, g: Group) -> None:
@@ -405,8 +454,9 @@ def bot_farm(ctx: Context, rng: np.random.Generator, g: Group) -> None:
     counts = np.maximum((w.end - lo) // period, 0)
     users = np.repeat(m, counts)
     k = np.arange(len(users)) - np.repeat(np.cumsum(counts) - counts, counts)
-    ts = np.clip(np.repeat(lo, counts) + k * period + (rng.normal(0, 1, len(users)) * jitter).astype(np.int64),
-                 0, w.end - 1)
+    ts = np.clip(
+        np.repeat(lo, counts) + k * period + (rng.normal(0, 1, len(users)) * jitter).astype(np.int64), 0, w.end - 1
+    )
     spoof = ctx.devices.new(rng, len(users), np.zeros(len(users), dtype=np.int64))
     ua = rng.choice(ident.UA_HUMAN, len(users))
     ev.login_rows(ctx, users, ts, proxy_ips(len(users)), spoof, ua)
@@ -415,7 +465,9 @@ def bot_farm(ctx: Context, rng: np.random.Generator, g: Group) -> None:
     collectors = ctx.new_wallets(rng, np.full(int(rng.integers(2, 5)), pop.chain[m[0]]))
     for camp in [air] + ([nu] if not aged else []):
         # The script fires as soon as the campaign opens (or the account exists).
-        at = np.maximum(pop.reg[m], camp.starts_at) + (rng.lognormal(0, 1, s) * rng.uniform(1, 6) * MINUTE).astype(np.int64)
+        at = np.maximum(pop.reg[m], camp.starts_at) + (rng.lognormal(0, 1, s) * rng.uniform(1, 6) * MINUTE).astype(
+            np.int64
+        )
         users, at = _join(ctx, camp, m, at, "bot_farm")
         if not len(users):
             continue
@@ -474,8 +526,15 @@ def bonus_hunters(ctx: Context, rng: np.random.Generator, g: Group) -> None:
             continue
         d_at = at + (rng.lognormal(0, 1, len(users)) * HOUR).astype(np.int64)
         if camp is dep:
-            users, d_at, stake = _small_deposits(ctx, rng, users, d_at, MIN_QUALIFYING_DEPOSIT,
-                                                 MIN_QUALIFYING_DEPOSIT * rng.uniform(1.02, 1.2), source=wallet)
+            users, d_at, stake = _small_deposits(
+                ctx,
+                rng,
+                users,
+                d_at,
+                MIN_QUALIFYING_DEPOSIT,
+                MIN_QUALIFYING_DEPOSIT * rng.uniform(1.02, 1.2),
+                source=wallet,
+            )
             amount = np.minimum(DEPOSIT_BONUS_RATE * stake, DEPOSIT_BONUS_CAP)
         else:
             users, d_at, stake = _small_deposits(ctx, rng, users, d_at, 20, 60, source=wallet)
@@ -488,5 +547,6 @@ def bonus_hunters(ctx: Context, rng: np.random.Generator, g: Group) -> None:
             at_out = g_at + (rng.lognormal(0, 0.8, len(gu)) * 2 * HOUR).astype(np.int64)
             ok = at_out < w.end
             value = (stake[pos] + amount[pos])[ok] * rng.uniform(0.95, 0.995, ok.sum())
-            ev.withdrawal_rows(ctx, gu[ok], at_out[ok], value, ev.chain_assets(rng, pop.chain[gu[ok]]),
-                               np.full(ok.sum(), wallet))
+            ev.withdrawal_rows(
+                ctx, gu[ok], at_out[ok], value, ev.chain_assets(rng, pop.chain[gu[ok]]), np.full(ok.sum(), wallet)
+            )

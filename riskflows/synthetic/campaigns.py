@@ -13,22 +13,23 @@ import pandas as pd
 from riskflows.synthetic.schema import CAMPAIGN_KINDS
 from riskflows.synthetic.timeline import DAY, HOUR, Window
 
-_PREFIX = {"referral": "ref", "trading_competition": "tc", "airdrop": "air",
-           "deposit_bonus": "dep", "new_user": "nu"}
-_NAME = {"referral": "Invite Friends, Earn Together", "trading_competition": "Futures Trading Championship",
-         "airdrop": "Community Token Airdrop", "deposit_bonus": "Deposit Bonus Week",
-         "new_user": "New User Welcome Rewards"}
+_PREFIX = {"referral": "ref", "trading_competition": "tc", "airdrop": "air", "deposit_bonus": "dep", "new_user": "nu"}
+_NAME = {
+    "referral": "Invite Friends, Earn Together",
+    "trading_competition": "Futures Trading Championship",
+    "airdrop": "Community Token Airdrop",
+    "deposit_bonus": "Deposit Bonus Week",
+    "new_user": "New User Welcome Rewards",
+}
 # Where in the window each kind starts (fraction of the window), so campaigns overlap.
-_START_AT = {"referral": 0.0, "deposit_bonus": 0.08, "trading_competition": 0.15, "airdrop": 0.3,
-             "new_user": 0.4}
+_START_AT = {"referral": 0.0, "deposit_bonus": 0.08, "trading_competition": 0.15, "airdrop": 0.3, "new_user": 0.4}
 # Budget per exchange user, dollars: scales campaigns with the exchange.
-_BUDGET_PER_USER = {"referral": 0.6, "trading_competition": 0.8, "airdrop": 0.4, "deposit_bonus": 0.7,
-                    "new_user": 0.5}
+_BUDGET_PER_USER = {"referral": 0.6, "trading_competition": 0.8, "airdrop": 0.4, "deposit_bonus": 0.7, "new_user": 0.5}
 
 
 @dataclass(frozen=True)
 class Campaign:
-    code: int          # index into the campaign vocabulary
+    code: int  # index into the campaign vocabulary
     campaign_id: str
     kind: str
     starts_at: int
@@ -53,12 +54,14 @@ def plan_campaigns(rng: np.random.Generator, window: Window, users: int) -> dict
 
 def campaigns_frame(campaigns: dict[str, Campaign]) -> pd.DataFrame:
     rows = sorted(campaigns.values(), key=lambda c: c.code)
-    return pd.DataFrame({
-        "campaign_id": pd.array([c.campaign_id for c in rows], dtype="str"),
-        "name": pd.array([_NAME[c.kind] for c in rows], dtype="str"),
-        "kind": pd.array([c.kind for c in rows], dtype="str"),
-        "starts_at": np.array([c.starts_at for c in rows], dtype=np.int64).view("datetime64[ns]"),
-        "ends_at": np.array([c.ends_at for c in rows], dtype=np.int64).view("datetime64[ns]"),
-        "reward_budget_usd": np.array([c.budget_usd for c in rows], dtype=np.float64),
-        "rule_pack": pd.array([None] * len(rows), dtype="str"),
-    })
+    return pd.DataFrame(
+        {
+            "campaign_id": pd.array([c.campaign_id for c in rows], dtype="str"),
+            "name": pd.array([_NAME[c.kind] for c in rows], dtype="str"),
+            "kind": pd.array([c.kind for c in rows], dtype="str"),
+            "starts_at": np.array([c.starts_at for c in rows], dtype=np.int64).view("datetime64[ns]"),
+            "ends_at": np.array([c.ends_at for c in rows], dtype=np.int64).view("datetime64[ns]"),
+            "reward_budget_usd": np.array([c.budget_usd for c in rows], dtype=np.float64),
+            "rule_pack": pd.array([None] * len(rows), dtype="str"),
+        }
+    )

@@ -39,11 +39,17 @@ def _with_editions(campaigns: pd.DataFrame, rewards: pd.DataFrame, apac_users: n
     moved_reward = rewards.loc[moved].groupby("campaign_id")["amount_usd"].sum().to_dict()
     rows = []
     for campaign in campaigns.to_dict("records"):
-        share = moved_reward.get(campaign["campaign_id"], 0.0) / paid[campaign["campaign_id"]] \
-            if paid.get(campaign["campaign_id"]) else 0.5
+        share = (
+            moved_reward.get(campaign["campaign_id"], 0.0) / paid[campaign["campaign_id"]]
+            if paid.get(campaign["campaign_id"])
+            else 0.5
+        )
         budget = campaign["reward_budget_usd"]
-        edition = {**campaign, "campaign_id": campaign["campaign_id"] + APAC_SUFFIX,
-                   "name": f"{campaign['name']} (Asia-Pacific)"}
+        edition = {
+            **campaign,
+            "campaign_id": campaign["campaign_id"] + APAC_SUFFIX,
+            "name": f"{campaign['name']} (Asia-Pacific)",
+        }
         if budget is not None and not pd.isna(budget):
             edition["reward_budget_usd"] = round(budget * share, -2)
             campaign["reward_budget_usd"] = budget - edition["reward_budget_usd"]

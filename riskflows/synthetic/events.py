@@ -15,8 +15,18 @@ from riskflows.synthetic.timeline import DAY, HOUR, MINUTE, human_times
 ASSETS = ("USDT", "BTC", "ETH", "USDC", "SOL", "TRX", "BNB")
 # Asset codes that move on each chain (same order as identity.CHAINS).
 CHAIN_ASSET_CODES = [np.array([ASSETS.index(a) for a in ident.CHAIN_ASSETS[c]]) for c in ident.CHAINS]
-SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "DOGEUSDT", "TONUSDT", "PEPEUSDT",
-           "ADAUSDT", "TRXUSDT")
+SYMBOLS = (
+    "BTCUSDT",
+    "ETHUSDT",
+    "SOLUSDT",
+    "BNBUSDT",
+    "XRPUSDT",
+    "DOGEUSDT",
+    "TONUSDT",
+    "PEPEUSDT",
+    "ADAUSDT",
+    "TRXUSDT",
+)
 SYMBOL_WEIGHTS = np.array([30, 22, 12, 6, 8, 7, 4, 5, 3, 3], dtype=float) / 100
 
 HISTORY_DAYS = 120  # how far back detailed activity (logins, trades) is kept
@@ -33,8 +43,10 @@ def chain_assets(rng: np.random.Generator, chains: np.ndarray) -> np.ndarray:
 
 # --- logins ---------------------------------------------------------------------------------
 
-def login_rows(ctx: Context, users: np.ndarray, ts: np.ndarray, ip: np.ndarray, device: np.ndarray,
-               ua: np.ndarray | None = None) -> None:
+
+def login_rows(
+    ctx: Context, users: np.ndarray, ts: np.ndarray, ip: np.ndarray, device: np.ndarray, ua: np.ndarray | None = None
+) -> None:
     """Emit logins; the user agent is the device's own unless a spoofed one is given."""
     if ua is None:
         ua = ctx.devices.ua_of(device)
@@ -72,8 +84,9 @@ def _emit_routine(ctx: Context, rng: np.random.Generator, users: np.ndarray, ts:
     login_rows(ctx, users, ts, ip, device)
 
 
-def scheduled_logins(ctx: Context, rng: np.random.Generator, idx: np.ndarray, days: int = 45,
-                     jitter_min: float = 2.0) -> None:
+def scheduled_logins(
+    ctx: Context, rng: np.random.Generator, idx: np.ndarray, days: int = 45, jitter_min: float = 2.0
+) -> None:
     """Programs that re-authenticate on a timer (API keys, market-making engines)."""
     pop, w = ctx.pop, ctx.window
     idx = idx[pop.clock_period[idx] > 0]
@@ -83,26 +96,30 @@ def scheduled_logins(ctx: Context, rng: np.random.Generator, idx: np.ndarray, da
     users = np.repeat(idx, counts)
     k = np.arange(len(users)) - np.repeat(np.cumsum(counts) - counts, counts)
     ts = np.repeat(lo, counts) + k * np.repeat(period, counts)
-    ts = np.clip(ts + (rng.normal(0, jitter_min, len(ts)) * MINUTE).astype(np.int64), lo.min(initial=w.start), w.end - 1)
+    ts = np.clip(
+        ts + (rng.normal(0, jitter_min, len(ts)) * MINUTE).astype(np.int64), lo.min(initial=w.start), w.end - 1
+    )
     device = np.where(pop.device2[users] != NO, pop.device2[users], pop.reg_device[users])
     login_rows(ctx, users, ts, pop.home_ip[users], device)
 
 
 # --- money ----------------------------------------------------------------------------------
 
+
 def deposit_rows(ctx, users, ts, amount, asset, from_address) -> None:
-    ctx.rows.add("deposits", user_id=users, ts=ts, asset=asset, amount_usd=np.round(amount, 2),
-                 from_address=from_address)
+    ctx.rows.add(
+        "deposits", user_id=users, ts=ts, asset=asset, amount_usd=np.round(amount, 2), from_address=from_address
+    )
 
 
 def withdrawal_rows(ctx, users, ts, amount, asset, to_address) -> None:
-    ctx.rows.add("withdrawals", user_id=users, ts=ts, asset=asset, amount_usd=np.round(amount, 2),
-                 to_address=to_address)
+    ctx.rows.add(
+        "withdrawals", user_id=users, ts=ts, asset=asset, amount_usd=np.round(amount, 2), to_address=to_address
+    )
 
 
 def transfer_rows(ctx, src, dst, ts, amount, asset) -> None:
-    ctx.rows.add("transfers", from_user_id=src, to_user_id=dst, ts=ts, asset=asset,
-                 amount_usd=np.round(amount, 2))
+    ctx.rows.add("transfers", from_user_id=src, to_user_id=dst, ts=ts, asset=asset, amount_usd=np.round(amount, 2))
 
 
 def deposit_sources(ctx: Context, rng: np.random.Generator, users: np.ndarray) -> np.ndarray:
@@ -133,7 +150,9 @@ def everyday_money(ctx: Context, rng: np.random.Generator, idx: np.ndarray) -> N
 
     nw = rng.poisson(0.75 * pop.deposit_rate[idx] * (0.4 + 0.6 * frac))
     users = np.repeat(idx, nw)
-    ts = human_times(rng, np.repeat(np.minimum(lo + DAY, w.end - HOUR), nw), np.full(len(users), w.end), pop.tz_of(users))
+    ts = human_times(
+        rng, np.repeat(np.minimum(lo + DAY, w.end - HOUR), nw), np.full(len(users), w.end), pop.tz_of(users)
+    )
     amount = rng.lognormal(np.log(200), 1.3, len(users)) + rng.uniform(5, 20, len(users))
     to = pop.wallet[users].copy()
     elsewhere = np.flatnonzero(rng.random(len(users)) < 0.35)  # own deposit address at another exchange
@@ -158,8 +177,17 @@ def everyday_transfers(ctx: Context, rng: np.random.Generator, idx: np.ndarray) 
 
 # --- trades ---------------------------------------------------------------------------------
 
-def trade_pairs(ctx: Context, rng: np.random.Generator, taker: np.ndarray, maker: np.ndarray, ts: np.ndarray,
-                notional: np.ndarray, symbol: np.ndarray | None = None, taker_buys: np.ndarray | None = None) -> None:
+
+def trade_pairs(
+    ctx: Context,
+    rng: np.random.Generator,
+    taker: np.ndarray,
+    maker: np.ndarray,
+    ts: np.ndarray,
+    notional: np.ndarray,
+    symbol: np.ndarray | None = None,
+    taker_buys: np.ndarray | None = None,
+) -> None:
     """Matched trades: both sides appear, each naming the other as counterparty."""
     n = len(taker)
     if n == 0:
@@ -171,9 +199,15 @@ def trade_pairs(ctx: Context, rng: np.random.Generator, taker: np.ndarray, maker
     side_t = np.where(taker_buys, 0, 1)
     inter = lambda a, b: np.column_stack([a, b]).ravel()  # noqa: E731
     notional = np.round(notional, 2)
-    ctx.rows.add("trades", user_id=inter(taker, maker), ts=inter(ts, ts), symbol=inter(symbol, symbol),
-                 side=inter(side_t, 1 - side_t), notional_usd=inter(notional, notional),
-                 counterparty_user_id=inter(maker, taker))
+    ctx.rows.add(
+        "trades",
+        user_id=inter(taker, maker),
+        ts=inter(ts, ts),
+        symbol=inter(symbol, symbol),
+        side=inter(side_t, 1 - side_t),
+        notional_usd=inter(notional, notional),
+        counterparty_user_id=inter(maker, taker),
+    )
 
 
 def draw_makers(rng: np.random.Generator, weights_cdf: np.ndarray, taker: np.ndarray) -> np.ndarray:
@@ -189,8 +223,14 @@ def draw_makers(rng: np.random.Generator, weights_cdf: np.ndarray, taker: np.nda
     return maker
 
 
-def market(ctx: Context, rng: np.random.Generator, takers: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-           median_notional: float = 120.0) -> None:
+def market(
+    ctx: Context,
+    rng: np.random.Generator,
+    takers: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    median_notional: float = 120.0,
+) -> None:
     """Honest order flow: given takers and time bounds, match against liquidity providers."""
     pop = ctx.pop
     maker = draw_makers(rng, ctx.maker_cdf, takers)

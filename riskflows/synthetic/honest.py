@@ -6,8 +6,7 @@ import numpy as np
 
 from riskflows.synthetic import events as ev
 from riskflows.synthetic.population import NO, Context
-from riskflows.synthetic.rewards import (DEPOSIT_BONUS_CAP, DEPOSIT_BONUS_RATE, MIN_QUALIFYING_DEPOSIT,
-                                         enroll, grant)
+from riskflows.synthetic.rewards import DEPOSIT_BONUS_CAP, DEPOSIT_BONUS_RATE, MIN_QUALIFYING_DEPOSIT, enroll, grant
 from riskflows.synthetic.timeline import DAY, HOUR, MINUTE, human_times
 
 TRADE_MATCHES_PER_USER = 1.4  # each match is two trade rows
@@ -105,9 +104,16 @@ def honest_campaigns(ctx: Context, rng: np.random.Generator, idx: np.ndarray) ->
     grant(ctx, rng, nu, joiners[ok], d_at, rng.lognormal(np.log(20), 0.4, ok.sum()))
 
 
-def referral_commissions(ctx: Context, rng: np.random.Generator, camp, referees: np.ndarray,
-                         qualified_at: np.ndarray, referrers: np.ndarray, referrers_at: np.ndarray,
-                         held_share: float = 0.03):
+def referral_commissions(
+    ctx: Context,
+    rng: np.random.Generator,
+    camp,
+    referees: np.ndarray,
+    qualified_at: np.ndarray,
+    referrers: np.ndarray,
+    referrers_at: np.ndarray,
+    held_share: float = 0.03,
+):
     """Referrers earn a commission per qualified referee, once both have joined the programme."""
     ref = ctx.pop.referrer[referees]
     if not len(referrers):
@@ -127,5 +133,6 @@ def _qualifying_deposit(ctx, rng, users, ts, log_median=None, amount=None) -> No
         amount = rng.lognormal(log_median, 0.9, len(users)) + rng.uniform(20, 40, len(users))
     else:
         amount = amount[keep]
-    ev.deposit_rows(ctx, users, ts, amount, ev.chain_assets(rng, ctx.pop.chain[users]),
-                    ev.deposit_sources(ctx, rng, users))
+    ev.deposit_rows(
+        ctx, users, ts, amount, ev.chain_assets(rng, ctx.pop.chain[users]), ev.deposit_sources(ctx, rng, users)
+    )

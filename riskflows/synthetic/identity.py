@@ -16,14 +16,99 @@ _B32 = np.frombuffer(b"qpzry9x8gf2tvdw0s3jn54khce6mua7l", dtype=np.uint8)
 
 # First octets of public ranges that residential ISPs in our countries use; avoids private space.
 _RESIDENTIAL_FIRST_OCTETS = np.array(
-    [24, 31, 37, 41, 46, 49, 58, 59, 61, 62, 77, 78, 81, 82, 85, 88, 92, 94, 95, 101, 105, 110, 112, 113,
-     114, 115, 116, 117, 118, 121, 122, 123, 171, 175, 176, 177, 178, 179, 180, 181, 183, 186, 187, 188,
-     189, 190, 191, 197, 200, 201, 202, 203, 212, 213, 217, 222, 223],
+    [
+        24,
+        31,
+        37,
+        41,
+        46,
+        49,
+        58,
+        59,
+        61,
+        62,
+        77,
+        78,
+        81,
+        82,
+        85,
+        88,
+        92,
+        94,
+        95,
+        101,
+        105,
+        110,
+        112,
+        113,
+        114,
+        115,
+        116,
+        117,
+        118,
+        121,
+        122,
+        123,
+        171,
+        175,
+        176,
+        177,
+        178,
+        179,
+        180,
+        181,
+        183,
+        186,
+        187,
+        188,
+        189,
+        190,
+        191,
+        197,
+        200,
+        201,
+        202,
+        203,
+        212,
+        213,
+        217,
+        222,
+        223,
+    ],
     dtype=np.uint32,
 )
 # Hosting / proxy providers: where API servers, VPN exits and rotating proxies live.
-_DATACENTER_FIRST_OCTETS = np.array([5, 23, 45, 51, 64, 66, 104, 107, 138, 139, 143, 144, 149, 157, 159,
-                                     162, 165, 167, 172, 185, 192, 193, 194, 198, 206, 209], dtype=np.uint32)
+_DATACENTER_FIRST_OCTETS = np.array(
+    [
+        5,
+        23,
+        45,
+        51,
+        64,
+        66,
+        104,
+        107,
+        138,
+        139,
+        143,
+        144,
+        149,
+        157,
+        159,
+        162,
+        165,
+        167,
+        172,
+        185,
+        192,
+        193,
+        194,
+        198,
+        206,
+        209,
+    ],
+    dtype=np.uint32,
+)
 
 
 def _fixed_strings(codes: np.ndarray, alphabet: np.ndarray, prefix: bytes = b"") -> np.ndarray:
@@ -32,7 +117,7 @@ def _fixed_strings(codes: np.ndarray, alphabet: np.ndarray, prefix: bytes = b"")
     buf = np.empty((n, len(prefix) + width), dtype=np.uint8)
     if prefix:
         buf[:, : len(prefix)] = np.frombuffer(prefix, dtype=np.uint8)
-    buf[:, len(prefix):] = alphabet[codes]
+    buf[:, len(prefix) :] = alphabet[codes]
     return buf.view(f"S{buf.shape[1]}").ravel().astype(f"U{buf.shape[1]}").astype(object)
 
 
@@ -44,7 +129,7 @@ def random_uuids(rng: np.random.Generator, n: int) -> np.ndarray:
     buf = np.full((n, 36), ord("-"), dtype=np.uint8)
     for dst, src in ((0, 0), (9, 8), (14, 12), (19, 16), (24, 20)):
         width = {0: 8, 9: 4, 14: 4, 19: 4, 24: 12}[dst]
-        buf[:, dst:dst + width] = body[:, src:src + width]
+        buf[:, dst : dst + width] = body[:, src : src + width]
     return buf.view("S36").ravel().astype("U36").astype(object)
 
 
@@ -164,15 +249,49 @@ class AddressRegistry(StringRegistry):
 
 # --- fixed vocabularies -------------------------------------------------------------------
 
-COUNTRIES = ("US", "GB", "DE", "FR", "TR", "UA", "RU", "NG", "IN", "VN", "ID", "PH", "KR", "JP",
-             "BR", "AR", "MX", "AE", "SG", "TH")
+COUNTRIES = (
+    "US",
+    "GB",
+    "DE",
+    "FR",
+    "TR",
+    "UA",
+    "RU",
+    "NG",
+    "IN",
+    "VN",
+    "ID",
+    "PH",
+    "KR",
+    "JP",
+    "BR",
+    "AR",
+    "MX",
+    "AE",
+    "SG",
+    "TH",
+)
 COUNTRY_WEIGHTS = np.array([8, 5, 5, 3, 8, 4, 5, 5, 7, 8, 6, 5, 6, 4, 7, 4, 4, 3, 3, 4], dtype=float)
 COUNTRY_WEIGHTS /= COUNTRY_WEIGHTS.sum()
 COUNTRY_TZ_HOURS = np.array([-5, 0, 1, 1, 3, 2, 3, 1, 5.5, 7, 7, 8, 9, 9, -3, -3, -6, 4, 8, 7])
 
-EMAIL_DOMAINS = ("gmail.com", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com", "proton.me",
-                 "qq.com", "163.com", "mail.ru", "yandex.ru", "naver.com", "gmx.de", "tutanota.com",
-                 "duck.com", "aol.com")
+EMAIL_DOMAINS = (
+    "gmail.com",
+    "outlook.com",
+    "hotmail.com",
+    "yahoo.com",
+    "icloud.com",
+    "proton.me",
+    "qq.com",
+    "163.com",
+    "mail.ru",
+    "yandex.ru",
+    "naver.com",
+    "gmx.de",
+    "tutanota.com",
+    "duck.com",
+    "aol.com",
+)
 EMAIL_WEIGHTS = np.array([45, 8, 6, 7, 7, 3, 5, 3, 4, 3, 3, 2, 1, 1, 2], dtype=float)
 EMAIL_WEIGHTS /= EMAIL_WEIGHTS.sum()
 

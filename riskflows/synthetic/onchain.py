@@ -37,20 +37,32 @@ def onchain_view(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     known = users.copy()
     for column in USER_COLUMNS_UNKNOWN:
         known[column] = pd.Series(pd.NA, index=known.index, dtype=users[column].dtype)
-    address_accounts = pd.DataFrame({"user_id": account_of.to_numpy(),
-                                     "registered_at": (first_seen - pd.Timedelta(days=1)).to_numpy(),
-                                     "kyc_level": 0})
+    address_accounts = pd.DataFrame(
+        {
+            "user_id": account_of.to_numpy(),
+            "registered_at": (first_seen - pd.Timedelta(days=1)).to_numpy(),
+            "kyc_level": 0,
+        }
+    )
     out["users"] = pd.concat([known, address_accounts], ignore_index=True).astype(users.dtypes.to_dict())
 
     transfers = tables["transfers"]
-    flows = pd.concat([
-        _flows(funded, source=account_of.loc[funded["from_address"]].to_numpy(), target=funded["user_id"].to_numpy()),
-        _flows(swept, source=swept["user_id"].to_numpy(), target=account_of.loc[swept["to_address"]].to_numpy()),
-    ], ignore_index=True)
+    flows = pd.concat(
+        [
+            _flows(
+                funded, source=account_of.loc[funded["from_address"]].to_numpy(), target=funded["user_id"].to_numpy()
+            ),
+            _flows(swept, source=swept["user_id"].to_numpy(), target=account_of.loc[swept["to_address"]].to_numpy()),
+        ],
+        ignore_index=True,
+    )
     first_transfer = int(transfers["transfer_id"].max()) + 1 if len(transfers) else 1
     flows.insert(0, "transfer_id", np.arange(first_transfer, first_transfer + len(flows), dtype="int64"))
-    out["transfers"] = (pd.concat([transfers, flows[transfers.columns]], ignore_index=True)
-                        .astype(transfers.dtypes.to_dict()).sort_values("ts", ignore_index=True))
+    out["transfers"] = (
+        pd.concat([transfers, flows[transfers.columns]], ignore_index=True)
+        .astype(transfers.dtypes.to_dict())
+        .sort_values("ts", ignore_index=True)
+    )
 
     for name in EMPTIED:
         out[name] = tables[name].iloc[0:0].copy()
@@ -62,5 +74,12 @@ def onchain_view(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 def _flows(money: pd.DataFrame, *, source: np.ndarray, target: np.ndarray) -> pd.DataFrame:
     """Deposits or withdrawals as transfers between the two accounts (transfer_id added later)."""
-    return pd.DataFrame({"from_user_id": source, "to_user_id": target, "ts": money["ts"].to_numpy(),
-                         "asset": money["asset"].to_numpy(), "amount_usd": money["amount_usd"].to_numpy()})
+    return pd.DataFrame(
+        {
+            "from_user_id": source,
+            "to_user_id": target,
+            "ts": money["ts"].to_numpy(),
+            "asset": money["asset"].to_numpy(),
+            "amount_usd": money["amount_usd"].to_numpy(),
+        }
+    )

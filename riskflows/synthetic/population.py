@@ -25,12 +25,12 @@ class Population:
     """Account attributes. Login/market behaviour fields drive the generic activity generator."""
 
     n: int
-    reg: np.ndarray = field(init=False)            # registered_at, ns
+    reg: np.ndarray = field(init=False)  # registered_at, ns
     country: np.ndarray = field(init=False)
     kyc: np.ndarray = field(init=False)
-    referrer: np.ndarray = field(init=False)       # population index or NO
-    reg_ip: np.ndarray = field(init=False)         # ip code
-    reg_device: np.ndarray = field(init=False)     # device code
+    referrer: np.ndarray = field(init=False)  # population index or NO
+    reg_ip: np.ndarray = field(init=False)  # ip code
+    reg_device: np.ndarray = field(init=False)  # device code
     email: np.ndarray = field(init=False)
     # How the account logs in: its home IP, an alternative pool (carrier NAT / office) used
     # with probability alt_share, and an optional second device.
@@ -40,12 +40,12 @@ class Population:
     alt_share: np.ndarray = field(init=False)
     device2: np.ndarray = field(init=False)
     device2_share: np.ndarray = field(init=False)
-    activity: np.ndarray = field(init=False)       # human logins multiplier; 0 = someone else writes them
-    clock_period: np.ndarray = field(init=False)   # >0: logs in on a schedule (API / market making)
+    activity: np.ndarray = field(init=False)  # human logins multiplier; 0 = someone else writes them
+    clock_period: np.ndarray = field(init=False)  # >0: logs in on a schedule (API / market making)
     # Money and market behaviour.
     chain: np.ndarray = field(init=False)
-    wallet: np.ndarray = field(init=False)         # own external wallet (address code)
-    deposit_rate: np.ndarray = field(init=False)   # expected deposits over the active period
+    wallet: np.ndarray = field(init=False)  # own external wallet (address code)
+    deposit_rate: np.ndarray = field(init=False)  # expected deposits over the active period
     shared_payout: np.ndarray = field(init=False)  # withdraws to another exchange's shared address, or NO
     taker_weight: np.ndarray = field(init=False)
     maker_weight: np.ndarray = field(init=False)
@@ -80,7 +80,7 @@ class Context:
     devices: DeviceRegistry = field(default_factory=DeviceRegistry)
     addresses: AddressRegistry = field(default_factory=AddressRegistry)
     rows: Rows = field(default_factory=Rows)
-    carrier_lo: np.ndarray | None = None   # per (country, carrier): first NAT ip code
+    carrier_lo: np.ndarray | None = None  # per (country, carrier): first NAT ip code
     carrier_n: np.ndarray | None = None
     hot_wallets: dict[int, np.ndarray] = field(default_factory=dict)  # chain -> other exchanges' hot wallets
     hard_negatives: list[tuple[int, np.ndarray]] = field(default_factory=list)
@@ -88,6 +88,7 @@ class Context:
 
     def mark(self, group: str, members: np.ndarray) -> None:
         from riskflows.synthetic.schema import HARD_NEGATIVE_GROUPS
+
         self.hard_negatives.append((HARD_NEGATIVE_GROUPS.index(group), np.unique(members)))
 
     def new_wallets(self, rng: np.random.Generator, chains: np.ndarray) -> np.ndarray:
@@ -126,8 +127,9 @@ def nat_host(ctx: Context, rng: np.random.Generator, country: np.ndarray) -> np.
     return ctx.carrier_lo[carrier] + (rng.random(len(country)) * ctx.carrier_n[carrier]).astype(np.int64)
 
 
-def give_identity(ctx: Context, rng: np.random.Generator, idx: np.ndarray, *, ua=None, kyc_p=None,
-                  email_p=None, country=None) -> None:
+def give_identity(
+    ctx: Context, rng: np.random.Generator, idx: np.ndarray, *, ua=None, kyc_p=None, email_p=None, country=None
+) -> None:
     """Ordinary identity for accounts idx: country, KYC, email, own device, home IP, wallet."""
     pop, n = ctx.pop, len(idx)
     pop.country[idx] = rng.choice(len(ident.COUNTRIES), n, p=ident.COUNTRY_WEIGHTS) if country is None else country
@@ -162,6 +164,7 @@ def populate_honest(ctx: Context, rng: np.random.Generator) -> None:
     day = w.history_start + (u * (w.end - w.history_start)).astype(np.int64)
     day -= day % DAY
     from riskflows.synthetic.timeline import human_times
+
     pop.reg[idx] = human_times(rng, day, np.minimum(day + DAY, w.end), pop.tz_of(idx))
 
     # Mobile logins go out through the carrier's NAT pool.
@@ -174,7 +177,9 @@ def populate_honest(ctx: Context, rng: np.random.Generator) -> None:
     pop.reg_ip[idx[reg_on_mobile]] = nat_host(ctx, rng, pop.country[idx[reg_on_mobile]])
 
     second = np.flatnonzero(rng.random(h) < 0.35)
-    pop.device2[second] = ctx.devices.new(rng, len(second), rng.choice(ident.UA_HUMAN, len(second), p=ident.UA_HUMAN_WEIGHTS))
+    pop.device2[second] = ctx.devices.new(
+        rng, len(second), rng.choice(ident.UA_HUMAN, len(second), p=ident.UA_HUMAN_WEIGHTS)
+    )
     pop.device2_share[second] = rng.uniform(0.1, 0.5, len(second))
 
     pop.activity[idx] = np.where(rng.random(h) < 0.2, 0.08, rng.lognormal(0, 0.9, h))
@@ -211,7 +216,7 @@ class _Taker:
 
     def __call__(self, k: int) -> np.ndarray:
         k = int(min(k, len(self.pool) - self.pos))
-        out = self.pool[self.pos:self.pos + k]
+        out = self.pool[self.pos : self.pos + k]
         self.pos += k
         return out
 
@@ -261,8 +266,11 @@ def _marketing_bursts(ctx: Context, rng, take) -> None:
     """A marketing push (influencer video, TV spot) brings hundreds of real sign-ups within hours."""
     pop, w = ctx.pop, ctx.window
     nu = ctx.campaigns["new_user"]
-    pushes = [w.start - int(rng.integers(300, 500)) * DAY, w.start - int(rng.integers(60, 150)) * DAY,
-              nu.starts_at + int(rng.integers(6, 40)) * HOUR]
+    pushes = [
+        w.start - int(rng.integers(300, 500)) * DAY,
+        w.start - int(rng.integers(60, 150)) * DAY,
+        nu.starts_at + int(rng.integers(6, 40)) * HOUR,
+    ]
     members = []
     for t in pushes:
         m = take(max(10, int(0.004 * ctx.n_honest)))
@@ -287,6 +295,7 @@ def _influencers(ctx: Context, rng, take) -> None:
     lo = np.where(recent, ref.starts_at, pop.reg[pop.referrer[referees]] + DAY)
     hi = np.where(recent, ref.ends_at - DAY, w.start)
     from riskflows.synthetic.timeline import human_times
+
     pop.reg[referees] = human_times(rng, lo, np.maximum(hi, lo + DAY), pop.tz_of(referees))
     pop.activity[referees] = rng.lognormal(0.3, 0.6, len(referees))
     pop.taker_weight[referees] = rng.lognormal(0, 1.0, len(referees))
@@ -299,7 +308,7 @@ def _server_identity(ctx: Context, rng, idx: np.ndarray) -> None:
     pop = ctx.pop
     pop.home_ip[idx] = ctx.ips.add(ident.datacenter_ips(rng, len(idx)))
     pop.device2[idx] = ctx.devices.new(rng, len(idx), rng.choice(ident.UA_API, len(idx)))
-    pop.device2_share[idx] = 1.0          # the server does the logging in
+    pop.device2_share[idx] = 1.0  # the server does the logging in
     pop.alt_share[idx] = 0.0
 
 
@@ -336,6 +345,8 @@ def _exchange_payouts(ctx: Context, rng, take) -> None:
     pop, h = ctx.pop, ctx.n_honest
     users = take(max(20, int(0.025 * h)))
     shared = {c: ctx.addresses.new(rng, 3, name) for c, name in enumerate(ident.CHAINS)}
-    pop.shared_payout[users] = [shared[int(c)][int(j)] for c, j in zip(pop.chain[users], rng.integers(0, 3, len(users)))]
+    pop.shared_payout[users] = [
+        shared[int(c)][int(j)] for c, j in zip(pop.chain[users], rng.integers(0, 3, len(users)))
+    ]
     pop.deposit_rate[users] = np.maximum(pop.deposit_rate[users], rng.lognormal(0.3, 0.5, len(users)))
     ctx.mark("exchange_deposit_address", users)

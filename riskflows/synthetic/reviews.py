@@ -30,18 +30,31 @@ def analyst_reviews(ctx: Context, rng: np.random.Generator) -> None:
     look_alike = np.zeros(pop.n, dtype=bool)
     for _, members in ctx.hard_negatives:
         look_alike[members] = True
-    p = np.where(abusive[user], _P_REVIEW["abusive"],
-                 np.where(look_alike[user], _P_REVIEW["look_alike"], _P_REVIEW["ordinary"]))
+    p = np.where(
+        abusive[user], _P_REVIEW["abusive"], np.where(look_alike[user], _P_REVIEW["look_alike"], _P_REVIEW["ordinary"])
+    )
     pick = np.flatnonzero(rng.random(len(user)) < p)
     camp, user, at = camp[pick], user[pick], at[pick]
-    reviewed = human_times(rng, at + DAY // 2, at + (rng.lognormal(0, 0.6, len(at)) * 3 * DAY).astype(np.int64) + DAY,
-                           np.full(len(at), 8.0))  # the risk team sits in UTC+8
+    reviewed = human_times(
+        rng,
+        at + DAY // 2,
+        at + (rng.lognormal(0, 0.6, len(at)) * 3 * DAY).astype(np.int64) + DAY,
+        np.full(len(at), 8.0),
+    )  # the risk team sits in UTC+8
     ok = reviewed < ctx.window.end
     camp, user, reviewed = camp[ok], user[ok], reviewed[ok]
     r = rng.random(len(user))
     truth = abusive[user]
-    verdict = np.where(truth,
-                       np.where(r < 0.8, CONFIRMED, np.where(r < 0.9, INCONCLUSIVE, FALSE_POSITIVE)),
-                       np.where(r < 0.76, FALSE_POSITIVE, np.where(r < 0.9, INCONCLUSIVE, CONFIRMED)))
-    rows.add("reviews", campaign_id=camp, user_id=user, reviewed_at=reviewed, verdict=verdict,
-             reviewer=rng.integers(0, len(REVIEWERS), len(user)))
+    verdict = np.where(
+        truth,
+        np.where(r < 0.8, CONFIRMED, np.where(r < 0.9, INCONCLUSIVE, FALSE_POSITIVE)),
+        np.where(r < 0.76, FALSE_POSITIVE, np.where(r < 0.9, INCONCLUSIVE, CONFIRMED)),
+    )
+    rows.add(
+        "reviews",
+        campaign_id=camp,
+        user_id=user,
+        reviewed_at=reviewed,
+        verdict=verdict,
+        reviewer=rng.integers(0, len(REVIEWERS), len(user)),
+    )

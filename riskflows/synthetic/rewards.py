@@ -18,19 +18,29 @@ MIN_QUALIFYING_DEPOSIT = 100.0  # deposit_bonus terms: first deposit of at least
 DEPOSIT_BONUS_RATE, DEPOSIT_BONUS_CAP = 0.10, 300.0
 
 
-def enroll(ctx: Context, camp: Campaign, users: np.ndarray, at: np.ndarray,
-           referrer: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def enroll(
+    ctx: Context, camp: Campaign, users: np.ndarray, at: np.ndarray, referrer: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Enrol users at the given times; drops enrolments that would fall outside the campaign."""
     ok = (at >= camp.starts_at) & (at < min(camp.ends_at, ctx.window.end)) & (at >= ctx.pop.reg[users])
     users, at = users[ok], at[ok]
     ref = np.full(len(users), NO, dtype=np.int64) if referrer is None else referrer[ok]
-    ctx.rows.add("enrollments", campaign_id=np.full(len(users), camp.code), user_id=users, enrolled_at=at,
-                 referrer_id=ref)
+    ctx.rows.add(
+        "enrollments", campaign_id=np.full(len(users), camp.code), user_id=users, enrolled_at=at, referrer_id=ref
+    )
     return users, at
 
 
-def grant(ctx: Context, rng: np.random.Generator, camp: Campaign, users: np.ndarray, after: np.ndarray,
-          amount: np.ndarray, median_delay: int = 18 * HOUR, held_share: float = 0.03) -> tuple[np.ndarray, np.ndarray]:
+def grant(
+    ctx: Context,
+    rng: np.random.Generator,
+    camp: Campaign,
+    users: np.ndarray,
+    after: np.ndarray,
+    amount: np.ndarray,
+    median_delay: int = 18 * HOUR,
+    held_share: float = 0.03,
+) -> tuple[np.ndarray, np.ndarray]:
     """Grant rewards some time after the qualifying action; those not yet due stay ungranted."""
     at = after + (median_delay * rng.lognormal(0, 0.8, len(users))).astype(np.int64)
     ok = at < ctx.window.end
@@ -38,8 +48,14 @@ def grant(ctx: Context, rng: np.random.Generator, camp: Campaign, users: np.ndar
     age = ctx.window.end - at
     r = rng.random(len(users))
     status = np.where(r < held_share, HELD, np.where((age > 3 * DAY) & (r < 0.9), PAID, PENDING))
-    ctx.rows.add("rewards", campaign_id=np.full(len(users), camp.code), user_id=users, granted_at=at,
-                 amount_usd=amount, status=status)
+    ctx.rows.add(
+        "rewards",
+        campaign_id=np.full(len(users), camp.code),
+        user_id=users,
+        granted_at=at,
+        amount_usd=amount,
+        status=status,
+    )
     return users, at
 
 
@@ -76,5 +92,13 @@ def trading_competition_payouts(ctx: Context, rng: np.random.Generator, camp: Ca
     base = np.full(len(winners), cutoff, dtype=np.int64)
     for hold in (True, False):
         m = (r < held) == hold
-        grant(ctx, rng, camp, users[winners[m]], base[m], rebate[winners[m]], median_delay=4 * HOUR,
-              held_share=1.0 if hold else 0.0)
+        grant(
+            ctx,
+            rng,
+            camp,
+            users[winners[m]],
+            base[m],
+            rebate[winners[m]],
+            median_delay=4 * HOUR,
+            held_share=1.0 if hold else 0.0,
+        )

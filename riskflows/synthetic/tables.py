@@ -21,11 +21,24 @@ USER_COLUMNS = {"user_id", "referrer_id", "counterparty_user_id", "from_user_id"
 
 # Text column -> vocabulary it is coded against.
 VOCABULARY_OF = {
-    "country": "country", "registration_ip": "ip", "registration_device_id": "device",
-    "email_domain": "email", "ip": "ip", "device_id": "device", "user_agent": "user_agent",
-    "campaign_id": "campaign", "status": "status", "asset": "asset", "from_address": "address",
-    "to_address": "address", "symbol": "symbol", "side": "side", "verdict": "verdict",
-    "reviewer": "reviewer", "pattern": "pattern", "group": "group",
+    "country": "country",
+    "registration_ip": "ip",
+    "registration_device_id": "device",
+    "email_domain": "email",
+    "ip": "ip",
+    "device_id": "device",
+    "user_agent": "user_agent",
+    "campaign_id": "campaign",
+    "status": "status",
+    "asset": "asset",
+    "from_address": "address",
+    "to_address": "address",
+    "symbol": "symbol",
+    "side": "side",
+    "verdict": "verdict",
+    "reviewer": "reviewer",
+    "pattern": "pattern",
+    "group": "group",
 }
 
 # Time column each table is ordered by, and the surrogate key numbered in that order.
@@ -41,8 +54,14 @@ ORDER = {
     "reviews": ("reviewed_at", None),
 }
 # Surrogate keys start at different, unremarkable offsets per table.
-ID_OFFSET = {"login_id": 30_000_001, "reward_id": 700_001, "deposit_id": 5_000_001,
-             "withdrawal_id": 6_000_001, "trade_id": 90_000_001, "transfer_id": 800_001}
+ID_OFFSET = {
+    "login_id": 30_000_001,
+    "reward_id": 700_001,
+    "deposit_id": 5_000_001,
+    "withdrawal_id": 6_000_001,
+    "trade_id": 90_000_001,
+    "transfer_id": 800_001,
+}
 
 
 class Rows:

@@ -17,8 +17,9 @@ HOUR = 60 * MINUTE
 DAY = 24 * HOUR
 
 # Relative activity per local hour: low 02-07, rising through the day, peak in the evening.
-_LOCAL_HOUR_WEIGHTS = np.array([4, 2.5, 1.5, 1, 0.8, 1, 1.5, 3, 4.5, 5, 5.5, 5.5, 6, 6, 5.5, 5.5, 6,
-                                6.5, 7, 8, 8.5, 8.5, 7.5, 6])
+_LOCAL_HOUR_WEIGHTS = np.array(
+    [4, 2.5, 1.5, 1, 0.8, 1, 1.5, 3, 4.5, 5, 5.5, 5.5, 6, 6, 5.5, 5.5, 6, 6.5, 7, 8, 8.5, 8.5, 7.5, 6]
+)
 _LOCAL_HOUR_P = _LOCAL_HOUR_WEIGHTS / _LOCAL_HOUR_WEIGHTS.sum()
 
 
@@ -27,11 +28,11 @@ class Window:
     """The generated world's calendar: history starts two years before the campaign window."""
 
     start: int  # first instant of the campaign window
-    end: int    # first instant after it
+    end: int  # first instant after it
     history_start: int
 
     @classmethod
-    def of(cls, start: dt.date, days: int, history_days: int = 730) -> "Window":
+    def of(cls, start: dt.date, days: int, history_days: int = 730) -> Window:
         s = to_ns(start)
         return cls(start=s, end=s + days * DAY, history_start=s - history_days * DAY)
 

@@ -15,12 +15,17 @@ from riskflows.synthetic.editions import regional_editions
 from riskflows.synthetic.events import ASSETS, SYMBOLS
 from riskflows.synthetic.honest import honest_activity, honest_campaigns
 from riskflows.synthetic.onchain import onchain_view
-from riskflows.synthetic.population import (Context, Population, build_carrier_nat, build_hot_wallets,
-                                            populate_honest)
+from riskflows.synthetic.population import Context, Population, build_carrier_nat, build_hot_wallets, populate_honest
 from riskflows.synthetic.reviews import REVIEWERS, analyst_reviews
 from riskflows.synthetic.rewards import trading_competition_payouts
-from riskflows.synthetic.schema import (CAMPAIGN_KINDS, HARD_NEGATIVE_GROUPS, PATTERNS, REWARD_STATUSES,
-                                        TRADE_SIDES, VERDICTS)
+from riskflows.synthetic.schema import (
+    CAMPAIGN_KINDS,
+    HARD_NEGATIVE_GROUPS,
+    PATTERNS,
+    REWARD_STATUSES,
+    TRADE_SIDES,
+    VERDICTS,
+)
 from riskflows.synthetic.tables import assemble
 from riskflows.synthetic.timeline import Window
 
@@ -49,8 +54,14 @@ class SyntheticWorld:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def generate_world(seed: int, users: int, start: dt.date = DEFAULT_START, days: int = DEFAULT_DAYS,
-                   editions: bool = False, onchain: bool = False) -> SyntheticWorld:
+def generate_world(
+    seed: int,
+    users: int,
+    start: dt.date = DEFAULT_START,
+    days: int = DEFAULT_DAYS,
+    editions: bool = False,
+    onchain: bool = False,
+) -> SyntheticWorld:
     """Generate `users` accounts and their activity; same arguments, same world.
 
     editions: run every campaign a second time as an Asia-Pacific edition (10 campaigns, not 5).
@@ -86,9 +97,22 @@ def generate_world(seed: int, users: int, start: dt.date = DEFAULT_START, days: 
     user_ids = 10_000_000 + rng_ids.choice(40 * users, users, replace=False).astype(np.int64)
     _add_users(ctx)
     vocab = _vocabularies(ctx, campaigns)
-    frames = {name: assemble(ctx.rows, name, user_ids, vocab)
-              for name in ("users", "logins", "enrollments", "rewards", "deposits", "withdrawals", "trades",
-                           "transfers", "reviews", "labels", "hard_negatives")}
+    frames = {
+        name: assemble(ctx.rows, name, user_ids, vocab)
+        for name in (
+            "users",
+            "logins",
+            "enrollments",
+            "rewards",
+            "deposits",
+            "withdrawals",
+            "trades",
+            "transfers",
+            "reviews",
+            "labels",
+            "hard_negatives",
+        )
+    }
     frames["hard_negatives"] = frames["hard_negatives"].sort_values(["group", "user_id"], ignore_index=True)
     frames["labels"] = frames["labels"].sort_values(["campaign_id", "user_id"], ignore_index=True)
     world = SyntheticWorld(campaigns=campaigns_frame(campaigns), **frames)
@@ -102,6 +126,7 @@ def generate_world(seed: int, users: int, start: dt.date = DEFAULT_START, days: 
 
 def _held_share(ctx: Context):
     from riskflows.synthetic.abuse import HELD
+
     abusive = np.zeros(ctx.pop.n, dtype=bool)
     abusive[ctx.rows.column("labels", "user_id").astype(np.int64)] = True
     return lambda users: np.where(abusive[users], HELD, 0.03)
@@ -109,20 +134,38 @@ def _held_share(ctx: Context):
 
 def _add_users(ctx: Context) -> None:
     p = ctx.pop
-    ctx.rows.add("users", user_id=np.arange(p.n), registered_at=p.reg, country=p.country, kyc_level=p.kyc,
-                 referrer_id=p.referrer, registration_ip=p.reg_ip, registration_device_id=p.reg_device,
-                 email_domain=p.email)
+    ctx.rows.add(
+        "users",
+        user_id=np.arange(p.n),
+        registered_at=p.reg,
+        country=p.country,
+        kyc_level=p.kyc,
+        referrer_id=p.referrer,
+        registration_ip=p.reg_ip,
+        registration_device_id=p.reg_device,
+        email_domain=p.email,
+    )
 
 
 def _vocabularies(ctx: Context, campaigns) -> dict[str, np.ndarray]:
     ids = sorted(campaigns.values(), key=lambda c: c.code)
     obj = lambda xs: np.array(list(xs), dtype=object)  # noqa: E731
     return {
-        "ip": ctx.ips.strings(), "device": ctx.devices.strings(), "address": ctx.addresses.strings(),
-        "user_agent": obj(ident.USER_AGENTS), "country": obj(ident.COUNTRIES), "email": obj(ident.EMAIL_DOMAINS),
-        "campaign": obj(c.campaign_id for c in ids), "status": obj(REWARD_STATUSES), "asset": obj(ASSETS),
-        "symbol": obj(SYMBOLS), "side": obj(TRADE_SIDES), "verdict": obj(VERDICTS), "reviewer": obj(REVIEWERS),
-        "pattern": obj(PATTERNS), "group": obj(HARD_NEGATIVE_GROUPS),
+        "ip": ctx.ips.strings(),
+        "device": ctx.devices.strings(),
+        "address": ctx.addresses.strings(),
+        "user_agent": obj(ident.USER_AGENTS),
+        "country": obj(ident.COUNTRIES),
+        "email": obj(ident.EMAIL_DOMAINS),
+        "campaign": obj(c.campaign_id for c in ids),
+        "status": obj(REWARD_STATUSES),
+        "asset": obj(ASSETS),
+        "symbol": obj(SYMBOLS),
+        "side": obj(TRADE_SIDES),
+        "verdict": obj(VERDICTS),
+        "reviewer": obj(REVIEWERS),
+        "pattern": obj(PATTERNS),
+        "group": obj(HARD_NEGATIVE_GROUPS),
     }
 
 

@@ -18,8 +18,9 @@ from riskflows.warehouse import quote_identifier
 
 
 def _ddl(table: str) -> str:
-    cols = ", ".join(f"{quote_identifier(c.name)} {c.sql_type}{'' if c.nullable else ' NOT NULL'}"
-                     for c in ALL_TABLES[table])
+    cols = ", ".join(
+        f"{quote_identifier(c.name)} {c.sql_type}{'' if c.nullable else ' NOT NULL'}" for c in ALL_TABLES[table]
+    )
     return f"CREATE TABLE {schema_of(table)}.{table} ({cols})"
 
 
@@ -64,7 +65,7 @@ def _load_postgres(conn: sa.Connection, table: str, frame: pd.DataFrame) -> None
     cols = ", ".join(quote_identifier(c.name) for c in ALL_TABLES[table])
     chunk = 500_000  # bounded memory for the CSV buffer
     for lo in range(0, max(len(frame), 1), chunk):
-        part = frame.iloc[lo:lo + chunk]
+        part = frame.iloc[lo : lo + chunk]
         if part.empty:
             break
         buf = io.StringIO()
@@ -75,14 +76,17 @@ def _load_postgres(conn: sa.Connection, table: str, frame: pd.DataFrame) -> None
 
 def _load_generic(conn: sa.Connection, table: str, frame: pd.DataFrame) -> None:
     cols = [c.name for c in ALL_TABLES[table]]
-    stmt = sa.text(f"INSERT INTO {schema_of(table)}.{table} ({', '.join(quote_identifier(c) for c in cols)}) "
-                   f"VALUES ({', '.join(':p' + str(i) for i in range(len(cols)))})")
+    stmt = sa.text(
+        f"INSERT INTO {schema_of(table)}.{table} ({', '.join(quote_identifier(c) for c in cols)}) "
+        f"VALUES ({', '.join(':p' + str(i) for i in range(len(cols)))})"
+    )
     records = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
     conn.execute(stmt, [{f"p{i}": v for i, v in enumerate(r)} for r in records])
 
 
-def seed_warehouse(engine: sa.Engine, seed: int, users: int, start=None, days=None,
-                   editions: bool = False, onchain: bool = False) -> dict[str, int]:
+def seed_warehouse(
+    engine: sa.Engine, seed: int, users: int, start=None, days=None, editions: bool = False, onchain: bool = False
+) -> dict[str, int]:
     """Generate a world and write it: the one call the demo and the tests need."""
     kwargs = {k: v for k, v in (("start", start), ("days", days)) if v is not None}
     return write_world(engine, generate_world(seed, users, editions=editions, onchain=onchain, **kwargs))

@@ -1,7 +1,7 @@
 """lantern: a synthetic mobile-first retail exchange in South-East and South Asia, for evaluating a
 campaign-abuse detector. See README.md."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from . import _campaigns as C
 from . import _honest as Hn

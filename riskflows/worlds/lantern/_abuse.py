@@ -1,13 +1,29 @@
 """Abuse operations. Each operation is a small business with its own infrastructure, habits and skill;
 most hide some of their coordination, few hide all of it."""
+
 from __future__ import annotations
 
 import numpy as np
 
 from . import _campaigns as C
 from ._honest import background, emails, money_habits, registration, roundish, timer_logins
-from ._world import (AIDX, AIRSYM, CHEAP, CIDX, COUNTRIES, CW, DAY, DISPOSABLE, HOUR, MIN, SYM_W, SYMBOLS, THIN,
-                     TZ, custom_domains)
+from ._world import (
+    AIDX,
+    AIRSYM,
+    CHEAP,
+    CIDX,
+    COUNTRIES,
+    CW,
+    DAY,
+    DISPOSABLE,
+    HOUR,
+    MIN,
+    SYM_W,
+    SYMBOLS,
+    THIN,
+    TZ,
+    custom_domains,
+)
 
 PATTERNS = {
     "phone_rack_signup_farm": 115,
@@ -35,7 +51,7 @@ def op_sizes(rng, total, lo, hi, alpha, big=None):
     if big is not None and total >= 2 * big[0]:
         sizes.append(int(rng.integers(big[0], min(big[1], total // 2) + 1)))
     while sum(sizes) < total:
-        sizes.append(int(min(hi, lo + np.floor(rng.pareto(alpha) * lo * .8))))
+        sizes.append(int(min(hi, lo + np.floor(rng.pareto(alpha) * lo * 0.8))))
     over = sum(sizes) - total
     if over and sizes[-1] - over >= 2:
         sizes[-1] -= over
@@ -75,11 +91,11 @@ class Farms:
         U.farm[u] = True
         U.op[u] = op
         money_habits(W, u, rng)
-        U.wealth[u] = rng.lognormal(np.log(60), .6, n)
+        U.wealth[u] = rng.lognormal(np.log(60), 0.6, n)
         U.claim_delay[u] = rng.uniform(5, 60, n)
         A.country[a] = country
         A.tz[a] = TZ[country]
-        A.dev_null_p[a] = rng.uniform(.02, .1, n)
+        A.dev_null_p[a] = rng.uniform(0.02, 0.1, n)
         A.home0[a] = W.home_ips(np.full(n, country), rng)
         A.home1[a] = A.home0[a]
         return u, a
@@ -96,7 +112,7 @@ class Farms:
         else:
             raise ValueError(style)
         e = e.astype(object)
-        e[rng.random(n) < .14] = None
+        e[rng.random(n) < 0.14] = None
         return e
 
     def net(self, a, style, country, carriers=None):
@@ -106,7 +122,7 @@ class Farms:
         if style in ("mobile_proxy",):
             car = W.pick_carrier(np.full(n, country), rng) if carriers is None else rng.choice(carriers, n)
             A.carrier[a] = car
-            v6n = np.where(rng.random(n) < .7, rng.integers(1, 3, n), 0)
+            v6n = np.where(rng.random(n) < 0.7, rng.integers(1, 3, n), 0)
             A.v6_n[a] = v6n
             A.v6_base[a] = W.new_v6(car, v6n, rng)
             v6 = np.where(v6n > 0, W.car_v6[car], 0)
@@ -126,13 +142,13 @@ class Farms:
             A.home1[a] = A.home0[a[0]]
             car = W.pick_carrier(np.array([country]), rng)[0]
             A.carrier[a] = car
-            A.pch[a, 2] = .75
-            A.pch[a, 0] = .25
+            A.pch[a, 2] = 0.75
+            A.pch[a, 0] = 0.25
         elif style == "vpn":
             A.home0[a] = A.home0[a[0]]
             A.home1[a] = A.home0[a[0]]
-            A.pch[a, 4] = .92
-            A.pch[a, 2] = .08
+            A.pch[a, 4] = 0.92
+            A.pch[a, 2] = 0.08
         else:
             raise ValueError(style)
 
@@ -147,28 +163,28 @@ class Farms:
         elif style == "antidetect_session":
             A.dev[a, 0] = W.new_devices(n, "antidetect", rng)
             A.dev_mode[a] = 1
-            A.fresh_style[a] = rng.choice([0, 1], p=[.7, .3])
+            A.fresh_style[a] = rng.choice([0, 1], p=[0.7, 0.3])
         elif style == "emulator":
             m = max(1, int(np.ceil(n / rng.integers(4, 9))))
             d = W.new_devices(m, "emulator", rng)
             A.dev[a, 0] = d[rng.integers(0, m, n)]
         elif style == "one_laptop":
             A.dev[a, 0] = W.new_devices(1, "desktop", rng)[0]
-            if rng.random() < .5:
-                A.dev[a, 1] = W.new_devices(1, "android", rng, collide_p=.1)[0]
-                A.devw[a, 1] = .25
+            if rng.random() < 0.5:
+                A.dev[a, 1] = W.new_devices(1, "android", rng, collide_p=0.1)[0]
+                A.devw[a, 1] = 0.25
         elif style == "own_phones":
-            A.dev[a, 0] = W.new_devices(1, "android" if rng.random() < .7 else "ios", rng, collide_p=.1)[0]
+            A.dev[a, 0] = W.new_devices(1, "android" if rng.random() < 0.7 else "ios", rng, collide_p=0.1)[0]
             A.dev[a, 1] = W.new_devices(1, "desktop", rng)[0]
-            A.devw[a, 1] = .3
+            A.devw[a, 1] = 0.3
         elif style == "api":
             A.dev[a, 0] = W.new_devices(1, "api", rng, has_id=False)[0]
-            A.dev_null_p[a] = rng.uniform(.02, .1, n)
+            A.dev_null_p[a] = rng.uniform(0.02, 0.1, n)
         elif style == "rack":
             k = k or int(rng.integers(3, 7))
             m = int(np.ceil(n / k))
             model = int(rng.integers(0, CHEAP))
-            d = W.new_devices(m, "android", rng, model=model, collide_p=.3)
+            d = W.new_devices(m, "android", rng, model=model, collide_p=0.3)
             A.dev[a, 0] = d[np.arange(n) % m]
             return np.arange(n) % m
         else:
@@ -180,16 +196,16 @@ class Farms:
         m = phone_of.max() + 1
         cars = W.pick_carrier(np.full(int(rng.integers(1, 3)), country), rng)
         pc = cars[rng.integers(0, len(cars), m)]
-        v6n = np.where(W.car_v6[pc] > .15, 2, 0)
+        v6n = np.where(W.car_v6[pc] > 0.15, 2, 0)
         base = W.new_v6(pc, v6n, rng)
         A.carrier[a] = pc[phone_of]
         A.v6_n[a] = v6n[phone_of]
         A.v6_base[a] = base[phone_of]
         v6 = np.where(v6n[phone_of] > 0, W.car_v6[pc[phone_of]], 0)
         A.pch[a] = 0
-        A.pch[a, 0] = .93 * (1 - v6)
-        A.pch[a, 1] = .93 * v6
-        A.pch[a, 2] = .07
+        A.pch[a, 0] = 0.93 * (1 - v6)
+        A.pch[a, 1] = 0.93 * v6
+        A.pch[a, 2] = 0.07
         A.home0[a] = A.home0[a[0]]
         A.home1[a] = A.home0[a[0]]
 
@@ -219,8 +235,19 @@ class Farms:
         mu, ma = self.accounts(op, np.array([reg]), country, np.array([1], np.int8), self.email("free", 1))
         W.ordinary_profiles(ma, np.array([country]), rng)
         self.register(mu)
-        background(W, mu, ma, np.array([max(reg, W.ds)]), np.array([W.sched.start(C.REF) - 10 * DAY]),
-                   np.array([.08]), np.array([.3]), np.array([.01]), np.array([.006]), rng, src=0)
+        background(
+            W,
+            mu,
+            ma,
+            np.array([max(reg, W.ds)]),
+            np.array([W.sched.start(C.REF) - 10 * DAY]),
+            np.array([0.08]),
+            np.array([0.3]),
+            np.array([0.01]),
+            np.array([0.006]),
+            rng,
+            src=0,
+        )
         return mu[0]
 
     def fund_master(self, master, t, amount):
@@ -241,7 +268,7 @@ class Farms:
             code = W.code(6, op * 8, 1)
             W.fund(u, t, amt, 5, rng, asset=AIDX["USDT"], src=code)
         elif how == "hot":
-            W.fund(u, t, amt, 1, rng, asset=np.where(rng.random(n) < .8, AIDX["USDT"], AIDX["TRX"]))
+            W.fund(u, t, amt, 1, rng, asset=np.where(rng.random(n) < 0.8, AIDX["USDT"], AIDX["TRX"]))
         elif how == "p2p":
             W.fund(u, t, amt, 2, rng)
         elif how == "p2p_ext":
@@ -254,7 +281,7 @@ class Farms:
             W.fund(u[:1], t[:1], np.round(amt.sum() * 1.02, 2), 1, rng, asset=AIDX["USDT"])
             rem = amt.sum() * 1.02 - amt[0]
             for i in range(1, n):
-                W.fund(u[i:i + 1], t[i:i + 1] + 1, np.round(rem, 2), 6, rng, src=u[i - 1])
+                W.fund(u[i : i + 1], t[i : i + 1] + 1, np.round(rem, 2), 6, rng, src=u[i - 1])
                 rem -= amt[i]
         elif how == "own_wallet":
             code = W.code(0, u[0], 1)
@@ -269,9 +296,9 @@ class Farms:
         W, rng = self.W, self.rng
         n = len(u)
         self.sess(u, t, "sloppy" if skill == "sloppy" else "medium")
-        cp = np.where(rng.random(n) < .35, W.mm_users[rng.integers(0, len(W.mm_users), n)], -1)
+        cp = np.where(rng.random(n) < 0.35, W.mm_users[rng.integers(0, len(W.mm_users), n)], -1)
         W.trade(u, t, sym, 0, np.round(notional, 2), cp)
-        W.farm_bal[u] -= notional * .001
+        W.farm_bal[u] -= notional * 0.001
 
     def enroll(self, camp, u, t, skill, pattern, referrer=None):
         self.sess(u, t, skill)
@@ -281,16 +308,16 @@ class Farms:
     def plan(self, op, u, skill, out, master=-1, after=None):
         self.plans.append(dict(op=op, u=np.asarray(u), skill=skill, out=out, master=master, after=after))
 
-    def amount_near(self, base, n, skill, hi=.12):
+    def amount_near(self, base, n, skill, hi=0.12):
         rng = self.rng
         if skill == "sloppy":
-            v = base * (1 + (rng.random() < .5) * rng.choice([0, .05, .1]))
+            v = base * (1 + (rng.random() < 0.5) * rng.choice([0, 0.05, 0.1]))
             return np.full(n, round(v, 2))
         if skill == "medium":
             return np.round(base * (1 + rng.uniform(0, hi, n)), 2)
-        return np.round(base * (1 + rng.uniform(.02, hi * 4, n)), 2)
+        return np.round(base * (1 + rng.uniform(0.02, hi * 4, n)), 2)
 
-    def skill(self, p=(.3, .5, .2)):
+    def skill(self, p=(0.3, 0.5, 0.2)):
         return str(self.rng.choice(["sloppy", "medium", "careful"], p=list(p)))
 
     # ------------------------------------------------------------------ patterns
@@ -301,12 +328,12 @@ class Farms:
         for n in op_sizes(rng, self.total(pat), 3, 60, 1.1, big=(40, 70)):
             sk = self.skill()
             op = self.new_op(pat, sk)
-            country = R if rng.random() < .6 else int(rng.choice([CIDX["VN"], CIDX["ID"], CIDX["PH"], CIDX["IN"]]))
+            country = R if rng.random() < 0.6 else int(rng.choice([CIDX["VN"], CIDX["ID"], CIDX["PH"], CIDX["IN"]]))
             if country == R:
                 w0, w1 = max(S.start(C.NU), S.start(C.NUR)), min(S.end(C.NU), S.end(C.NUR))
             else:
                 w0, w1 = S.start(C.NU), S.end(C.NU)
-            T0 = w0 + rng.uniform(.1, max(.2, (w1 - w0) / DAY - 4)) * DAY
+            T0 = w0 + rng.uniform(0.1, max(0.2, (w1 - w0) / DAY - 4)) * DAY
             if sk == "sloppy":
                 reg = T0 + np.sort(rng.uniform(0, 2.5 * HOUR, n))
             elif sk == "medium":
@@ -316,44 +343,67 @@ class Farms:
             else:
                 reg = w0 + np.sort(rng.random(n)) * max(DAY, w1 - w0 - 6 * DAY)
             reg = np.minimum(reg, w1 - 600)
-            style = "free" if rng.random() < .75 else "catchall"
-            kyc = np.where(rng.random(n) < .93, 1, 0).astype(np.int8)
+            style = "free" if rng.random() < 0.75 else "catchall"
+            kyc = np.where(rng.random(n) < 0.93, 1, 0).astype(np.int8)
             u, a = self.accounts(op, reg, country, kyc, self.email(style, n))
             phone_of = self.devices(a, "rack")
             self.rack_sims(a, phone_of, country)
             self.register(u)
             ed = np.zeros(n, int)
             if country == R:
-                ed = rng.choice(3, n, p=[.3, .35, .35])
-            et = reg + {"sloppy": rng.uniform(20, 120, n), "medium": rng.uniform(60, 900, n),
-                        "careful": rng.exponential(3 * HOUR, n)}[sk]
+                ed = rng.choice(3, n, p=[0.3, 0.35, 0.35])
+            et = (
+                reg
+                + {
+                    "sloppy": rng.uniform(20, 120, n),
+                    "medium": rng.uniform(60, 900, n),
+                    "careful": rng.exponential(3 * HOUR, n),
+                }[sk]
+            )
             for c, m in ((C.NU, ed != 1), (C.NUR, ed >= 1)):
                 self.enroll(c, u[m], np.minimum(et[m], S.end(c) - 60), sk, pat)
-            how = str(rng.choice(["p2p", "hot", "funder", "master", "fiat"], p=[.3, .2, .2, .12, .18]))
+            how = str(rng.choice(["p2p", "hot", "funder", "master", "fiat"], p=[0.3, 0.2, 0.2, 0.12, 0.18]))
             if how == "p2p":
                 mer = W.merchants[np.isin(W.U.country[W.merchants], [country])]
                 mer = mer if len(mer) else W.merchants
                 W.U.merchant[u] = rng.choice(mer, min(2, len(mer)), replace=False)[rng.integers(0, min(2, len(mer)), n)]
             if how == "hot":
                 W.U.hx[u] = rng.integers(0, W.n_exch)
-            master = self.master_account(op, country, W.ds + rng.random() * (reg.min() - W.ds - 30 * DAY), sk, 0) \
-                if how == "master" else -1
+            master = (
+                self.master_account(op, country, W.ds + rng.random() * (reg.min() - W.ds - 30 * DAY), sk, 0)
+                if how == "master"
+                else -1
+            )
             amt = self.amount_near(C.NU_MIN_DEP, n, sk)
             if how == "p2p":
-                amt = roundish(rng, amt, .6)
-            dt = et + {"sloppy": rng.uniform(60, 600, n), "medium": rng.uniform(600, 3 * HOUR, n),
-                       "careful": rng.exponential(1.5 * DAY, n)}[sk]
+                amt = roundish(rng, amt, 0.6)
+            dt = (
+                et
+                + {
+                    "sloppy": rng.uniform(60, 600, n),
+                    "medium": rng.uniform(600, 3 * HOUR, n),
+                    "careful": rng.exponential(1.5 * DAY, n),
+                }[sk]
+            )
             if sk != "careful":
                 o = np.argsort(dt)
                 dt[o] = self.seq(dt.min(), n, sk)
             dt = np.minimum(dt, reg + 5 * DAY)
             self.funding(op, u, dt, amt, how, sk, master)
-            tt = dt + {"sloppy": rng.uniform(20, 300, n), "medium": rng.uniform(300, 3600, n),
-                       "careful": rng.exponential(6 * HOUR, n)}[sk]
+            tt = (
+                dt
+                + {
+                    "sloppy": rng.uniform(20, 300, n),
+                    "medium": rng.uniform(300, 3600, n),
+                    "careful": rng.exponential(6 * HOUR, n),
+                }[sk]
+            )
             tt = np.minimum(tt, reg + 6.5 * DAY)
             self.trade_min(u, tt, 0, np.minimum(amt, self.amount_near(C.NU_MIN_TRADE, n, sk)), sk)
-            out = str(rng.choice(["collector", "few", "memo", "p2p", "master", "fiat"], p=[.25, .12, .15, .13, .15, .2]))
-            if how == "p2p" and rng.random() < .5:
+            out = str(
+                rng.choice(["collector", "few", "memo", "p2p", "master", "fiat"], p=[0.25, 0.12, 0.15, 0.13, 0.15, 0.2])
+            )
+            if how == "p2p" and rng.random() < 0.5:
                 out = "p2p"
             if out == "master" and master < 0:
                 out = "collector"
@@ -368,17 +418,27 @@ class Farms:
         W, rng, S = self.W, self.rng, self.W.sched
         t0, t1 = S.start(C.REF), S.end(C.REF)
         for n in op_sizes(rng, self.total(pat), 4, 70, 1.0, big=(30, 55)):
-            sk = self.skill((.25, .5, .25))
+            sk = self.skill((0.25, 0.5, 0.25))
             op = self.new_op(pat, sk)
             country = int(rng.choice(SEA))
             # the operator's own, real, older account is the master
-            mreg = W.ds - rng.uniform(0, 500) * DAY if rng.random() < .5 else W.ds + rng.uniform(0, .6) * (t0 - W.ds)
+            mreg = W.ds - rng.uniform(0, 500) * DAY if rng.random() < 0.5 else W.ds + rng.uniform(0, 0.6) * (t0 - W.ds)
             mu, ma = self.accounts(op, np.array([mreg]), country, np.array([2], np.int8), self.email("free", 1))
             W.ordinary_profiles(ma, np.array([country]), rng)
             W.U.wealth[mu] = rng.uniform(200, 2000)
             self.register(mu)
-            background(W, mu, ma, np.array([max(mreg, W.ds)]), np.array([W.de]), np.array([rng.uniform(.2, .8)]),
-                       np.array([.4]), np.array([.01]), np.array([.008]), rng)
+            background(
+                W,
+                mu,
+                ma,
+                np.array([max(mreg, W.ds)]),
+                np.array([W.de]),
+                np.array([rng.uniform(0.2, 0.8)]),
+                np.array([0.4]),
+                np.array([0.01]),
+                np.array([0.008]),
+                rng,
+            )
             master = mu[0]
             m_enr = t0 + rng.uniform(0, 2) * DAY
             W.session(mu, np.array([m_enr]), rng)
@@ -388,22 +448,31 @@ class Farms:
             lo = m_enr + HOUR
             if sk == "sloppy":
                 nb = max(1, n // 10)
-                bs = lo + rng.uniform(0, (t1 - lo) * .8, nb)
+                bs = lo + rng.uniform(0, (t1 - lo) * 0.8, nb)
                 bs = np.floor(bs / DAY) * DAY + (22 - TZ[country]) * HOUR + rng.uniform(0, 2 * HOUR, nb)
                 reg = np.sort(np.clip(bs[np.arange(n) % nb] + rng.uniform(0, HOUR, n), lo, t1 - HOUR))
             elif sk == "medium":
                 nb = max(2, n // 5)
-                bs = lo + rng.uniform(0, (t1 - lo) * .85, nb)
+                bs = lo + rng.uniform(0, (t1 - lo) * 0.85, nb)
                 reg = np.sort(np.clip(bs[np.arange(n) % nb] + rng.exponential(3 * HOUR, n), lo, t1 - HOUR))
             else:
                 reg = np.sort(lo + rng.random(n) * (t1 - lo - DAY))
-            netst = str(rng.choice(["resi_sticky", "resi_rotating", "mobile_proxy", "home"],
-                                   p=[.2, .15, .25, .4] if sk == "sloppy" else [.4, .25, .3, .05]))
-            devst = str(rng.choice(["antidetect_acct", "emulator", "antidetect_session", "one_laptop"],
-                                   p=[.2, .3, .1, .4] if sk == "sloppy" else [.4, .3, .25, .05]))
-            style = str(rng.choice(["catchall", "free", "disposable"], p=[.4, .5, .1]))
-            u, a = self.accounts(op, reg, country, np.where(rng.random(n) < .95, 1, 0).astype(np.int8),
-                                 self.email(style, n))
+            netst = str(
+                rng.choice(
+                    ["resi_sticky", "resi_rotating", "mobile_proxy", "home"],
+                    p=[0.2, 0.15, 0.25, 0.4] if sk == "sloppy" else [0.4, 0.25, 0.3, 0.05],
+                )
+            )
+            devst = str(
+                rng.choice(
+                    ["antidetect_acct", "emulator", "antidetect_session", "one_laptop"],
+                    p=[0.2, 0.3, 0.1, 0.4] if sk == "sloppy" else [0.4, 0.3, 0.25, 0.05],
+                )
+            )
+            style = str(rng.choice(["catchall", "free", "disposable"], p=[0.4, 0.5, 0.1]))
+            u, a = self.accounts(
+                op, reg, country, np.where(rng.random(n) < 0.95, 1, 0).astype(np.int8), self.email(style, n)
+            )
             self.net(a, netst, country)
             self.devices(a, devst)
             self.register(u)
@@ -415,17 +484,23 @@ class Farms:
             W.U.referrer[u] = ref
             et = reg + rng.uniform(5, 200, n)
             self.enroll(C.REF, u, et, sk, pat, referrer=ref)
-            innu = (reg >= S.start(C.NU)) & (reg <= S.end(C.NU)) & (rng.random(n) < .3)
+            innu = (reg >= S.start(C.NU)) & (reg <= S.end(C.NU)) & (rng.random(n) < 0.3)
             if innu.any():
                 self.enroll(C.NU, u[innu], et[innu] + rng.uniform(30, 900, int(innu.sum())), sk, pat)
-            how = str(rng.choice(["master", "chain", "hot", "p2p", "fiat"], p=[.4, .15, .2, .13, .12]))
+            how = str(rng.choice(["master", "chain", "hot", "p2p", "fiat"], p=[0.4, 0.15, 0.2, 0.13, 0.12]))
             if how == "p2p":
                 W.U.merchant[u] = rng.choice(W.merchants)
             if how == "hot":
                 W.U.hx[u] = rng.integers(0, W.n_exch)
-            amt = self.amount_near(C.REF_MIN_DEP, n, sk, .1)
-            dt = et + {"sloppy": rng.uniform(60, 900, n), "medium": rng.uniform(600, 6 * HOUR, n),
-                       "careful": rng.exponential(2 * DAY, n)}[sk]
+            amt = self.amount_near(C.REF_MIN_DEP, n, sk, 0.1)
+            dt = (
+                et
+                + {
+                    "sloppy": rng.uniform(60, 900, n),
+                    "medium": rng.uniform(600, 6 * HOUR, n),
+                    "careful": rng.exponential(2 * DAY, n),
+                }[sk]
+            )
             dt = np.minimum(dt, reg + 10 * DAY)
             if how == "chain":
                 o = np.argsort(dt)
@@ -433,12 +508,18 @@ class Farms:
                 self.funding(op, u_o, dt_o, amt_o, how, sk)
             else:
                 self.funding(op, u, dt, amt, how, sk, master)
-            tt = dt + {"sloppy": rng.uniform(30, 600, n), "medium": rng.uniform(300, 3 * HOUR, n),
-                       "careful": rng.exponential(8 * HOUR, n)}[sk]
+            tt = (
+                dt
+                + {
+                    "sloppy": rng.uniform(30, 600, n),
+                    "medium": rng.uniform(300, 3 * HOUR, n),
+                    "careful": rng.exponential(8 * HOUR, n),
+                }[sk]
+            )
             tt = np.minimum(tt, reg + 13 * DAY)
             sym = rng.choice(len(SYMBOLS), n, p=SYM_W)
-            self.trade_min(u, tt, sym, np.minimum(amt, self.amount_near(C.REF_MIN_TRADE, n, sk, .15)), sk)
-            out = str(rng.choice(["master", "collector", "leave", "fiat", "chain"], p=[.4, .2, .15, .13, .12]))
+            self.trade_min(u, tt, sym, np.minimum(amt, self.amount_near(C.REF_MIN_TRADE, n, sk, 0.15)), sk)
+            out = str(rng.choice(["master", "collector", "leave", "fiat", "chain"], p=[0.4, 0.2, 0.15, 0.13, 0.12]))
             self.plan(op, u, sk, out, master)
             self.plan(op, mu, "careful", "own")
             if sk == "sloppy":
@@ -451,15 +532,16 @@ class Farms:
         t0, t1 = S.start(C.DB), S.end(C.DB)
         tot, sizes = self.total(pat), []
         while sum(sizes) < tot:
-            sizes.append(int(rng.choice([2, 3, 4, 5, 6], p=[.3, .3, .2, .12, .08])))
+            sizes.append(int(rng.choice([2, 3, 4, 5, 6], p=[0.3, 0.3, 0.2, 0.12, 0.08])))
         for n in sizes:
-            sk = self.skill((.35, .55, .1))
+            sk = self.skill((0.35, 0.55, 0.1))
             op = self.new_op(pat, sk)
             country = int(rng.choice(len(COUNTRIES), p=CW))
-            aged = rng.random(n) < .5
+            aged = rng.random(n) < 0.5
             reg = np.where(aged, W.ds + rng.random(n) * (t0 - W.ds - 30 * DAY), t0 - rng.uniform(1, 25, n) * DAY)
-            u, a = self.accounts(op, reg, country, rng.choice([1, 2], n, p=[.7, .3]).astype(np.int8),
-                                 self.email("free", n))
+            u, a = self.accounts(
+                op, reg, country, rng.choice([1, 2], n, p=[0.7, 0.3]).astype(np.int8), self.email("free", n)
+            )
             # one person: every account lives on the hunter's own phone and home line
             W.ordinary_profiles(a[:1], np.array([country]), rng)
             for f in ("carrier", "v6_base", "v6_n", "home0", "home1", "home_sw", "tz"):
@@ -467,38 +549,58 @@ class Farms:
             A.pch[a] = A.pch[a[0]]
             A.dev[a] = A.dev[a[0]]
             A.devw[a] = A.devw[a[0]]
-            if rng.random() < .4:      # separate browser profiles for each account
+            if rng.random() < 0.4:  # separate browser profiles for each account
                 A.dev[a, 1] = W.new_devices(n, "desktop", rng)
                 A.devw[a, 1] = 2.0
             self.register(u)
             au = u[aged]
             if len(au):
-                background(W, au, a[aged], np.maximum(reg[aged], W.ds), np.full(len(au), t0 - DAY),
-                           np.full(len(au), .03), np.full(len(au), .3), np.full(len(au), .005),
-                           np.full(len(au), .003), rng)
-            T = t0 + rng.uniform(.2, 8) * DAY
+                background(
+                    W,
+                    au,
+                    a[aged],
+                    np.maximum(reg[aged], W.ds),
+                    np.full(len(au), t0 - DAY),
+                    np.full(len(au), 0.03),
+                    np.full(len(au), 0.3),
+                    np.full(len(au), 0.005),
+                    np.full(len(au), 0.003),
+                    rng,
+                )
+            T = t0 + rng.uniform(0.2, 8) * DAY
             et = self.seq(T, n, sk, 2 * DAY)
             self.enroll(C.DB, u, et, sk, pat)
-            how = str(rng.choice(["own_wallet", "hot", "fiat"], p=[.5, .3, .2]))
+            how = str(rng.choice(["own_wallet", "hot", "fiat"], p=[0.5, 0.3, 0.2]))
             W.U.hx[u] = W.U.hx[u[0]]
-            capm = rng.random() < .6
+            capm = rng.random() < 0.6
             base = C.DB_CAP / C.DB_RATE if capm else C.DB_MIN
-            amt = self.amount_near(base, n, sk, .05)
+            amt = self.amount_near(base, n, sk, 0.05)
             if how == "fiat":
-                amt = roundish(rng, amt, .8)
+                amt = roundish(rng, amt, 0.8)
                 amt = np.maximum(amt, base)
-            dt = et + {"sloppy": rng.uniform(30, 300, n), "medium": rng.uniform(120, 1800, n),
-                       "careful": rng.exponential(12 * HOUR, n)}[sk]
+            dt = (
+                et
+                + {
+                    "sloppy": rng.uniform(30, 300, n),
+                    "medium": rng.uniform(120, 1800, n),
+                    "careful": rng.exponential(12 * HOUR, n),
+                }[sk]
+            )
             dt = np.minimum(dt, t1 - 600)
             self.funding(op, u, dt, amt, how, sk)
-            ad = rng.random(n) < .4
+            ad = rng.random(n) < 0.4
             if ad.any():
-                at = S.start(C.AD) + rng.uniform(.1, 5) * DAY + np.arange(int(ad.sum())) * rng.uniform(60, 900)
+                at = S.start(C.AD) + rng.uniform(0.1, 5) * DAY + np.arange(int(ad.sum())) * rng.uniform(60, 900)
                 self.enroll(C.AD, u[ad], at, sk, pat)
-                self.trade_min(u[ad], at + rng.uniform(60, 1200, int(ad.sum())), AIRSYM,
-                               self.amount_near(C.AD_MIN_TRADE, int(ad.sum()), sk, .2), sk)
+                self.trade_min(
+                    u[ad],
+                    at + rng.uniform(60, 1200, int(ad.sum())),
+                    AIRSYM,
+                    self.amount_near(C.AD_MIN_TRADE, int(ad.sum()), sk, 0.2),
+                    sk,
+                )
                 W.U.claim_delay[u[ad]] = rng.uniform(60, 3600, int(ad.sum()))
-            out = str(rng.choice(["hunter_wallet", "memo", "master"], p=[.6, .2, .2]))
+            out = str(rng.choice(["hunter_wallet", "memo", "master"], p=[0.6, 0.2, 0.2]))
             W.U.mx[u] = W.U.mx[u[0]]
             self.plan(op, u, sk, out, u[0] if out == "master" else -1)
             if sk == "sloppy":
@@ -509,7 +611,7 @@ class Farms:
         W, rng, S = self.W, self.rng, self.W.sched
         t0, t1 = S.start(C.AD), S.end(C.AD)
         for n in op_sizes(rng, self.total(pat), 6, 80, 1.2, big=(30, 55)):
-            sk = self.skill((.4, .45, .15))
+            sk = self.skill((0.4, 0.45, 0.15))
             op = self.new_op(pat, sk)
             country = int(rng.choice(SEA))
             T0 = t0 - rng.uniform(10, 60) * DAY
@@ -517,24 +619,26 @@ class Farms:
                 reg = T0 + np.cumsum(rng.uniform(20, 90, n))
             else:
                 reg = T0 + np.sort(rng.uniform(0, 5 * DAY, n))
-            style = str(rng.choice(["catchall", "disposable", "free"], p=[.6, .2, .2]))
-            u, a = self.accounts(op, reg, country, np.where(rng.random(n) < .7, 0, 1).astype(np.int8),
-                                 self.email(style, n))
-            self.net(a, "dc_proxy" if rng.random() < .6 else "resi_rotating", country)
-            self.devices(a, "antidetect_acct" if rng.random() < .5 else "emulator")
+            style = str(rng.choice(["catchall", "disposable", "free"], p=[0.6, 0.2, 0.2]))
+            u, a = self.accounts(
+                op, reg, country, np.where(rng.random(n) < 0.7, 0, 1).astype(np.int8), self.email(style, n)
+            )
+            self.net(a, "dc_proxy" if rng.random() < 0.6 else "resi_rotating", country)
+            self.devices(a, "antidetect_acct" if rng.random() < 0.5 else "emulator")
             self.register(u)
             k = rng.integers(1, 4, n)
             i = np.repeat(np.arange(n), k)
             W.logins(u[i], a[i], reg[i] + rng.random(len(i)) * (t0 - reg[i]), rng, src=1)
             base = rng.uniform(14, 18)
-            amt = np.round(base * (1 + rng.normal(0, .01, n)), 2)
+            amt = np.round(base * (1 + rng.normal(0, 0.01, n)), 2)
             T = t0 + rng.uniform(0, 2) * DAY
-            ft = self.seq(T, n, "sloppy" if sk != "careful" else "careful", 3 * DAY) + \
-                (rng.uniform(0, 60, n) if sk == "medium" else 0)
+            ft = self.seq(T, n, "sloppy" if sk != "careful" else "careful", 3 * DAY) + (
+                rng.uniform(0, 60, n) if sk == "medium" else 0
+            )
             self.funding(op, u, ft, amt, "funder", sk)
             et = ft + rng.uniform(10, 120, n)
             self.enroll(C.AD, u, et, sk, pat)
-            self.trade_min(u, et + rng.uniform(5, 60, n), AIRSYM, self.amount_near(C.AD_MIN_TRADE, n, sk, .2), sk)
+            self.trade_min(u, et + rng.uniform(5, 60, n), AIRSYM, self.amount_near(C.AD_MIN_TRADE, n, sk, 0.2), sk)
             W.U.claim_delay[u] = rng.uniform(3, 40, n)
             self.plan(op, u, sk, "collector")
             if sk == "sloppy":
@@ -548,12 +652,13 @@ class Farms:
             sk = "careful"
             op = self.new_op(pat, sk)
             country = int(rng.choice(SEA))
-            aged = rng.random(n) < .5
+            aged = rng.random(n) < 0.5
             reg = np.where(aged, t0 - rng.uniform(30, 150, n) * DAY, t0 - rng.uniform(0, 21, n) * DAY)
-            u, a = self.accounts(op, reg, country, np.where(rng.random(n) < .5, 0, 1).astype(np.int8),
-                                 self.email("free", n))
-            self.net(a, "resi_rotating" if rng.random() < .5 else "mobile_proxy", country)
-            self.devices(a, "antidetect_session" if rng.random() < .6 else "antidetect_acct")
+            u, a = self.accounts(
+                op, reg, country, np.where(rng.random(n) < 0.5, 0, 1).astype(np.int8), self.email("free", n)
+            )
+            self.net(a, "resi_rotating" if rng.random() < 0.5 else "mobile_proxy", country)
+            self.devices(a, "antidetect_session" if rng.random() < 0.6 else "antidetect_acct")
             self.register(u)
             k = rng.integers(3, 11, n)
             i = np.repeat(np.arange(n), k)
@@ -576,39 +681,59 @@ class Farms:
         W, rng, S = self.W, self.rng, self.W.sched
         t0, t1 = S.start(C.AD), S.end(C.AD)
         for n in op_sizes(rng, self.total(pat), 5, 30, 1.2):
-            sk = self.skill((.5, .4, .1))
+            sk = self.skill((0.5, 0.4, 0.1))
             op = self.new_op(pat, sk)
             country = int(rng.choice(SEA))
             T0 = t0 - rng.uniform(20, 90) * DAY
             reg = T0 + np.cumsum(rng.uniform(5, 60, n)) if sk == "sloppy" else T0 + np.sort(rng.uniform(0, 3 * DAY, n))
-            u, a = self.accounts(op, reg, country, np.where(rng.random(n) < .6, 0, 1).astype(np.int8),
-                                 self.email(str(rng.choice(["catchall", "disposable", "free"])), n))
+            u, a = self.accounts(
+                op,
+                reg,
+                country,
+                np.where(rng.random(n) < 0.6, 0, 1).astype(np.int8),
+                self.email(str(rng.choice(["catchall", "disposable", "free"])), n),
+            )
             self.net(a, "dc_proxy", country)
-            self.devices(a, "api" if rng.random() < .5 else "emulator")
+            self.devices(a, "api" if rng.random() < 0.5 else "emulator")
             self.register(u)
             per = np.full(n, rng.uniform(15, 45) * MIN)
             ws = np.maximum(reg + DAY, t0 - rng.uniform(7, 20) * DAY)
-            timer_logins(W, u, a, ws, np.full(n, W.de), per, per * .1, rng, src=2)
-            how = "funder" if rng.random() < .5 else "master"
-            master = self.master_account(op, country, W.ds + rng.random() * (T0 - W.ds), sk, 0) if how == "master" else -1
+            timer_logins(W, u, a, ws, np.full(n, W.de), per, per * 0.1, rng, src=2)
+            how = "funder" if rng.random() < 0.5 else "master"
+            master = (
+                self.master_account(op, country, W.ds + rng.random() * (T0 - W.ds), sk, 0) if how == "master" else -1
+            )
             amt = self.amount_near(rng.uniform(15, 25), n, sk)
             ft = self.seq(t0 + rng.uniform(0, 1) * DAY, n, sk, 2 * DAY)
             self.funding(op, u, ft, amt, how, sk, master)
             et = ft + rng.uniform(5, 30, n)
             self.enroll(C.AD, u, et, sk, pat)
-            self.trade_min(u, et + rng.uniform(3, 30, n), AIRSYM, self.amount_near(C.AD_MIN_TRADE, n, sk, .1), sk)
+            self.trade_min(u, et + rng.uniform(3, 30, n), AIRSYM, self.amount_near(C.AD_MIN_TRADE, n, sk, 0.1), sk)
             W.U.claim_delay[u] = rng.uniform(2, 20, n)
-            tc = rng.random(n) < .5
+            tc = rng.random(n) < 0.5
             if tc.any():
                 m = int(tc.sum())
                 tt = self.seq(S.start(C.TC) + rng.uniform(0, 3) * DAY, m, sk, 5 * DAY)
                 self.enroll(C.TC, u[tc], tt, sk, pat)
-                self.funding(op, u[tc], tt + 30, np.round(np.full(m, rng.uniform(60, 90)), 2),
-                             "funder" if how == "funder" else "master", sk, master)
+                self.funding(
+                    op,
+                    u[tc],
+                    tt + 30,
+                    np.round(np.full(m, rng.uniform(60, 90)), 2),
+                    "funder" if how == "funder" else "master",
+                    sk,
+                    master,
+                )
                 for j in range(3):
                     tj = tt + 60 + j * rng.uniform(HOUR, DAY, m)
-                    W.trade(u[tc], tj, THIN, j % 2, np.round(rng.uniform(70, 95, m), 2),
-                            W.mm_users[rng.integers(0, len(W.mm_users), m)])
+                    W.trade(
+                        u[tc],
+                        tj,
+                        THIN,
+                        j % 2,
+                        np.round(rng.uniform(70, 95, m), 2),
+                        W.mm_users[rng.integers(0, len(W.mm_users), m)],
+                    )
             self.plan(op, u, sk, "collector" if how == "funder" else "master", master)
             if sk == "sloppy":
                 W.obvious.update(u.tolist())
@@ -621,32 +746,49 @@ class Farms:
         hv = trd[(trd.sym == THIN)].groupby("user").notional.sum()
         top = float(hv.sort_values().iloc[-40:].median()) if len(hv) > 40 else 50000.0
         for n in op_sizes(rng, self.total(pat), 2, 12, 1.3):
-            sk = self.skill((.3, .45, .25))
+            sk = self.skill((0.3, 0.45, 0.25))
             op = self.new_op(pat, sk)
             country = int(rng.choice(len(COUNTRIES), p=CW))
-            aged = rng.random(n) < .4
+            aged = rng.random(n) < 0.4
             reg = np.where(aged, W.ds + rng.random(n) * (t0 - W.ds - 40 * DAY), t0 - rng.uniform(3, 25, n) * DAY)
-            u, a = self.accounts(op, reg, country, rng.choice([1, 2], n, p=[.6, .4]).astype(np.int8),
-                                 self.email(str(rng.choice(["free", "catchall"], p=[.7, .3])), n))
-            self.net(a, str(rng.choice(["vpn", "resi_sticky", "dc_proxy", "home"], p=[.3, .3, .2, .2])), country)
-            self.devices(a, str(rng.choice(["antidetect_acct", "one_laptop", "own_phones"], p=[.5, .25, .25])))
+            u, a = self.accounts(
+                op,
+                reg,
+                country,
+                rng.choice([1, 2], n, p=[0.6, 0.4]).astype(np.int8),
+                self.email(str(rng.choice(["free", "catchall"], p=[0.7, 0.3])), n),
+            )
+            self.net(a, str(rng.choice(["vpn", "resi_sticky", "dc_proxy", "home"], p=[0.3, 0.3, 0.2, 0.2])), country)
+            self.devices(a, str(rng.choice(["antidetect_acct", "one_laptop", "own_phones"], p=[0.5, 0.25, 0.25])))
             self.register(u)
             au = u[aged]
             if len(au):
-                background(W, au, a[aged], np.maximum(reg[aged], W.ds), np.full(len(au), t0 - 2 * DAY),
-                           np.full(len(au), .05), np.full(len(au), .5), np.full(len(au), .006),
-                           np.full(len(au), .004), rng)
-            how = "hot" if rng.random() < .5 else "master"
+                background(
+                    W,
+                    au,
+                    a[aged],
+                    np.maximum(reg[aged], W.ds),
+                    np.full(len(au), t0 - 2 * DAY),
+                    np.full(len(au), 0.05),
+                    np.full(len(au), 0.5),
+                    np.full(len(au), 0.006),
+                    np.full(len(au), 0.004),
+                    rng,
+                )
+            how = "hot" if rng.random() < 0.5 else "master"
             W.U.hx[u] = rng.integers(0, W.n_exch)
-            master = self.master_account(op, country, W.ds + rng.random() * (t0 - W.ds - 60 * DAY), sk, 0) \
-                if how == "master" else -1
+            master = (
+                self.master_account(op, country, W.ds + rng.random() * (t0 - W.ds - 60 * DAY), sk, 0)
+                if how == "master"
+                else -1
+            )
             amt = np.round(rng.uniform(800, 4000, n), 2)
-            ft = t0 - rng.uniform(.1, 2, n) * DAY
+            ft = t0 - rng.uniform(0.1, 2, n) * DAY
             self.funding(op, u, ft, amt, how, sk, master)
             et = self.seq(t0 + rng.uniform(0, 1) * DAY, n, sk, 2 * DAY)
             self.enroll(C.TC, u, et, sk, pat)
             # wash fills between accounts of the ring at the same moment and price
-            vol = top * rng.uniform(.4, 2.5) * n
+            vol = top * rng.uniform(0.4, 2.5) * n
             avg = rng.uniform(300, 1500)
             F = max(10 * n, int(vol / avg))
             ns = max(3, F // int(rng.integers(15, 60)))
@@ -660,15 +802,20 @@ class Farms:
             if sk == "sloppy":
                 notional = np.full(F, round(avg, -1))
             else:
-                notional = np.round(avg * rng.lognormal(0, .35 if sk == "medium" else .6, F), 2)
+                notional = np.round(avg * rng.lognormal(0, 0.35 if sk == "medium" else 0.6, F), 2)
             side = ((np.arange(F) // n) % 2).astype(np.int8)
             W.trade(u[i], tt, THIN, side, notional, u[j])
             # some real fills against the book to look alive
             m = max(3, F // 10)
             ti = rng.integers(0, n, m)
-            W.trade(u[ti], W.diurnal(np.full(m, t0), np.full(m, t1), np.full(m, TZ[country]), rng), THIN,
-                    rng.integers(0, 2, m), np.round(avg * rng.lognormal(-.5, .5, m), 2),
-                    W.mm_users[rng.integers(0, len(W.mm_users), m)])
+            W.trade(
+                u[ti],
+                W.diurnal(np.full(m, t0), np.full(m, t1), np.full(m, TZ[country]), rng),
+                THIN,
+                rng.integers(0, 2, m),
+                np.round(avg * rng.lognormal(-0.5, 0.5, m), 2),
+                W.mm_users[rng.integers(0, len(W.mm_users), m)],
+            )
             ns_l = np.unique(np.r_[s_of[:: max(1, F // (3 * n))]])
             for s in ns_l:
                 self.sess(u, np.full(n, st[s]), sk)
@@ -682,7 +829,7 @@ class Farms:
         R = S.region
         mc = W.U.country[W.merchants]
         for n in op_sizes(rng, self.total(pat), 3, 40, 1.1):
-            sk = self.skill((.25, .55, .2))
+            sk = self.skill((0.25, 0.55, 0.2))
             op = self.new_op(pat, sk)
             mer = rng.choice(W.merchants)
             country = int(W.U.country[mer])
@@ -691,39 +838,52 @@ class Farms:
             if country == R:
                 w0, w1 = max(w0, S.start(C.NUR)), min(w1, S.end(C.NUR))
             nb = max(1, n // 6)
-            bs = w0 + rng.uniform(.1, .8, nb) * (w1 - w0)
-            reg = np.sort(np.minimum(bs[np.arange(n) % nb] + rng.exponential(2 * HOUR if sk != "careful" else DAY, n),
-                                     w1 - 600))
-            u, a = self.accounts(op, reg, country, np.where(rng.random(n) < .95, 1, 0).astype(np.int8),
-                                 self.email(str(rng.choice(["free", "catchall"], p=[.7, .3])), n))
-            netst = str(rng.choice(["mobile_proxy", "rack", "resi_rotating"], p=[.5, .2, .3]))
+            bs = w0 + rng.uniform(0.1, 0.8, nb) * (w1 - w0)
+            reg = np.sort(
+                np.minimum(bs[np.arange(n) % nb] + rng.exponential(2 * HOUR if sk != "careful" else DAY, n), w1 - 600)
+            )
+            u, a = self.accounts(
+                op,
+                reg,
+                country,
+                np.where(rng.random(n) < 0.95, 1, 0).astype(np.int8),
+                self.email(str(rng.choice(["free", "catchall"], p=[0.7, 0.3])), n),
+            )
+            netst = str(rng.choice(["mobile_proxy", "rack", "resi_rotating"], p=[0.5, 0.2, 0.3]))
             if netst == "rack":
                 phone_of = self.devices(a, "rack")
                 self.rack_sims(a, phone_of, country)
             else:
                 self.net(a, netst, country)
-                self.devices(a, str(rng.choice(["emulator", "antidetect_acct"], p=[.6, .4])))
+                self.devices(a, str(rng.choice(["emulator", "antidetect_acct"], p=[0.6, 0.4])))
             self.register(u)
-            W.U.merchant[u] = rng.choice(mers, n) if len(mers) > 1 and rng.random() < .4 else mer
-            ed = rng.choice(3, n, p=[.3, .35, .35]) if country == R else np.zeros(n, int)
+            W.U.merchant[u] = rng.choice(mers, n) if len(mers) > 1 and rng.random() < 0.4 else mer
+            ed = rng.choice(3, n, p=[0.3, 0.35, 0.35]) if country == R else np.zeros(n, int)
             et = reg + rng.uniform(30, 1800, n)
             for c, m in ((C.NU, ed != 1), (C.NUR, ed >= 1)):
                 self.enroll(c, u[m], np.minimum(et[m], S.end(c) - 60), sk, pat)
-            amt = roundish(rng, self.amount_near(C.NU_MIN_DEP, n, sk, .3), .7)
+            amt = roundish(rng, self.amount_near(C.NU_MIN_DEP, n, sk, 0.3), 0.7)
             dt = np.minimum(et + rng.uniform(300, 6 * HOUR, n), reg + 5 * DAY)
             self.funding(op, u, dt, amt, "p2p", sk)
             tt = np.minimum(dt + rng.uniform(60, 3 * HOUR, n), reg + 6.5 * DAY)
-            self.trade_min(u, tt, rng.choice([0, 1, 4], n), np.minimum(amt, self.amount_near(C.NU_MIN_TRADE, n, sk, .2)), sk)
-            db = (rng.random(n) < .5) & (reg < S.end(C.DB) - 3 * DAY)
+            self.trade_min(
+                u, tt, rng.choice([0, 1, 4], n), np.minimum(amt, self.amount_near(C.NU_MIN_TRADE, n, sk, 0.2)), sk
+            )
+            db = (rng.random(n) < 0.5) & (reg < S.end(C.DB) - 3 * DAY)
             if db.any():
                 m = int(db.sum())
                 e2 = np.maximum(reg[db] + DAY, S.start(C.DB)) + rng.uniform(0, 2 * DAY, m)
                 e2 = np.minimum(e2, S.end(C.DB) - DAY)
                 self.enroll(C.DB, u[db], e2, sk, pat)
-                self.funding(op, u[db], e2 + rng.uniform(300, 4 * HOUR, m),
-                             roundish(rng, self.amount_near(C.DB_MIN, m, sk, .1), .7),
-                             "p2p_ext" if rng.random() < .6 else "fiat", sk)
-            self.plan(op, u, sk, str(rng.choice(["p2p", "memo", "fiat"], p=[.6, .25, .15])))
+                self.funding(
+                    op,
+                    u[db],
+                    e2 + rng.uniform(300, 4 * HOUR, m),
+                    roundish(rng, self.amount_near(C.DB_MIN, m, sk, 0.1), 0.7),
+                    "p2p_ext" if rng.random() < 0.6 else "fiat",
+                    sk,
+                )
+            self.plan(op, u, sk, str(rng.choice(["p2p", "memo", "fiat"], p=[0.6, 0.25, 0.15])))
             if sk == "sloppy":
                 W.obvious.update(u.tolist())
 
@@ -733,51 +893,65 @@ class Farms:
         A = W.A
         t0, t1 = S.start(C.DB), S.end(C.DB)
         for n in op_sizes(rng, self.total(pat), 3, 30, 1.2):
-            sk = self.skill((.2, .55, .25))
+            sk = self.skill((0.2, 0.55, 0.25))
             op = self.new_op(pat, sk)
             country = int(rng.choice(SEA))
-            reg = np.where(rng.random(n) < .4, W.ds - rng.uniform(0, 700, n) * DAY,
-                           W.ds + rng.uniform(0, .6, n) * (t0 - W.ds))
+            reg = np.where(
+                rng.random(n) < 0.4, W.ds - rng.uniform(0, 700, n) * DAY, W.ds + rng.uniform(0, 0.6, n) * (t0 - W.ds)
+            )
             # earlier owners: ordinary people from around the region
-            oc = np.where(rng.random(n) < .6, country, rng.choice(len(COUNTRIES), n, p=CW))
-            u, a = self.accounts(op, reg, country, rng.choice([1, 2], n, p=[.6, .4]).astype(np.int8),
-                                 emails(rng, n))
+            oc = np.where(rng.random(n) < 0.6, country, rng.choice(len(COUNTRIES), n, p=CW))
+            u, a = self.accounts(op, reg, country, rng.choice([1, 2], n, p=[0.6, 0.4]).astype(np.int8), emails(rng, n))
             W.U.country[u] = oc
             prev = A.add(n)
             W.ordinary_profiles(prev, oc, rng)
             W.U.actor[u] = prev
             self.register(u)
             sale = t0 - rng.uniform(20, 120, n) * DAY
-            background(W, u, prev, np.maximum(reg, W.ds), np.maximum(sale, np.maximum(reg, W.ds)),
-                       rng.lognormal(np.log(.08), .8, n), np.full(n, .3), np.full(n, .01), np.full(n, .008), rng)
+            background(
+                W,
+                u,
+                prev,
+                np.maximum(reg, W.ds),
+                np.maximum(sale, np.maximum(reg, W.ds)),
+                rng.lognormal(np.log(0.08), 0.8, n),
+                np.full(n, 0.3),
+                np.full(n, 0.01),
+                np.full(n, 0.008),
+                rng,
+            )
             W.U.actor[u] = a
-            self.net(a, str(rng.choice(["vpn", "resi_sticky", "home"], p=[.4, .3, .3])), country)
-            self.devices(a, "one_laptop" if rng.random() < .4 else "antidetect_acct")
+            self.net(a, str(rng.choice(["vpn", "resi_sticky", "home"], p=[0.4, 0.3, 0.3])), country)
+            self.devices(a, "one_laptop" if rng.random() < 0.4 else "antidetect_acct")
             k = rng.integers(1, 4, n)
             i = np.repeat(np.arange(n), k)
             W.logins(u[i], a[i], sale[i] + rng.random(len(i)) * (t0 - sale[i]), rng, src=1)
-            how = str(rng.choice(["hot", "funder", "master", "fiat"], p=[.4, .25, .15, .2]))
+            how = str(rng.choice(["hot", "funder", "master", "fiat"], p=[0.4, 0.25, 0.15, 0.2]))
             W.U.hx[u] = rng.integers(0, W.n_exch)
-            master = self.master_account(op, country, W.ds + rng.random() * (t0 - W.ds - 60 * DAY), sk, 0) \
-                if how == "master" else -1
-            et = self.seq(t0 + rng.uniform(.2, 6) * DAY, n, sk, 6 * DAY)
+            master = (
+                self.master_account(op, country, W.ds + rng.random() * (t0 - W.ds - 60 * DAY), sk, 0)
+                if how == "master"
+                else -1
+            )
+            et = self.seq(t0 + rng.uniform(0.2, 6) * DAY, n, sk, 6 * DAY)
             et = np.minimum(et, t1 - DAY)
             self.enroll(C.DB, u, et, sk, pat)
-            base = C.DB_CAP / C.DB_RATE if rng.random() < .5 else C.DB_MIN
-            amt = self.amount_near(base, n, sk, .05)
+            base = C.DB_CAP / C.DB_RATE if rng.random() < 0.5 else C.DB_MIN
+            amt = self.amount_near(base, n, sk, 0.05)
             dt = np.minimum(et + rng.uniform(60, 4 * HOUR, n), t1 - 600)
             self.funding(op, u, dt, amt, how, sk, master)
-            ad = rng.random(n) < .6
+            ad = rng.random(n) < 0.6
             if ad.any():
                 m = int(ad.sum())
                 at = self.seq(S.start(C.AD) + rng.uniform(0, 4) * DAY, m, sk, 4 * DAY)
                 self.enroll(C.AD, u[ad], at, sk, pat)
-                self.trade_min(u[ad], at + rng.uniform(30, 1800, m), AIRSYM,
-                               self.amount_near(C.AD_MIN_TRADE, m, sk, .2), sk)
+                self.trade_min(
+                    u[ad], at + rng.uniform(30, 1800, m), AIRSYM, self.amount_near(C.AD_MIN_TRADE, m, sk, 0.2), sk
+                )
                 W.U.claim_delay[u[ad]] = rng.uniform(30, 3 * HOUR, m)
             W.U.desk[u] = rng.integers(0, W.n_desk)
             W.U.mx[u] = rng.integers(0, W.n_memo_exch)
-            self.plan(op, u, sk, str(rng.choice(["few", "otc", "memo", "fiat"], p=[.5, .15, .2, .15])))
+            self.plan(op, u, sk, str(rng.choice(["few", "otc", "memo", "fiat"], p=[0.5, 0.15, 0.2, 0.15])))
             if sk == "sloppy":
                 W.obvious.update(u.tolist())
 
@@ -791,8 +965,13 @@ class Farms:
             country = int(rng.choice(SEA))
             T0 = mid0 + rng.random() * max(DAY, mid1 - mid0)
             reg = T0 + np.cumsum(rng.uniform(20, 300, n))
-            u, a = self.accounts(op, reg, country, np.where(rng.random(n) < .6, 1, 0).astype(np.int8),
-                                 self.email(str(rng.choice(["catchall", "free"])), n))
+            u, a = self.accounts(
+                op,
+                reg,
+                country,
+                np.where(rng.random(n) < 0.6, 1, 0).astype(np.int8),
+                self.email(str(rng.choice(["catchall", "free"])), n),
+            )
             self.net(a, str(rng.choice(["dc_proxy", "home", "mobile_proxy"])), country)
             self.devices(a, str(rng.choice(["emulator", "one_laptop", "antidetect_acct"])))
             self.register(u)
@@ -802,8 +981,15 @@ class Farms:
             self.trade_min(u, tt, 0, np.full(n, rng.uniform(15, 50)), "medium")
             wt = self.seq(ft.max() + rng.uniform(5, 20) * DAY, n, "sloppy")
             W.session(u, wt, rng, 2, 20)
-            W.payout(u, wt, np.round(W.farm_bal[u] * rng.uniform(1.02, 1.2, n), 2), 6, rng,
-                     asset=AIDX["USDT"], dst=W.code(7, op * 8, 1))
+            W.payout(
+                u,
+                wt,
+                np.round(W.farm_bal[u] * rng.uniform(1.02, 1.2, n), 2),
+                6,
+                rng,
+                asset=AIDX["USDT"],
+                dst=W.code(7, op * 8, 1),
+            )
 
     # ------------------------------------------------------------------ after rewards
     def cash_out(self, rw):
@@ -820,7 +1006,7 @@ class Farms:
             pa = paid.amt.reindex(u).fillna(0).to_numpy()
             waiting = np.array([x in pend for x in u])
             ready = ~np.isnan(pt) & ~waiting
-            giveup = np.isnan(pt) & ~waiting & (rng.random(len(u)) < .5)
+            giveup = np.isnan(pt) & ~waiting & (rng.random(len(u)) < 0.5)
             if out == "own":
                 ready &= pa > 0
                 giveup[:] = False
@@ -835,12 +1021,12 @@ class Farms:
                 u, pa, bal = u[o], pa[o], bal[o]
                 t = self.seq(t.max() + rng.uniform(60, 6 * HOUR), len(u), sk)
             else:
-                t = t + rng.uniform(.3, 5, len(u)) * DAY
+                t = t + rng.uniform(0.3, 5, len(u)) * DAY
             ok = t < W.de - 60
             u, t, bal = u[ok], t[ok], bal[ok]
             if len(u) == 0:
                 continue
-            amt = np.round(bal * rng.uniform(.97, .998, len(u)), 2)
+            amt = np.round(bal * rng.uniform(0.97, 0.998, len(u)), 2)
             self.sess(u, t, sk)
             op = p["op"]
             if out == "collector":
@@ -862,15 +1048,24 @@ class Farms:
                 carry = 0.0
                 for i in range(len(u) - 1):
                     carry += amt[i]
-                    W.payout(u[i:i + 1], t[i + 1:i + 2] - rng.uniform(5, 120), np.round(carry, 2), 7, rng, dst=u[i + 1])
-                W.payout(u[-1:], t[-1:] + rng.uniform(60, 600), np.round(carry + amt[-1], 2), 6, rng,
-                         asset=AIDX["USDT"], dst=W.code(7, op * 8, 1))
+                    W.payout(
+                        u[i : i + 1], t[i + 1 : i + 2] - rng.uniform(5, 120), np.round(carry, 2), 7, rng, dst=u[i + 1]
+                    )
+                W.payout(
+                    u[-1:],
+                    t[-1:] + rng.uniform(60, 600),
+                    np.round(carry + amt[-1], 2),
+                    6,
+                    rng,
+                    asset=AIDX["USDT"],
+                    dst=W.code(7, op * 8, 1),
+                )
             elif out == "master" and p["master"] >= 0:
                 m = p["master"]
                 sel = u != m
                 W.payout(u[sel], t[sel], amt[sel], 7, rng, dst=m)
             elif out == "own":
-                W.payout(u, t, amt, np.where(rng.random(len(u)) < .6, 0, 2), rng)
+                W.payout(u, t, amt, np.where(rng.random(len(u)) < 0.6, 0, 2), rng)
             elif out == "hunter_wallet":
                 lead = p["u"][0]
                 W.payout(u, t, amt, 6, rng, asset=AIDX["USDT"], dst=W.code(0, lead, 1))
@@ -880,10 +1075,10 @@ class Farms:
         """Operators open their accounts now and then (careful ones more, to look lived-in)."""
         W, rng = self.W, self.rng
         U = W.U
-        u = np.where(U.farm[:U.n] & (U.op[:U.n] > 0))[0]
+        u = np.where(U.farm[: U.n] & (U.op[: U.n] > 0))[0]
         sk = np.array([W.op_pattern[o][1] for o in U.op[u]])
         pat = np.array([W.op_pattern[o][0] for o in U.op[u]])
-        lam = np.select([sk == "sloppy", sk == "medium"], [.5, 2.0], 5.0)
+        lam = np.select([sk == "sloppy", sk == "medium"], [0.5, 2.0], 5.0)
         lam[pat == "retired"] = 0
         k = rng.poisson(lam)
         i = np.repeat(np.arange(len(u)), k)

@@ -1,5 +1,6 @@
 """Campaign calendar, the exchange's reward engine (qualification from the data itself), the legacy
 hold rule and analysts' reviews."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -48,10 +49,10 @@ def make_schedule(seed: int, users: int, end: str | None) -> Sched:
         end_day = pd.Timestamp(end).normalize()
     data_end = _ts(end_day) + DAY
     gap = rng.uniform(3.0, 6.5) * DAY
-    L = np.floor((data_end - gap) / HOUR) * HOUR + 16 * HOUR      # midnight UTC+8
+    L = np.floor((data_end - gap) / HOUR) * HOUR + 16 * HOUR  # midnight UTC+8
     L = min(L, data_end - 3 * DAY)
 
-    def at(t, hour):   # align a start time to hour:00 UTC of that day
+    def at(t, hour):  # align a start time to hour:00 UTC of that day
         return np.floor(t / DAY) * DAY + hour * HOUR
 
     tc_end = L
@@ -73,17 +74,30 @@ def make_schedule(seed: int, users: int, end: str | None) -> Sched:
     data_start = np.floor((first - months * 30.44 * DAY) / DAY) * DAY
     sc = users / 30000
     ym = pd.Timestamp(ref_start, unit="s").strftime("%y%m")
-    camps = pd.DataFrame({
-        "campaign_id": [f"ref-{ym}", f"nup-{ym}", f"nup-{ym}-{rc.lower()}", f"dbn-{ym}", f"adr-{ym}",
-                        f"tcp-{ym}"],
-        "name": ["Invite & earn season", "Starter pack", f"Starter pack ({rc})", "Deposit boost",
-                 "NOVA listing airdrop", "KORA/USDT trading cup"],
-        "kind": ["referral", "new_user", "new_user", "deposit_bonus", "airdrop", "trading_competition"],
-        "start": [ref_start, nu_start, nur_start, db_start, ad_start, tc_start],
-        "end": [ref_end, nu_end, nur_end, db_end, ad_end, tc_end],
-        "budget": [round(25000 * sc, -2), round(30000 * sc, -2), round(8000 * sc, -2), round(40000 * sc, -2),
-                   np.nan, float(sum(TC_PRIZES) + 2000)],
-    })
+    camps = pd.DataFrame(
+        {
+            "campaign_id": [f"ref-{ym}", f"nup-{ym}", f"nup-{ym}-{rc.lower()}", f"dbn-{ym}", f"adr-{ym}", f"tcp-{ym}"],
+            "name": [
+                "Invite & earn season",
+                "Starter pack",
+                f"Starter pack ({rc})",
+                "Deposit boost",
+                "NOVA listing airdrop",
+                "KORA/USDT trading cup",
+            ],
+            "kind": ["referral", "new_user", "new_user", "deposit_bonus", "airdrop", "trading_competition"],
+            "start": [ref_start, nu_start, nur_start, db_start, ad_start, tc_start],
+            "end": [ref_end, nu_end, nur_end, db_end, ad_end, tc_end],
+            "budget": [
+                round(25000 * sc, -2),
+                round(30000 * sc, -2),
+                round(8000 * sc, -2),
+                round(40000 * sc, -2),
+                np.nan,
+                float(sum(TC_PRIZES) + 2000),
+            ],
+        }
+    )
     return Sched(end_day=end_day, data_start=data_start, data_end=data_end, region=region, camps=camps)
 
 
@@ -118,7 +132,7 @@ def evaluate(W) -> pd.DataFrame:
     trd = W.table("trades")
     out = []
 
-    def batch(t):   # daily reward batch at 01:00 UTC after qualification
+    def batch(t):  # daily reward batch at 01:00 UTC after qualification
         b = np.ceil((t - HOUR) / DAY) * DAY + HOUR
         return b
 
@@ -135,8 +149,11 @@ def evaluate(W) -> pd.DataFrame:
         e = e.set_index("user")
         q = pd.concat([e.enr, fd.rename("fd"), ft.rename("ft")], axis=1, join="inner")
         qt = q.max(axis=1)
-        out.append(pd.DataFrame({"camp": c, "user": qt.index.values, "qual": qt.values, "amount": reward,
-                                 "subject": qt.index.values}))
+        out.append(
+            pd.DataFrame(
+                {"camp": c, "user": qt.index.values, "qual": qt.values, "amount": reward, "subject": qt.index.values}
+            )
+        )
     # referral
     e = enr[(enr.camp == REF) & (enr.referrer >= 0)][["user", "ts", "referrer"]].rename(columns={"ts": "enr"})
     e["reg"] = reg[e.user]
@@ -147,19 +164,33 @@ def evaluate(W) -> pd.DataFrame:
     e = e.set_index("user")
     q = pd.concat([e.enr, fd.rename("fd"), ft.rename("ft")], axis=1, join="inner")
     qt = q.max(axis=1)
-    out.append(pd.DataFrame({"camp": REF, "user": qt.index.values, "qual": qt.values, "amount": REF_REFEREE,
-                             "subject": qt.index.values}))
+    out.append(
+        pd.DataFrame(
+            {"camp": REF, "user": qt.index.values, "qual": qt.values, "amount": REF_REFEREE, "subject": qt.index.values}
+        )
+    )
     refr = e.loc[qt.index, "referrer"].values
-    out.append(pd.DataFrame({"camp": REF, "user": refr, "qual": qt.values + 30.0, "amount": REF_REFERRER,
-                             "subject": qt.index.values}))
+    out.append(
+        pd.DataFrame(
+            {"camp": REF, "user": refr, "qual": qt.values + 30.0, "amount": REF_REFERRER, "subject": qt.index.values}
+        )
+    )
     # deposit bonus: first deposit >= minimum during the campaign after enrolling
     e = enr[enr.camp == DB][["user", "ts"]].rename(columns={"ts": "enr"})
     e["hi"] = S.end(DB)
     m = dep.merge(e, on="user")
     m = m[(m.ts >= m.enr) & (m.ts <= m.hi) & (m.amount >= DB_MIN)].sort_values("ts").groupby("user").first()
-    out.append(pd.DataFrame({"camp": DB, "user": m.index.values, "qual": m.ts.values,
-                             "amount": np.round(np.minimum(m.amount.values * DB_RATE, DB_CAP), 2),
-                             "subject": m.index.values}))
+    out.append(
+        pd.DataFrame(
+            {
+                "camp": DB,
+                "user": m.index.values,
+                "qual": m.ts.values,
+                "amount": np.round(np.minimum(m.amount.values * DB_RATE, DB_CAP), 2),
+                "subject": m.index.values,
+            }
+        )
+    )
     # airdrop: task trade then claim (claim is the grant)
     e = enr[enr.camp == AD][["user", "ts"]].rename(columns={"ts": "enr"})
     e["hi"] = S.end(AD)
@@ -168,23 +199,53 @@ def evaluate(W) -> pd.DataFrame:
     ok = claim <= S.end(AD) + DAY
     users = ft.index.values[ok]
     claim = claim[ok]
-    out.append(pd.DataFrame({"camp": AD, "user": users, "qual": claim, "grant": claim,
-                             "amount": np.round(AD_TOKENS * nova_price(S, claim), 2), "subject": users}))
+    out.append(
+        pd.DataFrame(
+            {
+                "camp": AD,
+                "user": users,
+                "qual": claim,
+                "grant": claim,
+                "amount": np.round(AD_TOKENS * nova_price(S, claim), 2),
+                "subject": users,
+            }
+        )
+    )
     # trading competition: volume on the thin pair while enrolled
     e = enr[enr.camp == TC][["user", "ts"]].rename(columns={"ts": "enr"})
     m = trd[trd.sym == THIN].merge(e, on="user")
     m = m[(m.ts >= m.enr) & (m.ts >= S.start(TC)) & (m.ts <= S.end(TC))]
     vol = m.groupby("user").notional.sum().sort_values(ascending=False)
-    top = vol.index.values[:len(TC_PRIZES)]
+    top = vol.index.values[: len(TC_PRIZES)]
     tg = S.end(TC) + DAY + 10 * HOUR
-    out.append(pd.DataFrame({"camp": TC, "user": top, "qual": tg, "grant": tg + np.arange(len(top)),
-                             "amount": np.array(TC_PRIZES[:len(top)], float), "subject": top}))
-    rest = vol.iloc[len(TC_PRIZES):]
+    out.append(
+        pd.DataFrame(
+            {
+                "camp": TC,
+                "user": top,
+                "qual": tg,
+                "grant": tg + np.arange(len(top)),
+                "amount": np.array(TC_PRIZES[: len(top)], float),
+                "subject": top,
+            }
+        )
+    )
+    rest = vol.iloc[len(TC_PRIZES) :]
     rest = rest[rest >= TC_DRAW_MIN]
     rng = W.child("tc-draw")
     win = rest.index.values[rng.random(len(rest)) < TC_DRAW_P]
-    out.append(pd.DataFrame({"camp": TC, "user": win, "qual": tg, "grant": tg + 60 + rng.uniform(0, 600, len(win)),
-                             "amount": TC_DRAW_PRIZE, "subject": win}))
+    out.append(
+        pd.DataFrame(
+            {
+                "camp": TC,
+                "user": win,
+                "qual": tg,
+                "grant": tg + 60 + rng.uniform(0, 600, len(win)),
+                "amount": TC_DRAW_PRIZE,
+                "subject": win,
+            }
+        )
+    )
     rw = pd.concat(out, ignore_index=True)
     nog = rw["grant"].isna() if "grant" in rw else np.ones(len(rw), bool)
     rng = W.child("batch")
@@ -203,8 +264,9 @@ def legacy_status(W, rw: pd.DataFrame) -> pd.DataFrame:
     S = W.sched
     rng = W.child("legacy")
     subj = rw.subject.values
-    df = pd.DataFrame({"camp": rw.camp.values, "ip": U.reg_ip[subj], "dev": U.reg_dev[subj],
-                       "reg": U.reg[subj], "subj": subj})
+    df = pd.DataFrame(
+        {"camp": rw.camp.values, "ip": U.reg_ip[subj], "dev": U.reg_dev[subj], "reg": U.reg[subj], "subj": subj}
+    )
     held = np.zeros(len(rw), bool)
     rule = df.camp.values != TC
     # (a) registration IP burst
@@ -222,7 +284,7 @@ def legacy_status(W, rw: pd.DataFrame) -> pd.DataFrame:
     c = d.groupby(["camp", "ds"]).subj.transform("count")
     bad |= set(zip(d.camp.values[c >= 4], d.subj.values[c >= 4]))
     held = np.array([(a, b) in bad for a, b in zip(df.camp.values, subj)], dtype=bool) & rule
-    held |= rng.random(len(rw)) < .012
+    held |= rng.random(len(rw)) < 0.012
     pay_t = rw["grant"].values + rw.hold.values
     status = np.where(held, "held", np.where(pay_t <= S.data_end - 1, "paid", "pending"))
     rw = rw.assign(status=status, pay_t=np.where(status == "paid", pay_t, np.nan))
@@ -236,23 +298,28 @@ def reviews(W, rw: pd.DataFrame, enr: pd.DataFrame, lab: pd.DataFrame) -> pd.Dat
     S = W.sched
     abusive = set(zip(lab.camp.values, lab.user.values))
     held = rw[rw.status == "held"].drop_duplicates(["camp", "subject"])
-    pick = [held.sample(frac=.7, random_state=int(rng.integers(1 << 30)))[["camp", "subject"]]
-            .rename(columns={"subject": "user"})]
+    pick = [
+        held.sample(frac=0.7, random_state=int(rng.integers(1 << 30)))[["camp", "subject"]].rename(
+            columns={"subject": "user"}
+        )
+    ]
     # obvious farm accounts: sloppy operations (flagged at generation)
     ob = lab[lab.user.isin(W.obvious)]
     if len(ob):
-        pick.append(ob.sample(frac=.35, random_state=int(rng.integers(1 << 30)))[["camp", "user"]])
+        pick.append(ob.sample(frac=0.35, random_state=int(rng.integers(1 << 30)))[["camp", "user"]])
     r = enr.sample(n=min(len(enr), max(50, len(enr) // 60)), random_state=int(rng.integers(1 << 30)))
     pick.append(r[["camp", "user"]])
     p = pd.concat(pick).drop_duplicates(["camp", "user"]).reset_index(drop=True)
     truth = np.array([(a, b) in abusive for a, b in zip(p.camp.values, p.user.values)])
     u = rng.random(len(p))
     verdict = np.where(truth, "confirmed_abuse", "false_positive").astype(object)
-    verdict[u < .1] = np.where(truth[u < .1], "false_positive", "confirmed_abuse")
-    verdict[(u >= .1) & (u < .22)] = "inconclusive"
+    verdict[u < 0.1] = np.where(truth[u < 0.1], "false_positive", "confirmed_abuse")
+    verdict[(u >= 0.1) & (u < 0.22)] = "inconclusive"
     lo = np.array([S.end(c) for c in p.camp.values]) - 3 * DAY
     t = np.minimum(lo + rng.uniform(0, 6, len(p)) * DAY, S.data_end - HOUR * rng.uniform(1, 20, len(p)))
-    reviewer = np.array(["analyst.mai", "analyst.rizal", "analyst.ploy", "analyst.arjun", "analyst.joy"],
-                        dtype=object)[rng.integers(0, 5, len(p))]
-    return pd.DataFrame({"camp": p.camp.values, "user": p.user.values, "ts": t, "verdict": verdict,
-                         "reviewer": reviewer})
+    reviewer = np.array(["analyst.mai", "analyst.rizal", "analyst.ploy", "analyst.arjun", "analyst.joy"], dtype=object)[
+        rng.integers(0, 5, len(p))
+    ]
+    return pd.DataFrame(
+        {"camp": p.camp.values, "user": p.user.values, "ts": t, "verdict": verdict, "reviewer": reviewer}
+    )

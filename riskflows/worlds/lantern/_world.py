@@ -3,6 +3,7 @@
 Everything here is vectorised. Strings (IPs, fingerprints, user agents, addresses) live in
 pools and are referenced by integer index until the very end.
 """
+
 from __future__ import annotations
 
 import zlib
@@ -16,58 +17,144 @@ HOUR = 3600.0
 MIN = 60.0
 
 COUNTRIES = np.array(["VN", "ID", "PH", "TH", "IN", "MY", "BD", "PK", "SG", "KH", "NG", "TR"], dtype=object)
-CW = np.array([.22, .20, .15, .10, .15, .05, .03, .03, .02, .02, .015, .015])
+CW = np.array([0.22, 0.20, 0.15, 0.10, 0.15, 0.05, 0.03, 0.03, 0.02, 0.02, 0.015, 0.015])
 CW = CW / CW.sum()
 CIDX = {c: i for i, c in enumerate(COUNTRIES)}
 TZ = np.array([7, 7, 8, 7, 5.5, 8, 6, 5, 8, 7, 1, 3], dtype=float)
-IOS = np.array([.22, .14, .2, .33, .07, .3, .06, .06, .5, .15, .1, .25])
+IOS = np.array([0.22, 0.14, 0.2, 0.33, 0.07, 0.3, 0.06, 0.06, 0.5, 0.15, 0.1, 0.25])
 NCAR = np.array([3, 4, 3, 3, 4, 3, 3, 3, 3, 3, 3, 3])
 # share of a carrier's mobile traffic that is IPv6 (range per country)
-V6R = np.array([[.45, .75], [.15, .4], [.2, .45], [.35, .6], [.7, .92], [.35, .6], [.1, .35], [.1, .3],
-                [.3, .55], [.1, .3], [.0, .15], [.15, .4]])
-FIRST = [[113, 14, 27, 42, 171, 116, 125, 117], [114, 36, 182, 180, 110, 39, 112], [112, 49, 110, 122, 124, 175],
-         [49, 1, 184, 171, 58, 223], [106, 49, 223, 157, 117, 103, 152], [175, 115, 60, 113, 14],
-         [103, 27, 37, 119], [39, 119, 182, 111], [116, 119, 175, 202], [36, 175, 103], [102, 105, 197, 41],
-         [78, 85, 88, 176]]
-CLOUD16 = [(13, 212), (18, 136), (18, 141), (52, 77), (54, 169), (34, 124), (34, 87), (35, 240), (139, 59),
-           (128, 199), (159, 223), (165, 22), (45, 76), (45, 77), (149, 28), (103, 253), (103, 97), (95, 216),
-           (5, 161), (47, 245), (8, 219), (43, 134)]
+V6R = np.array(
+    [
+        [0.45, 0.75],
+        [0.15, 0.4],
+        [0.2, 0.45],
+        [0.35, 0.6],
+        [0.7, 0.92],
+        [0.35, 0.6],
+        [0.1, 0.35],
+        [0.1, 0.3],
+        [0.3, 0.55],
+        [0.1, 0.3],
+        [0.0, 0.15],
+        [0.15, 0.4],
+    ]
+)
+FIRST = [
+    [113, 14, 27, 42, 171, 116, 125, 117],
+    [114, 36, 182, 180, 110, 39, 112],
+    [112, 49, 110, 122, 124, 175],
+    [49, 1, 184, 171, 58, 223],
+    [106, 49, 223, 157, 117, 103, 152],
+    [175, 115, 60, 113, 14],
+    [103, 27, 37, 119],
+    [39, 119, 182, 111],
+    [116, 119, 175, 202],
+    [36, 175, 103],
+    [102, 105, 197, 41],
+    [78, 85, 88, 176],
+]
+CLOUD16 = [
+    (13, 212),
+    (18, 136),
+    (18, 141),
+    (52, 77),
+    (54, 169),
+    (34, 124),
+    (34, 87),
+    (35, 240),
+    (139, 59),
+    (128, 199),
+    (159, 223),
+    (165, 22),
+    (45, 76),
+    (45, 77),
+    (149, 28),
+    (103, 253),
+    (103, 97),
+    (95, 216),
+    (5, 161),
+    (47, 245),
+    (8, 219),
+    (43, 134),
+]
 VPN16 = [(185, 220), (89, 187), (146, 70), (37, 19), (91, 132), (103, 107), (156, 146), (138, 199), (193, 27)]
 
-DIURNAL = np.array([3, 2, 1.2, .8, .6, .8, 1.5, 2.5, 3.5, 4, 4.2, 4.5, 5, 4.8, 4.5, 4.5, 4.6, 5, 5.5, 6.5, 7.5, 8,
-                    7, 5.])
+DIURNAL = np.array(
+    [3, 2, 1.2, 0.8, 0.6, 0.8, 1.5, 2.5, 3.5, 4, 4.2, 4.5, 5, 4.8, 4.5, 4.5, 4.6, 5, 5.5, 6.5, 7.5, 8, 7, 5.0]
+)
 DIURNAL = DIURNAL / DIURNAL.sum()
 DIURNAL_CDF = np.cumsum(DIURNAL)
 
 ASSETS = np.array(["USDT", "BTC", "ETH", "XRP", "TRX", "SOL", "TON", "BNB", "XLM", "USDC", "NOVA"], dtype=object)
 AIDX = {a: i for i, a in enumerate(ASSETS)}
-ASSET_W = np.array([.55, .08, .08, .06, .05, .05, .05, .03, .02, .03, 0.])
+ASSET_W = np.array([0.55, 0.08, 0.08, 0.06, 0.05, 0.05, 0.05, 0.03, 0.02, 0.03, 0.0])
 ASSET_W = ASSET_W / ASSET_W.sum()
 MEMO_ASSETS = np.array([AIDX["XRP"], AIDX["TON"], AIDX["XLM"]])
 # chain families: 0 EVM, 1 TRON, 2 BTC, 3 SOL, 4 XRP, 5 TON, 6 XLM
 FAM_OF = np.array([1, 2, 0, 4, 1, 3, 5, 0, 6, 0, 0])
 
-SYMBOLS = np.array(["BTC/USDT", "ETH/USDT", "SOL/USDT", "XRP/USDT", "DOGE/USDT", "TON/USDT", "PEPE/USDT",
-                    "BNB/USDT", "TRX/USDT", "SUI/USDT", "ADA/USDT", "NOT/USDT", "KORA/USDT", "NOVA/USDT"],
-                   dtype=object)
-SYM_W = np.array([.24, .14, .1, .1, .09, .06, .07, .05, .04, .04, .03, .04, 0, 0])
+SYMBOLS = np.array(
+    [
+        "BTC/USDT",
+        "ETH/USDT",
+        "SOL/USDT",
+        "XRP/USDT",
+        "DOGE/USDT",
+        "TON/USDT",
+        "PEPE/USDT",
+        "BNB/USDT",
+        "TRX/USDT",
+        "SUI/USDT",
+        "ADA/USDT",
+        "NOT/USDT",
+        "KORA/USDT",
+        "NOVA/USDT",
+    ],
+    dtype=object,
+)
+SYM_W = np.array([0.24, 0.14, 0.1, 0.1, 0.09, 0.06, 0.07, 0.05, 0.04, 0.04, 0.03, 0.04, 0, 0])
 SYM_W = SYM_W / SYM_W.sum()
-THIN = 12      # thin pair of the trading competition
-AIRSYM = 13    # airdrop token pair
+THIN = 12  # thin pair of the trading competition
+AIRSYM = 13  # airdrop token pair
 
-ANDROID = ["SM-A055F", "SM-A145F", "SM-A245F", "23028RN4DG", "2312DRAABG", "CPH2591", "CPH2471", "RMX3834",
-           "RMX3710", "V2250", "V2311", "TECNO BG6", "Infinix X6525", "M2101K6G", "SM-S918B", "Pixel 7",
-           "SM-A546E", "22111317PG"]
+ANDROID = [
+    "SM-A055F",
+    "SM-A145F",
+    "SM-A245F",
+    "23028RN4DG",
+    "2312DRAABG",
+    "CPH2591",
+    "CPH2471",
+    "RMX3834",
+    "RMX3710",
+    "V2250",
+    "V2311",
+    "TECNO BG6",
+    "Infinix X6525",
+    "M2101K6G",
+    "SM-S918B",
+    "Pixel 7",
+    "SM-A546E",
+    "22111317PG",
+]
 ANDROID_W = np.array([8, 8, 6, 9, 6, 6, 5, 6, 5, 5, 4, 4, 4, 3, 1.5, 1, 2, 4])
 ANDROID_W = ANDROID_W / ANDROID_W.sum()
-CHEAP = 14      # the first CHEAP models are cheap, popular and collide often
+CHEAP = 14  # the first CHEAP models are cheap, popular and collide often
 ANDROID_OS = ["11", "12", "13", "14"]
 IPHONES = ["iPhone12,1", "iPhone13,2", "iPhone14,5", "iPhone14,7", "iPhone15,3", "iPhone16,1"]
 IOS_V = ["16.7.8", "17.4.1", "17.5.1", "17.6.1", "18.0.1", "18.1"]
 APPV = ["3.14.0", "3.15.2", "3.16.1", "3.17.0", "3.17.2"]
 EMU_MODELS = ["SM-G988N", "ASUS_Z01QD", "SM-N976N", "G011A", "SM-S9080"]
-API_UA = ["python-requests/2.31.0", "ccxt/4.3.21", "okhttp/4.9.3", "Go-http-client/2.0", "axios/1.6.8",
-          "python-aiohttp/3.9.5", "ccxt/4.2.88"]
+API_UA = [
+    "python-requests/2.31.0",
+    "ccxt/4.3.21",
+    "okhttp/4.9.3",
+    "Go-http-client/2.0",
+    "axios/1.6.8",
+    "python-aiohttp/3.9.5",
+    "ccxt/4.2.88",
+]
 VENDOR_UA = ["TradeLink-Connector/3.2.1", "GridPilot/1.8 (server)", "AutoDCA-bot/2.0.4"]
 
 HEXB = b"0123456789abcdef"
@@ -76,14 +163,60 @@ BECH = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 B64U = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 B32 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
-FREE_MAIL = ["gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "icloud.com", "yahoo.co.id",
-             "yahoo.com.vn", "rediffmail.com", "proton.me", "ymail.com", "live.com"]
-FREE_W = np.array([.74, .06, .04, .03, .05, .02, .01, .01, .015, .01, .015])
+FREE_MAIL = [
+    "gmail.com",
+    "yahoo.com",
+    "outlook.com",
+    "hotmail.com",
+    "icloud.com",
+    "yahoo.co.id",
+    "yahoo.com.vn",
+    "rediffmail.com",
+    "proton.me",
+    "ymail.com",
+    "live.com",
+]
+FREE_W = np.array([0.74, 0.06, 0.04, 0.03, 0.05, 0.02, 0.01, 0.01, 0.015, 0.01, 0.015])
 FREE_W = FREE_W / FREE_W.sum()
-DISPOSABLE = ["tempmail.plus", "mailto.plus", "yopmail.com", "sharklasers.com", "10minutemail.net",
-              "guerrillamail.com", "dropmail.me"]
-SYL = ["an", "bao", "tech", "lin", "ko", "tra", "nusa", "mega", "viet", "sun", "jaya", "pho", "net", "star", "ma",
-       "bright", "asia", "kim", "ta", "ra", "digi", "hub", "sai", "gon", "ha", "lo", "min", "pura"]
+DISPOSABLE = [
+    "tempmail.plus",
+    "mailto.plus",
+    "yopmail.com",
+    "sharklasers.com",
+    "10minutemail.net",
+    "guerrillamail.com",
+    "dropmail.me",
+]
+SYL = [
+    "an",
+    "bao",
+    "tech",
+    "lin",
+    "ko",
+    "tra",
+    "nusa",
+    "mega",
+    "viet",
+    "sun",
+    "jaya",
+    "pho",
+    "net",
+    "star",
+    "ma",
+    "bright",
+    "asia",
+    "kim",
+    "ta",
+    "ra",
+    "digi",
+    "hub",
+    "sai",
+    "gon",
+    "ha",
+    "lo",
+    "min",
+    "pura",
+]
 TLD = [".com", ".net", ".vn", ".co.id", ".com.ph", ".co.th", ".in", ".xyz", ".shop", ".online", ".site", ".io"]
 
 
@@ -136,7 +269,7 @@ def custom_domains(rng, n) -> np.ndarray:
     a = np.array(SYL, dtype=object)
     t = np.array(TLD, dtype=object)
     d = a[rng.integers(0, len(a), n)] + a[rng.integers(0, len(a), n)]
-    three = rng.random(n) < .4
+    three = rng.random(n) < 0.4
     d[three] = d[three] + a[rng.integers(0, len(a), int(three.sum()))]
     return d + t[rng.integers(0, len(t), n)]
 
@@ -176,21 +309,44 @@ class Arrays:
 
 
 ACTOR_SPEC = {
-    "country": (np.int16, 0), "tz": (float, 0.0), "carrier": (np.int32, -1),
-    "v6_base": (np.int64, -1), "v6_n": (np.int32, 0),
-    "home0": (np.int64, -1), "home1": (np.int64, -1), "home_sw": (float, np.inf),
-    "venue": (np.int32, -1), "cloud_base": (np.int64, -1), "cloud_n": (np.int32, 0),
-    "pch": (float, 0.0, 7), "dev": (np.int64, -1, 3), "devw": (float, 0.0, 3),
-    "dev_mode": (np.int8, 0), "fresh_style": (np.int8, 0), "venue_pc_p": (float, 0.0),
+    "country": (np.int16, 0),
+    "tz": (float, 0.0),
+    "carrier": (np.int32, -1),
+    "v6_base": (np.int64, -1),
+    "v6_n": (np.int32, 0),
+    "home0": (np.int64, -1),
+    "home1": (np.int64, -1),
+    "home_sw": (float, np.inf),
+    "venue": (np.int32, -1),
+    "cloud_base": (np.int64, -1),
+    "cloud_n": (np.int32, 0),
+    "pch": (float, 0.0, 7),
+    "dev": (np.int64, -1, 3),
+    "devw": (float, 0.0, 3),
+    "dev_mode": (np.int8, 0),
+    "fresh_style": (np.int8, 0),
+    "venue_pc_p": (float, 0.0),
     "dev_null_p": (float, 0.06),
 }
 USER_SPEC = {
-    "reg": (float, 0.0), "country": (np.int16, -1), "kyc": (np.int8, 0), "referrer": (np.int64, -1),
-    "reg_ip": (np.int64, -1), "reg_dev": (np.int64, -1), "email": (object, None), "actor": (np.int64, -1),
-    "farm": (bool, False), "op": (np.int32, -1),
+    "reg": (float, 0.0),
+    "country": (np.int16, -1),
+    "kyc": (np.int8, 0),
+    "referrer": (np.int64, -1),
+    "reg_ip": (np.int64, -1),
+    "reg_dev": (np.int64, -1),
+    "email": (object, None),
+    "actor": (np.int64, -1),
+    "farm": (bool, False),
+    "op": (np.int32, -1),
     # money habits
-    "hx": (np.int16, 0), "mx": (np.int16, 0), "merchant": (np.int64, -1), "desk": (np.int16, 0),
-    "fund_p": (float, 0.0, 5), "pay_p": (float, 0.0, 6), "wealth": (float, 100.0),
+    "hx": (np.int16, 0),
+    "mx": (np.int16, 0),
+    "merchant": (np.int64, -1),
+    "desk": (np.int16, 0),
+    "fund_p": (float, 0.0, 5),
+    "pay_p": (float, 0.0, 6),
+    "wealth": (float, 100.0),
     "claim_delay": (float, 3600.0),
 }
 
@@ -205,14 +361,14 @@ class World:
         self.ds, self.de = sched.data_start, sched.data_end
         self.rng = self.child("world")
         cap = int(users * 1.3) + 6000
-        self.A = Arrays(cap * 2, ACTOR_SPEC)   # actors also hold per-session throwaway profiles
+        self.A = Arrays(cap * 2, ACTOR_SPEC)  # actors also hold per-session throwaway profiles
         self.U = Arrays(cap, USER_SPEC)
         self.ip = Pool()
         self.dev_id = Pool()
         self.dev_ua = Pool()
         self.T = defaultdict(list)
         self.mm_users = np.zeros(0, dtype=np.int64)
-        self.groups = defaultdict(list)     # honest look-alike group -> user keys (candidates)
+        self.groups = defaultdict(list)  # honest look-alike group -> user keys (candidates)
         self.build_infra()
 
     # ------------------------------------------------------------------ rng
@@ -242,8 +398,12 @@ class World:
                 car_v6.append(rng.uniform(*V6R[c]))
                 car_base.append(idx[0])
                 car_n.append(n_ip)
-                car_pfx.append((int(rng.choice([0x2402, 0x2401, 0x2404, 0x2405, 0x2001, 0x2406, 0x2409, 0x240d])),
-                                int(rng.integers(0x100, 0xffff))))
+                car_pfx.append(
+                    (
+                        int(rng.choice([0x2402, 0x2401, 0x2404, 0x2405, 0x2001, 0x2406, 0x2409, 0x240D])),
+                        int(rng.integers(0x100, 0xFFFF)),
+                    )
+                )
         self.car_country = np.array(car_country)
         self.car_w = np.array(car_w)
         self.car_v6 = np.array(car_v6)
@@ -252,8 +412,13 @@ class World:
         self.car_pfx = np.array(car_pfx, dtype=np.int64)
         self.car_of_country = [np.where(self.car_country == c)[0] for c in range(nc)]
         # home ISPs: a few /16s per country
-        self.isp16 = [np.array([(int(rng.choice(FIRST[c])) << 24) | (int(rng.integers(1, 255)) << 16)
-                                for _ in range(8)], dtype=np.int64) for c in range(nc)]
+        self.isp16 = [
+            np.array(
+                [(int(rng.choice(FIRST[c])) << 24) | (int(rng.integers(1, 255)) << 16) for _ in range(8)],
+                dtype=np.int64,
+            )
+            for c in range(nc)
+        ]
         # VPN exits
         n_vpn = 420
         pf = np.array(VPN16)[rng.integers(0, len(VPN16), n_vpn)]
@@ -264,7 +429,7 @@ class World:
         n_cafe = max(4, round(self.size / 900))
         n_campus = max(3, round(self.size / 2500))
         vc = np.array([CIDX[c] for c in ["VN", "ID", "PH", "IN", "TH"]])
-        vw = np.array([.32, .25, .2, .13, .1])
+        vw = np.array([0.32, 0.25, 0.2, 0.13, 0.1])
         self.ven_kind = np.r_[np.zeros(n_cafe, int), np.ones(n_campus, int)]
         self.ven_country = vc[rng.choice(len(vc), n_cafe + n_campus, p=vw)]
         self.ven_ip_base = np.zeros(n_cafe + n_campus, np.int64)
@@ -280,7 +445,11 @@ class World:
                 pcs = int(rng.integers(4, 17))
             else:
                 k = int(rng.integers(2, 7))
-                base = (int(rng.choice(FIRST[c])) << 24) | (int(rng.integers(1, 255)) << 16) | (int(rng.integers(0, 255)) << 8)
+                base = (
+                    (int(rng.choice(FIRST[c])) << 24)
+                    | (int(rng.integers(1, 255)) << 16)
+                    | (int(rng.integers(0, 255)) << 8)
+                )
                 u = base + rng.choice(np.arange(2, 254), k, replace=False)
                 pcs = int(rng.integers(8, 26))
                 tld = {"VN": ".edu.vn", "ID": ".ac.id", "PH": ".edu.ph", "IN": ".ac.in", "TH": ".ac.th"}[COUNTRIES[c]]
@@ -322,9 +491,11 @@ class World:
         return self.ip.add(v4str(u))
 
     def _isp_vec(self, country, rng):
-        tab = np.stack(self.isp16)            # (nc, 8)
+        tab = np.stack(self.isp16)  # (nc, 8)
         # first three /16s are the big consumer ISPs, the rest smaller ones
-        k = np.where(rng.random(len(country)) < .85, rng.integers(0, 3, len(country)), rng.integers(3, 8, len(country)))
+        k = np.where(
+            rng.random(len(country)) < 0.85, rng.integers(0, 3, len(country)), rng.integers(3, 8, len(country))
+        )
         return tab[country, k]
 
     def pick_carrier(self, country, rng):
@@ -355,15 +526,14 @@ class World:
         return base
 
     # ------------------------------------------------------------------ devices
-    def new_devices(self, n, style, rng, model=None, collide_p=0.0, chrome=None, vendor=0, has_id=True,
-                    country=None):
+    def new_devices(self, n, style, rng, model=None, collide_p=0.0, chrome=None, vendor=0, has_id=True, country=None):
         if n == 0:
             return np.zeros(0, np.int64)
         ids = rstr(rng, n, HEXB, 32)
         if style == "android" or style == "emulator" or style == "mweb":
             if style == "emulator":
                 mdl = np.array(EMU_MODELS, dtype=object)[rng.integers(0, len(EMU_MODELS), n)]
-                osv = np.where(rng.random(n) < .6, "9", "7.1.2").astype(object)
+                osv = np.where(rng.random(n) < 0.6, "9", "7.1.2").astype(object)
             else:
                 mi = rng.choice(len(ANDROID), n, p=ANDROID_W) if model is None else np.broadcast_to(model, n)
                 mdl = np.array(ANDROID, dtype=object)[mi]
@@ -373,8 +543,15 @@ class World:
                     ids[col] = self.collide_android[mi[col], rng.integers(0, 4, int(col.sum()))]
             if style == "mweb":
                 ch = rng.integers(118, 130, n).astype(str).astype(object)
-                ua = ("Mozilla/5.0 (Linux; Android " + osv + "; " + mdl
-                      + ") AppleWebKit/537.36 (KHTML, like Gecko) Chrome/" + ch + ".0.0.0 Mobile Safari/537.36")
+                ua = (
+                    "Mozilla/5.0 (Linux; Android "
+                    + osv
+                    + "; "
+                    + mdl
+                    + ") AppleWebKit/537.36 (KHTML, like Gecko) Chrome/"
+                    + ch
+                    + ".0.0.0 Mobile Safari/537.36"
+                )
             else:
                 av = np.array(APPV, dtype=object)[rng.integers(0, len(APPV), n)]
                 ua = "Lantern/" + av + " (Linux; Android " + osv + "; " + mdl + ") okhttp/4.12.0"
@@ -391,10 +568,15 @@ class World:
             # anti-detect browsers spoof the same mainstream Chrome builds people run
             ch = rng.integers(114, 130, n) if chrome is None else np.full(n, chrome)
             ch = ch.astype(str).astype(object)
-            mac = rng.random(n) < .2
+            mac = rng.random(n) < 0.2
             plat = np.where(mac, "Macintosh; Intel Mac OS X 10_15_7", "Windows NT 10.0; Win64; x64").astype(object)
-            ua = ("Mozilla/5.0 (" + plat + ") AppleWebKit/537.36 (KHTML, like Gecko) Chrome/" + ch
-                  + ".0.0.0 Safari/537.36")
+            ua = (
+                "Mozilla/5.0 ("
+                + plat
+                + ") AppleWebKit/537.36 (KHTML, like Gecko) Chrome/"
+                + ch
+                + ".0.0.0 Safari/537.36"
+            )
         elif style == "api":
             ua = np.array(API_UA, dtype=object)[rng.integers(0, len(API_UA), n)]
         elif style == "vendor":
@@ -418,15 +600,15 @@ class World:
         A.country[a] = country
         A.tz[a] = TZ[country]
         car = self.pick_carrier(country, rng)
-        has_car = rng.random(n) < .93
+        has_car = rng.random(n) < 0.93
         A.carrier[a] = np.where(has_car, car, -1)
         v6s = self.car_v6[car]
-        v6n = np.where(has_car & (rng.random(n) < .85), rng.integers(2, 6, n), 0)
+        v6n = np.where(has_car & (rng.random(n) < 0.85), rng.integers(2, 6, n), 0)
         A.v6_n[a] = v6n
         A.v6_base[a] = self.new_v6(car, v6n, rng)
         A.home0[a] = self.home_ips(country, rng)
         A.home1[a] = self.home_ips(country, rng)
-        A.home_sw[a] = np.where(rng.random(n) < .45, self.ds + rng.random(n) * (self.de - self.ds), np.inf)
+        A.home_sw[a] = np.where(rng.random(n) < 0.45, self.ds + rng.random(n) * (self.de - self.ds), np.inf)
         m = rng.beta(4, 2, n) if mobile is None else np.asarray(mobile, float) * np.ones(n)
         m = np.where(has_car, m, 0.0)
         v6eff = np.where(v6n > 0, v6s, 0.0)
@@ -443,14 +625,14 @@ class World:
         A.devw[a, 0] = 1.0
         desk = rng.random(n) < desktop_p
         A.dev[a[desk], 1] = self.new_devices(int(desk.sum()), "desktop", rng)
-        A.devw[a[desk], 1] = rng.uniform(.1, .6, int(desk.sum()))
-        ex = rng.random(n) < .1
+        A.devw[a[desk], 1] = rng.uniform(0.1, 0.6, int(desk.sum()))
+        ex = rng.random(n) < 0.1
         A.dev[a[ex], 2] = self.new_devices(int(ex.sum()), "android", rng, collide_p=collide_p)
-        A.devw[a[ex], 2] = rng.uniform(.05, .3, int(ex.sum()))
-        emu = ~ex & (rng.random(n) < .012)      # mobile games and the app on a PC emulator
+        A.devw[a[ex], 2] = rng.uniform(0.05, 0.3, int(ex.sum()))
+        emu = ~ex & (rng.random(n) < 0.012)  # mobile games and the app on a PC emulator
         A.dev[a[emu], 2] = self.new_devices(int(emu.sum()), "emulator", rng)
-        A.devw[a[emu], 2] = rng.uniform(.2, .8, int(emu.sum()))
-        A.dev_null_p[a] = rng.uniform(.02, .1, n)
+        A.devw[a[emu], 2] = rng.uniform(0.2, 0.8, int(emu.sum()))
+        A.dev_null_p[a] = rng.uniform(0.02, 0.1, n)
 
     # ------------------------------------------------------------------ time helpers
     def diurnal(self, lo, hi, tz, rng):
@@ -528,10 +710,19 @@ class World:
             dev[fr] = d
         if emit:
             dnull = rng.random(n) < A.dev_null_p[a]
-            ipnull = rng.random(n) < .008
-            uanull = rng.random(n) < .012
-            self.emit("logins", user=u, ts=t, ip=np.where(ipnull, -1, ip), dev=dev, dnull=dnull, uanull=uanull,
-                      ch=ch.astype(np.int8), src=np.int8(src))
+            ipnull = rng.random(n) < 0.008
+            uanull = rng.random(n) < 0.012
+            self.emit(
+                "logins",
+                user=u,
+                ts=t,
+                ip=np.where(ipnull, -1, ip),
+                dev=dev,
+                dnull=dnull,
+                uanull=uanull,
+                ch=ch.astype(np.int8),
+                src=np.int8(src),
+            )
         return ip, dev
 
     def session(self, u, t, rng, lead_lo=20.0, lead_hi=900.0, src=1):
@@ -545,8 +736,13 @@ class World:
 
     def enroll(self, camp, u, t, referrer=None):
         u = np.asarray(u, np.int64)
-        self.emit("enrollments", camp=np.int16(camp), user=u, ts=t,
-                  referrer=np.full(len(u), -1, np.int64) if referrer is None else referrer)
+        self.emit(
+            "enrollments",
+            camp=np.int16(camp),
+            user=u,
+            ts=t,
+            referrer=np.full(len(u), -1, np.int64) if referrer is None else referrer,
+        )
 
     def label(self, camp, u, pattern):
         u = np.asarray(u, np.int64)
@@ -555,15 +751,15 @@ class World:
     # money --------------------------------------------------------------
     def pick_asset(self, n, rng, memo=False):
         if memo:
-            return MEMO_ASSETS[rng.choice(3, n, p=[.5, .3, .2])]
+            return MEMO_ASSETS[rng.choice(3, n, p=[0.5, 0.3, 0.2])]
         return rng.choice(len(ASSETS), n, p=ASSET_W)
 
     def fam(self, asset, rng):
         f = FAM_OF[asset].copy()
         usdt = asset == AIDX["USDT"]
-        f[usdt & (rng.random(len(asset)) < .25)] = 0
+        f[usdt & (rng.random(len(asset)) < 0.25)] = 0
         usdc = asset == AIDX["USDC"]
-        f[usdc & (rng.random(len(asset)) < .4)] = 3
+        f[usdc & (rng.random(len(asset)) < 0.4)] = 3
         return f
 
     @staticmethod
@@ -593,7 +789,7 @@ class World:
         code[m] = self.code(0, u[m], f[m])
         m = kind == 1
         code[m] = self.code(2, U.hx[u[m]].astype(np.int64) * 4 + rng.integers(0, 2, int(m.sum())), f[m])
-        m = (kind == 1) & (rng.random(n) < .12)      # via a bridge / payment processor instead
+        m = (kind == 1) & (rng.random(n) < 0.12)  # via a bridge / payment processor instead
         code[m] = self.code(8, rng.integers(0, 3, int(m.sum())), f[m])
         m = kind == 3
         code[m] = self.code(5, U.desk[u[m]], f[m])
@@ -608,7 +804,7 @@ class World:
         if tr.any():
             self.emit("transfers", frm=frm[tr], to=u[tr], ts=t[tr], asset=asset[tr], amount=amt[tr])
         dep = ~tr
-        unknown = rng.random(n) < .025    # source address not attributed
+        unknown = rng.random(n) < 0.025  # source address not attributed
         code[unknown] = -1
         self.emit("deposits", user=u[dep], ts=t[dep], asset=asset[dep], amount=amt[dep], addr=code[dep])
 
@@ -664,8 +860,15 @@ class World:
         self.emit("trades", user=u, ts=t, sym=sym, side=side, notional=notional, cp=cp)
         m = cp >= 0
         if m.any():
-            self.emit("trades", user=cp[m], ts=t[m], sym=sym[m], side=(1 - side[m]).astype(np.int8),
-                      notional=notional[m], cp=u[m])
+            self.emit(
+                "trades",
+                user=cp[m],
+                ts=t[m],
+                sym=sym[m],
+                side=(1 - side[m]).astype(np.int8),
+                notional=notional[m],
+                cp=u[m],
+            )
 
     # ------------------------------------------------------------------ collected tables
     def table(self, name, cols=None) -> pd.DataFrame:

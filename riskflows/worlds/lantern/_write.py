@@ -1,4 +1,5 @@
 """Turn the simulated world into the `src` and `synthetic` schemas of a DuckDB file."""
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,15 @@ def address_strings(codes, rng):
     codes = np.unique(codes[codes >= 0])
     fam = codes % 8
     out = np.empty(len(codes), dtype=object)
-    spec = {0: (HEXB, 40, "0x"), 1: (B58, 33, "T"), 2: (BECH, 38, "bc1q"), 3: (B58, 44, ""), 4: (B58, 33, "r"),
-            5: (B64U, 46, "UQ"), 6: (B32, 55, "G")}
+    spec = {
+        0: (HEXB, 40, "0x"),
+        1: (B58, 33, "T"),
+        2: (BECH, 38, "bc1q"),
+        3: (B58, 44, ""),
+        4: (B58, 33, "r"),
+        5: (B64U, 46, "UQ"),
+        6: (B32, 55, "G"),
+    }
     for f, (alpha, n, pre) in spec.items():
         m = fam == f
         out[m] = rstr(rng, int(m.sum()), alpha, n, pre)
@@ -61,17 +69,23 @@ def build_tables(W, H, rw, rev_fn):
 
     out = {}
     ctry = np.where(U.country[:n] >= 0, U.country[:n], 0)
-    cnull = (U.country[:n] < 0) | (rng.random(n) < .015)
-    out["users"] = pd.DataFrame({
-        "user_id": ids,
-        "registered_at": _ts(reg),
-        "country": pd.Series(COUNTRIES[ctry], dtype=object).where(~cnull, None),
-        "kyc_level": U.kyc[:n].astype(np.int32),
-        "referrer_id": uid(U.referrer[:n]),
-        "registration_ip": _cat(ipc(U.reg_ip[:n]), ip_cats),
-        "registration_device_id": _cat(devc(U.reg_dev[:n]), dev_cats),
-        "email_domain": pd.Series(U.email[:n], dtype=object),
-    }).iloc[order].reset_index(drop=True)
+    cnull = (U.country[:n] < 0) | (rng.random(n) < 0.015)
+    out["users"] = (
+        pd.DataFrame(
+            {
+                "user_id": ids,
+                "registered_at": _ts(reg),
+                "country": pd.Series(COUNTRIES[ctry], dtype=object).where(~cnull, None),
+                "kyc_level": U.kyc[:n].astype(np.int32),
+                "referrer_id": uid(U.referrer[:n]),
+                "registration_ip": _cat(ipc(U.reg_ip[:n]), ip_cats),
+                "registration_device_id": _cat(devc(U.reg_dev[:n]), dev_cats),
+                "email_domain": pd.Series(U.email[:n], dtype=object),
+            }
+        )
+        .iloc[order]
+        .reset_index(drop=True)
+    )
 
     def valid(df, cols, tcol="ts"):
         t = df[tcol].to_numpy()
@@ -83,20 +97,22 @@ def build_tables(W, H, rw, rev_fn):
 
     # ------------------------------------------------------------------ logins
     lg = W.table("logins")
-    lg["ts"] = np.maximum(lg.ts.to_numpy(), reg[lg.user.to_numpy()] + .5)
+    lg["ts"] = np.maximum(lg.ts.to_numpy(), reg[lg.user.to_numpy()] + 0.5)
     lg = valid(lg, ["user"]).sort_values("ts", kind="stable")
     W.login_frame = lg[["user", "ts", "ch", "dev"]]
     d = lg.dev.to_numpy()
     dc = np.where(lg.dnull.to_numpy(), -1, devc(d))
     uc = np.where(lg.uanull.to_numpy(), -1, ua_codes[d])
-    out["logins"] = pd.DataFrame({
-        "login_id": np.arange(len(lg), dtype=np.int64) + 50_000_000,
-        "user_id": ids[lg.user.to_numpy()],
-        "ts": _ts(lg.ts.to_numpy()),
-        "ip": _cat(ipc(lg.ip.to_numpy()), ip_cats),
-        "device_id": _cat(dc, dev_cats),
-        "user_agent": _cat(uc, ua_cats),
-    })
+    out["logins"] = pd.DataFrame(
+        {
+            "login_id": np.arange(len(lg), dtype=np.int64) + 50_000_000,
+            "user_id": ids[lg.user.to_numpy()],
+            "ts": _ts(lg.ts.to_numpy()),
+            "ip": _cat(ipc(lg.ip.to_numpy()), ip_cats),
+            "device_id": _cat(dc, dev_cats),
+            "user_agent": _cat(uc, ua_cats),
+        }
+    )
     del lg
     # ------------------------------------------------------------------ money
     dep = valid(W.table("deposits"), ["user"]).sort_values("ts", kind="stable")
@@ -110,60 +126,113 @@ def build_tables(W, H, rw, rev_fn):
         return _cat(np.where(x >= 0, pos, -1), acats)
 
     W.dep_frame, W.wd_frame = dep, wd
-    out["deposits"] = pd.DataFrame({
-        "deposit_id": np.arange(len(dep), dtype=np.int64) + 70_000_000, "user_id": ids[dep.user.to_numpy()],
-        "ts": _ts(dep.ts.to_numpy()), "asset": ASSETS[dep.asset.to_numpy()],
-        "amount_usd": np.round(dep.amount.to_numpy(float), 2), "from_address": addr(dep.addr.to_numpy())})
-    out["withdrawals"] = pd.DataFrame({
-        "withdrawal_id": np.arange(len(wd), dtype=np.int64) + 80_000_000, "user_id": ids[wd.user.to_numpy()],
-        "ts": _ts(wd.ts.to_numpy()), "asset": ASSETS[wd.asset.to_numpy()],
-        "amount_usd": np.round(wd.amount.to_numpy(float), 2), "to_address": addr(wd.addr.to_numpy())})
+    out["deposits"] = pd.DataFrame(
+        {
+            "deposit_id": np.arange(len(dep), dtype=np.int64) + 70_000_000,
+            "user_id": ids[dep.user.to_numpy()],
+            "ts": _ts(dep.ts.to_numpy()),
+            "asset": ASSETS[dep.asset.to_numpy()],
+            "amount_usd": np.round(dep.amount.to_numpy(float), 2),
+            "from_address": addr(dep.addr.to_numpy()),
+        }
+    )
+    out["withdrawals"] = pd.DataFrame(
+        {
+            "withdrawal_id": np.arange(len(wd), dtype=np.int64) + 80_000_000,
+            "user_id": ids[wd.user.to_numpy()],
+            "ts": _ts(wd.ts.to_numpy()),
+            "asset": ASSETS[wd.asset.to_numpy()],
+            "amount_usd": np.round(wd.amount.to_numpy(float), 2),
+            "to_address": addr(wd.addr.to_numpy()),
+        }
+    )
     tr = W.table("trades")
     tr = valid(tr, ["user", "cp"]).sort_values(["ts", "user"], kind="stable")
     W.trade_frame = tr
-    out["trades"] = pd.DataFrame({
-        "trade_id": np.arange(len(tr), dtype=np.int64) + 100_000_000, "user_id": ids[tr.user.to_numpy()],
-        "ts": _ts(tr.ts.to_numpy()), "symbol": SYMBOLS[tr.sym.to_numpy()],
-        "side": np.where(tr.side.to_numpy() == 0, "buy", "sell").astype(object),
-        "notional_usd": np.round(np.maximum(tr.notional.to_numpy(float), .01), 2),
-        "counterparty_user_id": uid(tr.cp.to_numpy())})
+    out["trades"] = pd.DataFrame(
+        {
+            "trade_id": np.arange(len(tr), dtype=np.int64) + 100_000_000,
+            "user_id": ids[tr.user.to_numpy()],
+            "ts": _ts(tr.ts.to_numpy()),
+            "symbol": SYMBOLS[tr.sym.to_numpy()],
+            "side": np.where(tr.side.to_numpy() == 0, "buy", "sell").astype(object),
+            "notional_usd": np.round(np.maximum(tr.notional.to_numpy(float), 0.01), 2),
+            "counterparty_user_id": uid(tr.cp.to_numpy()),
+        }
+    )
     tf = W.table("transfers")
     tf = tf[tf.frm.to_numpy() != tf.to.to_numpy()]
     tf = valid(tf, ["frm", "to"]).sort_values("ts", kind="stable")
     W.trf_frame = tf
     amt = np.round(tf.amount.to_numpy(float), 2)
-    amt = np.where(rng.random(len(tf)) < .02, np.nan, amt)
-    out["transfers"] = pd.DataFrame({
-        "transfer_id": np.arange(len(tf), dtype=np.int64) + 90_000_000, "from_user_id": ids[tf.frm.to_numpy()],
-        "to_user_id": ids[tf.to.to_numpy()], "ts": _ts(tf.ts.to_numpy()), "asset": ASSETS[tf.asset.to_numpy()],
-        "amount_usd": amt})
+    amt = np.where(rng.random(len(tf)) < 0.02, np.nan, amt)
+    out["transfers"] = pd.DataFrame(
+        {
+            "transfer_id": np.arange(len(tf), dtype=np.int64) + 90_000_000,
+            "from_user_id": ids[tf.frm.to_numpy()],
+            "to_user_id": ids[tf.to.to_numpy()],
+            "ts": _ts(tf.ts.to_numpy()),
+            "asset": ASSETS[tf.asset.to_numpy()],
+            "amount_usd": amt,
+        }
+    )
     # ------------------------------------------------------------------ campaigns
     cp = W.sched.camps
-    out["campaigns"] = pd.DataFrame({
-        "campaign_id": cp.campaign_id, "name": cp.name, "kind": cp.kind, "starts_at": _ts(cp.start),
-        "ends_at": _ts(cp.end), "reward_budget_usd": cp.budget, "rule_pack": pd.Series([None] * len(cp), dtype=object)})
+    out["campaigns"] = pd.DataFrame(
+        {
+            "campaign_id": cp.campaign_id,
+            "name": cp.name,
+            "kind": cp.kind,
+            "starts_at": _ts(cp.start),
+            "ends_at": _ts(cp.end),
+            "reward_budget_usd": cp.budget,
+            "rule_pack": pd.Series([None] * len(cp), dtype=object),
+        }
+    )
     cid = cp.campaign_id.to_numpy()
     en = W.table("enrollments")
     en = valid(en, ["user"]).sort_values("ts", kind="stable").drop_duplicates(["camp", "user"])
     W.enr_frame = en
-    out["enrollments"] = pd.DataFrame({
-        "campaign_id": cid[en.camp.to_numpy()], "user_id": ids[en.user.to_numpy()], "enrolled_at": _ts(en.ts.to_numpy()),
-        "referrer_id": uid(en.referrer.to_numpy())})
+    out["enrollments"] = pd.DataFrame(
+        {
+            "campaign_id": cid[en.camp.to_numpy()],
+            "user_id": ids[en.user.to_numpy()],
+            "enrolled_at": _ts(en.ts.to_numpy()),
+            "referrer_id": uid(en.referrer.to_numpy()),
+        }
+    )
     rw = rw[(rw["grant"] < de - 1e-3)].sort_values("grant", kind="stable")
     W.rw_frame = rw
-    out["rewards"] = pd.DataFrame({
-        "reward_id": np.arange(len(rw), dtype=np.int64) + 30_000_000, "campaign_id": cid[rw.camp.to_numpy()],
-        "user_id": ids[rw.user.to_numpy()], "granted_at": _ts(rw["grant"].to_numpy()),
-        "amount_usd": np.round(rw.amount.to_numpy(float), 2), "status": rw.status.to_numpy().astype(object)})
+    out["rewards"] = pd.DataFrame(
+        {
+            "reward_id": np.arange(len(rw), dtype=np.int64) + 30_000_000,
+            "campaign_id": cid[rw.camp.to_numpy()],
+            "user_id": ids[rw.user.to_numpy()],
+            "granted_at": _ts(rw["grant"].to_numpy()),
+            "amount_usd": np.round(rw.amount.to_numpy(float), 2),
+            "status": rw.status.to_numpy().astype(object),
+        }
+    )
     lab = W.table("labels").drop_duplicates(["camp", "user"])
     lab = lab.merge(en[["camp", "user"]], on=["camp", "user"])
     rv = rev_fn(W, rw, en, lab)
     rv = rv[rv.ts < de - 1]
-    out["reviews"] = pd.DataFrame({
-        "campaign_id": cid[rv.camp.to_numpy()], "user_id": ids[rv.user.to_numpy()], "reviewed_at": _ts(rv.ts),
-        "verdict": rv.verdict.to_numpy(), "reviewer": rv.reviewer.to_numpy()})
-    out["labels"] = pd.DataFrame({"campaign_id": cid[lab.camp.to_numpy()], "user_id": ids[lab.user.to_numpy()],
-                                  "pattern": lab.pattern.to_numpy()})
+    out["reviews"] = pd.DataFrame(
+        {
+            "campaign_id": cid[rv.camp.to_numpy()],
+            "user_id": ids[rv.user.to_numpy()],
+            "reviewed_at": _ts(rv.ts),
+            "verdict": rv.verdict.to_numpy(),
+            "reviewer": rv.reviewer.to_numpy(),
+        }
+    )
+    out["labels"] = pd.DataFrame(
+        {
+            "campaign_id": cid[lab.camp.to_numpy()],
+            "user_id": ids[lab.user.to_numpy()],
+            "pattern": lab.pattern.to_numpy(),
+        }
+    )
     out["hard_negatives"] = hard_negatives(W, H, en, dev_arr, ids)
     return out
 
@@ -179,7 +248,7 @@ def hard_negatives(W, H, en, dev_arr, ids):
     lg = W.login_frame
     lg = lg[lg.user.isin(P)]
     share = lg.assign(c=lg.ch.to_numpy() == 0).groupby("user").c.mean()
-    g["carrier_nat_users"] = share.index[share >= .4].to_numpy()
+    g["carrier_nat_users"] = share.index[share >= 0.4].to_numpy()
     ven = lg[lg.ch.to_numpy() == 3].user.unique()
     g["cafe_campus_users"] = ven
     vpn = lg[lg.ch.to_numpy() == 4].groupby("user").size()
@@ -207,9 +276,11 @@ def hard_negatives(W, H, en, dev_arr, ids):
     g["exchange_hot_wallet_funded"] = dep.user.to_numpy()[kind_d == 2]
     tf = W.trf_frame
     mset = W.merchants
-    g["p2p_merchant_customers"] = np.r_[tf.to.to_numpy()[np.isin(tf.frm.to_numpy(), mset)],
-                                        tf.frm.to_numpy()[np.isin(tf.to.to_numpy(), mset)],
-                                        dep.user.to_numpy()[kind_d == 4]]
+    g["p2p_merchant_customers"] = np.r_[
+        tf.to.to_numpy()[np.isin(tf.frm.to_numpy(), mset)],
+        tf.frm.to_numpy()[np.isin(tf.to.to_numpy(), mset)],
+        dep.user.to_numpy()[kind_d == 4],
+    ]
     tcs = set(en.user[en.camp == C.TC].tolist())
     tr = W.trade_frame
     t = tr[(tr.sym.to_numpy() == THIN) & tr.user.isin(tcs) & tr.cp.isin(tcs)]
@@ -227,20 +298,20 @@ def hard_negatives(W, H, en, dev_arr, ids):
 
 DDL = {
     "campaigns": "campaign_id VARCHAR, name VARCHAR, kind VARCHAR, starts_at TIMESTAMP, ends_at TIMESTAMP, "
-                 "reward_budget_usd DOUBLE, rule_pack VARCHAR",
+    "reward_budget_usd DOUBLE, rule_pack VARCHAR",
     "users": "user_id BIGINT, registered_at TIMESTAMP, country VARCHAR, kyc_level INTEGER, referrer_id BIGINT, "
-             "registration_ip VARCHAR, registration_device_id VARCHAR, email_domain VARCHAR",
+    "registration_ip VARCHAR, registration_device_id VARCHAR, email_domain VARCHAR",
     "logins": "login_id BIGINT, user_id BIGINT, ts TIMESTAMP, ip VARCHAR, device_id VARCHAR, user_agent VARCHAR",
     "enrollments": "campaign_id VARCHAR, user_id BIGINT, enrolled_at TIMESTAMP, referrer_id BIGINT",
     "rewards": "reward_id BIGINT, campaign_id VARCHAR, user_id BIGINT, granted_at TIMESTAMP, amount_usd DOUBLE, "
-               "status VARCHAR",
+    "status VARCHAR",
     "deposits": "deposit_id BIGINT, user_id BIGINT, ts TIMESTAMP, asset VARCHAR, amount_usd DOUBLE, from_address VARCHAR",
     "withdrawals": "withdrawal_id BIGINT, user_id BIGINT, ts TIMESTAMP, asset VARCHAR, amount_usd DOUBLE, "
-                   "to_address VARCHAR",
+    "to_address VARCHAR",
     "trades": "trade_id BIGINT, user_id BIGINT, ts TIMESTAMP, symbol VARCHAR, side VARCHAR, notional_usd DOUBLE, "
-              "counterparty_user_id BIGINT",
+    "counterparty_user_id BIGINT",
     "transfers": "transfer_id BIGINT, from_user_id BIGINT, to_user_id BIGINT, ts TIMESTAMP, asset VARCHAR, "
-                 "amount_usd DOUBLE",
+    "amount_usd DOUBLE",
     "reviews": "campaign_id VARCHAR, user_id BIGINT, reviewed_at TIMESTAMP, verdict VARCHAR, reviewer VARCHAR",
     "labels": "campaign_id VARCHAR, user_id BIGINT, pattern VARCHAR",
     "hard_negatives": '"group" VARCHAR, user_id BIGINT',

@@ -3,6 +3,7 @@
 generate(path, seed, users, end) writes schema `src` (what the exchange stores) and schema
 `synthetic` (the truth) into a new DuckDB file and returns row counts per table.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,20 +17,20 @@ DEFAULT_USERS = 30000
 
 DDL = {
     "src.campaigns": "campaign_id VARCHAR, name VARCHAR, kind VARCHAR, starts_at TIMESTAMP, ends_at TIMESTAMP, "
-                     "reward_budget_usd DOUBLE, rule_pack VARCHAR",
+    "reward_budget_usd DOUBLE, rule_pack VARCHAR",
     "src.users": "user_id BIGINT, registered_at TIMESTAMP, country VARCHAR, kyc_level INTEGER, referrer_id BIGINT, "
-                 "registration_ip VARCHAR, registration_device_id VARCHAR, email_domain VARCHAR",
+    "registration_ip VARCHAR, registration_device_id VARCHAR, email_domain VARCHAR",
     "src.logins": "login_id BIGINT, user_id BIGINT, ts TIMESTAMP, ip VARCHAR, device_id VARCHAR, user_agent VARCHAR",
     "src.enrollments": "campaign_id VARCHAR, user_id BIGINT, enrolled_at TIMESTAMP, referrer_id BIGINT",
     "src.rewards": "reward_id BIGINT, campaign_id VARCHAR, user_id BIGINT, granted_at TIMESTAMP, amount_usd DOUBLE, "
-                   "status VARCHAR",
+    "status VARCHAR",
     "src.deposits": "deposit_id BIGINT, user_id BIGINT, ts TIMESTAMP, asset VARCHAR, amount_usd DOUBLE, from_address VARCHAR",
     "src.withdrawals": "withdrawal_id BIGINT, user_id BIGINT, ts TIMESTAMP, asset VARCHAR, amount_usd DOUBLE, "
-                       "to_address VARCHAR",
+    "to_address VARCHAR",
     "src.trades": "trade_id BIGINT, user_id BIGINT, ts TIMESTAMP, symbol VARCHAR, side VARCHAR, notional_usd DOUBLE, "
-                  "counterparty_user_id BIGINT",
+    "counterparty_user_id BIGINT",
     "src.transfers": "transfer_id BIGINT, from_user_id BIGINT, to_user_id BIGINT, ts TIMESTAMP, asset VARCHAR, "
-                     "amount_usd DOUBLE",
+    "amount_usd DOUBLE",
     "src.reviews": "campaign_id VARCHAR, user_id BIGINT, reviewed_at TIMESTAMP, verdict VARCHAR, reviewer VARCHAR",
     "synthetic.labels": "campaign_id VARCHAR, user_id BIGINT, pattern VARCHAR",
     "synthetic.hard_negatives": '"group" VARCHAR, user_id BIGINT',

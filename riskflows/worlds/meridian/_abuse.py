@@ -1,17 +1,41 @@
 """Abuse operations: people running many accounts, each with its own tools and habits."""
+
 from __future__ import annotations
 
 import numpy as np
 
 from ._common import DAY, HOUR, MIN, US, addr_key, heavy_sizes, hkey, hsh, human_times, rand_times
 from ._honest import R_ABUSE, fav_symbols, honest_deposits
-from ._infra import (A, C, CH_TRON, CH_EVM, COUNTRIES, CWEIGHT, FIAT, FIAT_STEP, FX, LATAM, P_AND_APP, P_GO, P_NODE, P_PY,
-                     P_WIN_CHROME, S, DESK_PLATS, TZ)
+from ._infra import (
+    CH_TRON,
+    COUNTRIES,
+    CWEIGHT,
+    DESK_PLATS,
+    FIAT,
+    FIAT_STEP,
+    FX,
+    P_AND_APP,
+    P_GO,
+    P_NODE,
+    P_PY,
+    P_WIN_CHROME,
+    TZ,
+    A,
+    C,
+    S,
+)
 from ._names import DISPOSABLE, custom_domain, pick_emails
 from ._world import AIR, CLOUD, COMP, DCPROXY, DEP, HOME, MOBILE, NCTX, NEW, REF, RESI, VPN, World
 
-PATTERNS = ["competition_wash_ring", "referral_hollow_ring", "household_bonus_hunter",
-            "deposit_bonus_carousel", "airdrop_sybil_farm", "scripted_bot_farm", "phone_rack_welcome_farm"]
+PATTERNS = [
+    "competition_wash_ring",
+    "referral_hollow_ring",
+    "household_bonus_hunter",
+    "deposit_bonus_carousel",
+    "airdrop_sybil_farm",
+    "scripted_bot_farm",
+    "phone_rack_welcome_farm",
+]
 
 
 def plan_ops(W: World):
@@ -83,7 +107,9 @@ class Op:
             W.email[users] = np.where(rng.random(n) < 0.85, d, pick_emails(W, rng, country))
         elif email_mode == "disposable":
             dd = np.array([W.dom(x) for x in DISPOSABLE])
-            W.email[users] = np.where(rng.random(n) < 0.75, dd[rng.integers(0, len(dd), n)], pick_emails(W, rng, country))
+            W.email[users] = np.where(
+                rng.random(n) < 0.75, dd[rng.integers(0, len(dd), n)], pick_emails(W, rng, country)
+            )
         else:
             W.email[users] = pick_emails(W, rng, country)
         W.referrer[users] = referrer
@@ -100,14 +126,17 @@ class Op:
         w = np.zeros((n, NCTX))
         opk = hkey(9700, W.seed, self.id)[0]
         if net == "home":
-            w[:, HOME] = 0.88; w[:, MOBILE] = 0.12
+            w[:, HOME] = 0.88
+            w[:, MOBILE] = 0.12
             kw["household"] = np.full(n, opk)
             kw["hh_country"] = np.full(n, self.home_country)
             kw["carrier"] = np.full(n, W.infra.carrier_for(rng, [self.home_country])[0])
         elif net == "vpn":
-            w[:, VPN] = 0.85; w[:, HOME] = 0.15
+            w[:, VPN] = 0.85
+            w[:, HOME] = 0.15
             kw["vpn"] = np.full(n, rng.integers(0, 4))
-            kw["household"] = np.full(n, opk); kw["hh_country"] = np.full(n, self.home_country)
+            kw["household"] = np.full(n, opk)
+            kw["hh_country"] = np.full(n, self.home_country)
         elif net == "dcproxy":
             w[:, DCPROXY] = 1.0
             kw["dcpool"] = np.full(n, W.new_dc_pool(rng, int(rng.integers(1, 5)), int(rng.integers(40, 220))))
@@ -116,44 +145,84 @@ class Op:
             car = W.infra.carrier_for(rng, [self.home_country])[0]
             kw["carrier"] = np.full(n, car)
         elif net == "mixed":
-            w[:, RESI] = 0.8; w[:, HOME] = 0.2
-            kw["household"] = np.full(n, opk); kw["hh_country"] = np.full(n, self.home_country)
+            w[:, RESI] = 0.8
+            w[:, HOME] = 0.2
+            kw["household"] = np.full(n, opk)
+            kw["hh_country"] = np.full(n, self.home_country)
             kw["sticky_h"] = rng.uniform(1, 24, n)
         elif net == "resi":
             w[:, RESI] = 1.0
             kw["sticky_h"] = rng.uniform(0.5, 30, n)
-        else:   # own: honest-like, each account its own life (aged masters, own phones)
+        else:  # own: honest-like, each account its own life (aged masters, own phones)
             w = None
         if w is not None:
             kw["w"] = w
         if dev == "laptop":
-            kw.update(dev_desk=np.full(n, hkey(9710, W.seed, self.id)[0]), p_desk=np.full(n, 0.85),
-                      dev_phone=np.full(n, hkey(9711, W.seed, self.id)[0]), desk_T=np.zeros(n), phone_T=np.zeros(n),
-                      plat_desk=np.full(n, DESK_PLATS[rng.integers(0, 4)]), dev_tab=np.full(n, -1))
+            kw.update(
+                dev_desk=np.full(n, hkey(9710, W.seed, self.id)[0]),
+                p_desk=np.full(n, 0.85),
+                dev_phone=np.full(n, hkey(9711, W.seed, self.id)[0]),
+                desk_T=np.zeros(n),
+                phone_T=np.zeros(n),
+                plat_desk=np.full(n, DESK_PLATS[rng.integers(0, 4)]),
+                dev_tab=np.full(n, -1),
+            )
         elif dev == "rack":
             per = int(rng.integers(3, 9))
             phone = np.arange(n) // per
-            kw.update(dev_phone=hkey(9720, W.seed, self.id, phone), p_desk=np.zeros(n), phone_T=np.zeros(n),
-                      plat_phone=np.full(n, P_AND_APP), model=np.full(n, rng.integers(0, 16)), dev_tab=np.full(n, -1))
+            kw.update(
+                dev_phone=hkey(9720, W.seed, self.id, phone),
+                p_desk=np.zeros(n),
+                phone_T=np.zeros(n),
+                plat_phone=np.full(n, P_AND_APP),
+                model=np.full(n, rng.integers(0, 16)),
+                dev_tab=np.full(n, -1),
+            )
         elif dev == "emulator":
-            kw.update(dev_phone=hkey(9730, W.seed, self.id, np.arange(n)), p_desk=np.zeros(n), phone_T=np.zeros(n),
-                      plat_phone=np.full(n, P_AND_APP), model=np.full(n, rng.integers(0, 16)), dev_tab=np.full(n, -1),
-                      ua_lag=np.zeros(n, np.int64))
+            kw.update(
+                dev_phone=hkey(9730, W.seed, self.id, np.arange(n)),
+                p_desk=np.zeros(n),
+                phone_T=np.zeros(n),
+                plat_phone=np.full(n, P_AND_APP),
+                model=np.full(n, rng.integers(0, 16)),
+                dev_tab=np.full(n, -1),
+                ua_lag=np.zeros(n, np.int64),
+            )
         elif dev == "antidetect_acct":
-            kw.update(dev_desk=hkey(9740, W.seed, self.id, np.arange(n)), p_desk=np.full(n, 0.95), desk_T=np.zeros(n),
-                      plat_desk=DESK_PLATS[rng.integers(0, 5, n)], dev_tab=np.full(n, -1))
+            kw.update(
+                dev_desk=hkey(9740, W.seed, self.id, np.arange(n)),
+                p_desk=np.full(n, 0.95),
+                desk_T=np.zeros(n),
+                plat_desk=DESK_PLATS[rng.integers(0, 5, n)],
+                dev_tab=np.full(n, -1),
+            )
         elif dev == "antidetect_session":
-            kw.update(dev_desk=hkey(9750, W.seed, self.id, np.arange(n)), p_desk=np.ones(n),
-                      fresh_desk=np.ones(n, bool), ua_rand=np.ones(n, bool), dev_tab=np.full(n, -1))
+            kw.update(
+                dev_desk=hkey(9750, W.seed, self.id, np.arange(n)),
+                p_desk=np.ones(n),
+                fresh_desk=np.ones(n, bool),
+                ua_rand=np.ones(n, bool),
+                dev_tab=np.full(n, -1),
+            )
         elif dev == "shared_phone":
-            kw.update(dev_phone=np.full(n, hkey(9760, W.seed, self.id)[0]), p_desk=np.full(n, 0.5),
-                      dev_desk=np.full(n, hkey(9761, W.seed, self.id)[0]), phone_T=np.zeros(n), desk_T=np.zeros(n),
-                      dev_tab=np.full(n, -1))
+            kw.update(
+                dev_phone=np.full(n, hkey(9760, W.seed, self.id)[0]),
+                p_desk=np.full(n, 0.5),
+                dev_desk=np.full(n, hkey(9761, W.seed, self.id)[0]),
+                phone_T=np.zeros(n),
+                desk_T=np.zeros(n),
+                dev_tab=np.full(n, -1),
+            )
         elif dev == "family_devices":
             k = int(rng.integers(1, 3))
-            kw.update(dev_desk=np.full(n, hkey(9770, W.seed, self.id)[0]), p_desk=np.full(n, 0.45),
-                      dev_phone=hkey(9771, W.seed, self.id, np.arange(n) % k), phone_T=np.zeros(n), desk_T=np.zeros(n),
-                      dev_tab=np.full(n, -1))
+            kw.update(
+                dev_desk=np.full(n, hkey(9770, W.seed, self.id)[0]),
+                p_desk=np.full(n, 0.45),
+                dev_phone=hkey(9771, W.seed, self.id, np.arange(n) % k),
+                phone_T=np.zeros(n),
+                desk_T=np.zeros(n),
+                dev_tab=np.full(n, -1),
+            )
         if extra:
             kw.update(extra)
         p = W.add_profiles(country, rng, **kw)
@@ -172,8 +241,13 @@ class Op:
         elif mode == "manual":
             t = t0 + np.cumsum(rng.lognormal(np.log(170), 0.6, n)) * US
         else:
-            t = human_times(rng, np.full(n, t0), np.full(n, t0 + span), np.full(n, TZ[self.home_country]),
-                            np.full(n, float(rng.uniform(9, 23))))
+            t = human_times(
+                rng,
+                np.full(n, t0),
+                np.full(n, t0 + span),
+                np.full(n, TZ[self.home_country]),
+                np.full(n, float(rng.uniform(9, 23))),
+            )
             t = t[rng.permutation(n)]
         return np.minimum(t.astype(np.int64), t0 + max(span, 1)).astype(np.int64)
 
@@ -207,7 +281,8 @@ class Op:
             W.transfer(np.full(n, master), users, t, A["USDT"], amt)
         elif mode == "chain":
             src = np.r_[master if master is not None else users[0], users[:-1]]
-            first = np.zeros(n, bool); first[0] = master is None
+            first = np.zeros(n, bool)
+            first[0] = master is None
             W.deposit(users[first], t[first], A["USDT"], amt[first], self.funder)
             W.transfer(src[~first], users[~first], t[~first], A["USDT"], amt[~first])
         elif mode == "chain":
@@ -278,8 +353,14 @@ class Op:
         if maker is None:
             maker = np.where(rng.random(n) < 0.75, -2, -1)
         ok = t < self.W.data_end
-        self.W.fill(users[ok], np.broadcast_to(maker, (n,))[ok], t[ok], sym, np.broadcast_to(side, (n,))[ok],
-                    np.round(np.broadcast_to(notional, (n,))[ok], 2))
+        self.W.fill(
+            users[ok],
+            np.broadcast_to(maker, (n,))[ok],
+            t[ok],
+            sym,
+            np.broadcast_to(side, (n,))[ok],
+            np.round(np.broadcast_to(notional, (n,))[ok], 2),
+        )
 
 
 # =====================================================================================
@@ -287,7 +368,7 @@ def build_ops(W: World, ops):
     """Create every operation's accounts and behaviour (accounts occupy the tail of the user range)."""
     rng_all = W.rng("abuse-build")
     cursor = len(W.honest)
-    W.aged = []        # (users, shadow?) requests processed after all ops
+    W.aged = []  # (users, shadow?) requests processed after all ops
     W.ops = ops
     for spec in ops:
         rng = np.random.default_rng([W.seed, 555, spec["id"]])
@@ -328,13 +409,20 @@ def _aged_histories(W: World, rng):
         hi = np.maximum(end_hist, lo)
         lam = rng.lognormal(np.log(0.15), 0.8, n)
         k = rng.poisson(np.maximum(hi - lo, 0) / DAY * lam)
-        uu = np.repeat(users, k); pp = np.repeat(prof, k)
+        uu = np.repeat(users, k)
+        pp = np.repeat(prof, k)
         t = human_times(rng, np.repeat(lo, k), np.repeat(hi, k), W.tz_u[uu], W.peak_u[uu])
         W.login(uu, t, prof=pp)
         # a handful of trades and deposits from the earlier life
         sel = rng.random(len(uu)) < 0.25
-        W.fill(uu[sel], np.where(rng.random(sel.sum()) < 0.6, -2, -1), t[sel] + 60 * US,
-               W.fav[uu[sel], 0], rng.integers(0, 2, sel.sum()), np.round(rng.lognormal(4.5, 0.9, sel.sum()), 2))
+        W.fill(
+            uu[sel],
+            np.where(rng.random(sel.sum()) < 0.6, -2, -1),
+            t[sel] + 60 * US,
+            W.fav[uu[sel], 0],
+            rng.integers(0, 2, sel.sum()),
+            np.round(rng.lognormal(4.5, 0.9, sel.sum()), 2),
+        )
         sel = rng.random(len(uu)) < 0.06
         honest_deposits(W, rng, uu[sel], t[sel] + 30 * US, rng.lognormal(5, 0.8, sel.sum()))
 
@@ -349,8 +437,14 @@ def build_wash_ring(op: Op):
     Cc = W.camps[COMP]
     n = len(u)
     country = np.where(rng.random(n) < 0.7, op.home_country, rng.choice(len(COUNTRIES), n, p=CWEIGHT))
-    dev = _skill_pick(op, {"sloppy": ["laptop", "shared_phone"], "medium": ["antidetect_acct", "rack", "own"],
-                           "careful": ["own", "antidetect_acct"]})
+    dev = _skill_pick(
+        op,
+        {
+            "sloppy": ["laptop", "shared_phone"],
+            "medium": ["antidetect_acct", "rack", "own"],
+            "careful": ["own", "antidetect_acct"],
+        },
+    )
     net = _skill_pick(op, {"sloppy": ["home", "vpn"], "medium": ["mixed", "resi", "vpn"], "careful": ["resi", "own"]})
     op.identities(u, country, 0, email_mode="free" if op.skill != "sloppy" else rng.choice(["free", "catchall"]))
     op.profiles(u, country, dev=dev, net=net)
@@ -360,8 +454,9 @@ def build_wash_ring(op: Op):
     fresh = u[~aged]
     lead = {"sloppy": 6, "medium": 20, "careful": 45}[op.skill]
     reg0 = Cc.start - int(rng.uniform(2, lead)) * DAY
-    W.reg_ts[fresh] = op.times(len(fresh), reg0, int(rng.uniform(1, 14)) * DAY,
-                               mode="manual" if op.skill == "sloppy" else None)
+    W.reg_ts[fresh] = op.times(
+        len(fresh), reg0, int(rng.uniform(1, 14)) * DAY, mode="manual" if op.skill == "sloppy" else None
+    )
     W.login(fresh, W.reg_ts[fresh] + 30 * US)
     # working capital arrives before the cup
     ft = op.times(n, Cc.start - int(rng.uniform(1, 6)) * DAY, 4 * DAY)
@@ -370,8 +465,7 @@ def build_wash_ring(op: Op):
     fmode = _skill_pick(op, {"sloppy": ["funder", "chain"], "medium": ["hot", "funder", "p2p"], "careful": ["hot"]})
     op.fund(u, ft, cap, fmode, master=None)
     op.login_before(u, ft)
-    et = op.times(n, Cc.start + int(rng.uniform(0, 1.5 * DAY / US)) * US,
-                  int(rng.uniform(0.3, 4)) * DAY)
+    et = op.times(n, Cc.start + int(rng.uniform(0, 1.5 * DAY / US)) * US, int(rng.uniform(0.3, 4)) * DAY)
     et = np.clip(et, Cc.start, Cc.end - DAY)
     W.enroll(COMP, u, et)
     op.login_before(u, et)
@@ -393,13 +487,23 @@ def build_wash_ring(op: Op):
     span_lo = int(et.max()) if op.skill == "sloppy" else int(np.median(et))
     mode = {"sloppy": "burst", "medium": "sessions", "careful": "spread"}[op.skill]
     if mode == "spread":
-        t1 = human_times(rng, np.full(npair, span_lo), np.full(npair, Cc.end - HOUR), np.full(npair, TZ[op.home_country]),
-                         np.full(npair, 21.0))
+        t1 = human_times(
+            rng,
+            np.full(npair, span_lo),
+            np.full(npair, Cc.end - HOUR),
+            np.full(npair, TZ[op.home_country]),
+            np.full(npair, 21.0),
+        )
         back = rng.exponential(25 * MIN, npair).astype(np.int64) + 20 * US
     else:
         nsess = max(1, npair // (60 if mode == "burst" else 15))
-        ss = human_times(rng, np.full(nsess, span_lo), np.full(nsess, Cc.end - 3 * HOUR), np.full(nsess, TZ[op.home_country]),
-                         np.full(nsess, 22.0))
+        ss = human_times(
+            rng,
+            np.full(nsess, span_lo),
+            np.full(nsess, Cc.end - 3 * HOUR),
+            np.full(nsess, TZ[op.home_country]),
+            np.full(nsess, 22.0),
+        )
         si = rng.integers(0, nsess, npair)
         t1 = ss[si] + (rng.random(npair) * (40 if mode == "burst" else 90) * MIN).astype(np.int64)
         back = (rng.exponential(40 if mode == "burst" else 240, npair) * US).astype(np.int64) + 3 * US
@@ -416,8 +520,14 @@ def build_wash_ring(op: Op):
     if cov:
         cu = u[rng.integers(0, n, cov)]
         ct = rand_times(rng, np.full(cov, span_lo), np.full(cov, Cc.end - HOUR))
-        op.trade(cu, ct, S["INJ/USDT"], rng.integers(0, 2, cov), tick * rng.lognormal(-0.6, 0.5, cov),
-                 maker=np.where(rng.random(cov) < 0.6, -4, -2))
+        op.trade(
+            cu,
+            ct,
+            S["INJ/USDT"],
+            rng.integers(0, 2, cov),
+            tick * rng.lognormal(-0.6, 0.5, cov),
+            maker=np.where(rng.random(cov) < 0.6, -4, -2),
+        )
     # sessions need logins
     sess = np.unique(np.c_[np.r_[a, b], np.r_[t1, t1] // (2 * HOUR)], axis=0)
     W.login(u[sess[:, 0]], sess[:, 1] * 2 * HOUR + rng.integers(0, 600, len(sess)) * US)
@@ -428,12 +538,22 @@ def build_wash_ring(op: Op):
     if dm.any():
         dt = np.clip(op.times(dm.sum(), D.start + int(rng.uniform(0, 3)) * DAY, 3 * DAY), D.start, D.end - HOUR)
         W.enroll(DEP, u[dm], dt)
-        op.fund(u[dm], dt + rng.integers(60, 3600, dm.sum()) * US, rng.uniform(100, 135, dm.sum()),
-                "hot" if fmode != "funder" else "funder")
+        op.fund(
+            u[dm],
+            dt + rng.integers(60, 3600, dm.sum()) * US,
+            rng.uniform(100, 135, dm.sum()),
+            "hot" if fmode != "funder" else "funder",
+        )
         op.login_before(u[dm], dt)
     # after the cup: capital leaves or stays
-    co = _skill_pick(op, {"sloppy": ["collector", "collector", "stay", "fiat"], "medium": ["few", "stay", "p2p", "fiat", "otc"],
-                          "careful": ["memo", "stay", "few"]})
+    co = _skill_pick(
+        op,
+        {
+            "sloppy": ["collector", "collector", "stay", "fiat"],
+            "medium": ["few", "stay", "p2p", "fiat", "otc"],
+            "careful": ["memo", "stay", "few"],
+        },
+    )
     ct = op.times(n, Cc.end + int(rng.uniform(2, 30)) * HOUR, 2 * DAY)
     op.cashout(u, ct, cap * rng.uniform(0.9, 0.99, n), co)
 
@@ -443,17 +563,26 @@ def build_referral_ring(op: Op):
     R, NW = W.camps[REF], W.camps[NEW]
     spec = op.spec
     master = u[:1]
-    subs = u[1:1 + spec["n_sub"]]
-    refs = u[1 + spec["n_sub"]:]
+    subs = u[1 : 1 + spec["n_sub"]]
+    refs = u[1 + spec["n_sub"] :]
     n = len(u)
     country = np.where(rng.random(n) < 0.8, op.home_country, rng.choice(len(COUNTRIES), n, p=CWEIGHT))
     country[0] = op.home_country
-    dev = _skill_pick(op, {"sloppy": ["laptop", "rack", "shared_phone"], "medium": ["rack", "emulator", "antidetect_acct"],
-                           "careful": ["antidetect_acct", "antidetect_session", "emulator"]})
-    net = _skill_pick(op, {"sloppy": ["home", "mobile"], "medium": ["mobile", "mixed", "dcproxy", "vpn"],
-                           "careful": ["resi", "mobile"]})
-    em = _skill_pick(op, {"sloppy": ["catchall", "disposable"], "medium": ["catchall", "free", "disposable"],
-                          "careful": ["free"]})
+    dev = _skill_pick(
+        op,
+        {
+            "sloppy": ["laptop", "rack", "shared_phone"],
+            "medium": ["rack", "emulator", "antidetect_acct"],
+            "careful": ["antidetect_acct", "antidetect_session", "emulator"],
+        },
+    )
+    net = _skill_pick(
+        op,
+        {"sloppy": ["home", "mobile"], "medium": ["mobile", "mixed", "dcproxy", "vpn"], "careful": ["resi", "mobile"]},
+    )
+    em = _skill_pick(
+        op, {"sloppy": ["catchall", "disposable"], "medium": ["catchall", "free", "disposable"], "careful": ["free"]}
+    )
     op.identities(u, country, 0, email_mode=em)
     W.kyc[master] = 2
     # master: the operator's own aged account with a normal history, his own devices
@@ -505,10 +634,16 @@ def build_referral_ring(op: Op):
     act0[~bought] = rt
     act0[bought] = reg_like
     # the minimum: deposit just above $50, one trade just above $50, then silence
-    both = rng.random() < 0.35          # the op also harvests the welcome pack
+    both = rng.random() < 0.35  # the op also harvests the welcome pack
     tgt = 100 if both else 50
-    fmode = _skill_pick(op, {"sloppy": ["funder", "master", "chain"], "medium": ["funder", "hot", "p2p", "master"],
-                             "careful": ["hot", "p2p"]})
+    fmode = _skill_pick(
+        op,
+        {
+            "sloppy": ["funder", "master", "chain"],
+            "medium": ["funder", "hot", "p2p", "master"],
+            "careful": ["hot", "p2p"],
+        },
+    )
     delay = {"sloppy": 20 * MIN, "medium": 6 * HOUR, "careful": 2 * DAY}[op.skill]
     dt = act0 + rng.exponential(delay, len(refs)).astype(np.int64) + MIN
     if op.skill == "sloppy":
@@ -526,18 +661,29 @@ def build_referral_ring(op: Op):
         W.enroll(NEW, refs[nw], rr_[nw] + rng.integers(60, 1800, nw.sum()) * US)
     op.idle_logins(refs, tt, W.data_end, 0.05)
     # money out: swept back to the master after the hold, or left in place
-    co = _skill_pick(op, {"sloppy": ["master", "collector"], "medium": ["master", "stay", "few"],
-                          "careful": ["stay", "memo", "chain"]})
+    co = _skill_pick(
+        op,
+        {"sloppy": ["master", "collector"], "medium": ["master", "stay", "few"], "careful": ["stay", "memo", "chain"]},
+    )
     ct = tt + (rng.uniform(8, 16, len(refs)) * DAY).astype(np.int64)
     op.cashout(refs, ct, amt * rng.uniform(0.95, 1.0, len(refs)), co, master=master[0])
     # master: ordinary activity plus withdrawal of commissions
     k = rng.poisson(25)
     mt2 = rand_times(rng, np.full(k, mt), np.full(k, W.data_end))
     W.login(np.full(k, master[0]), mt2)
-    op.trade(np.full(k // 2, master[0]), mt2[: k // 2] + 60 * US, W.fav[master[0], 0], rng.integers(0, 2, k // 2),
-             rng.lognormal(np.log(300), 0.8, k // 2))
-    op.cashout(master, np.array([W.data_end - int(rng.uniform(1, 5)) * DAY]), np.array([15.0 * len(refs) * 0.8]),
-               rng.choice(["own_wallet", "fiat"]))
+    op.trade(
+        np.full(k // 2, master[0]),
+        mt2[: k // 2] + 60 * US,
+        W.fav[master[0], 0],
+        rng.integers(0, 2, k // 2),
+        rng.lognormal(np.log(300), 0.8, k // 2),
+    )
+    op.cashout(
+        master,
+        np.array([W.data_end - int(rng.uniform(1, 5)) * DAY]),
+        np.array([15.0 * len(refs) * 0.8]),
+        rng.choice(["own_wallet", "fiat"]),
+    )
     # sub-masters fund themselves too
     if len(subs):
         op.fund(subs, st + HOUR, rng.uniform(50, 60, len(subs)), "master", master=master[0])
@@ -559,12 +705,18 @@ def build_household(op: Op):
     # other "family members": fresh for the welcome pack, or prepared months ago
     fresh = rng.random(len(others)) < 0.65
     careful = op.skill == "careful"
-    evening = human_times(rng, np.array([NW.start + DAY]), np.array([D.end - 3 * DAY]), np.array([TZ[op.home_country]]),
-                          np.array([21.0]))[0]
+    evening = human_times(
+        rng, np.array([NW.start + DAY]), np.array([D.end - 3 * DAY]), np.array([TZ[op.home_country]]), np.array([21.0])
+    )[0]
     fr = others[fresh]
     if careful:
-        rt = human_times(rng, np.full(len(fr), NW.start), np.full(len(fr), D.end - 3 * DAY),
-                         np.full(len(fr), TZ[op.home_country]), np.full(len(fr), 21.0))
+        rt = human_times(
+            rng,
+            np.full(len(fr), NW.start),
+            np.full(len(fr), D.end - 3 * DAY),
+            np.full(len(fr), TZ[op.home_country]),
+            np.full(len(fr), 21.0),
+        )
     else:
         rt = op.times(len(fr), evening, 3 * HOUR, mode="manual")
     W.reg_ts[fr] = rt
@@ -575,8 +727,7 @@ def build_household(op: Op):
     W.enroll(NEW, enr_new, W.reg_ts[enr_new] + rng.integers(60, 1500, len(enr_new)) * US)
     # deposit boost: everyone, the same money moved around the family
     t0 = max(int(rt.max()) if len(rt) else D.start, D.start) + HOUR
-    dt = op.times(n, min(t0, D.end - DAY), 2 * DAY if careful else 2 * HOUR,
-                  mode="careful" if careful else "manual")
+    dt = op.times(n, min(t0, D.end - DAY), 2 * DAY if careful else 2 * HOUR, mode="careful" if careful else "manual")
     dt = np.clip(dt, D.start, D.end - HOUR)
     dt = np.maximum(dt, W.reg_ts[u] + 10 * MIN)
     W.enroll(DEP, u, dt)
@@ -590,15 +741,27 @@ def build_household(op: Op):
         op.fund(others, ft[1:] + 5 * MIN, amt[1:], how, master=main[0])
         if how == "master" and tier == 1000:
             # the same thousand passes from one member to the next
-            W.transfer(others, np.full(len(others), main[0]), ft[1:] + 40 * MIN, A["USDT"], np.round(amt[1:] * 0.999, 2))
+            W.transfer(
+                others, np.full(len(others), main[0]), ft[1:] + 40 * MIN, A["USDT"], np.round(amt[1:] * 0.999, 2)
+            )
     # welcome pack: fresh members also trade the minimum
-    op.trade(enr_new, W.reg_ts[enr_new] + rng.integers(2, 30, len(enr_new)) * HOUR, W.fav[enr_new, 0], 0,
-             100 * rng.uniform(1.0, 1.15, len(enr_new)))
+    op.trade(
+        enr_new,
+        W.reg_ts[enr_new] + rng.integers(2, 30, len(enr_new)) * HOUR,
+        W.fav[enr_new, 0],
+        0,
+        100 * rng.uniform(1.0, 1.15, len(enr_new)),
+    )
     # airdrop for half of the households: each account buys a little ONDO, minutes apart
     if rng.random() < 0.55:
-        at = op.times(n, human_times(rng, np.array([Ad.start]), np.array([Ad.end - DAY]), np.array([TZ[op.home_country]]),
-                                     np.array([21.0]))[0], 3 * HOUR if not careful else 4 * DAY,
-                      mode="careful" if careful else "manual")
+        at = op.times(
+            n,
+            human_times(
+                rng, np.array([Ad.start]), np.array([Ad.end - DAY]), np.array([TZ[op.home_country]]), np.array([21.0])
+            )[0],
+            3 * HOUR if not careful else 4 * DAY,
+            mode="careful" if careful else "manual",
+        )
         at = np.clip(at, Ad.start, Ad.end - HOUR)
         at = np.maximum(at, W.reg_ts[u] + HOUR)
         W.enroll(AIR, u, at)
@@ -607,8 +770,12 @@ def build_household(op: Op):
     # after the bonuses: everything back to the main account, then out
     bt = W.grant_base[DEP] + int(rng.uniform(2, 40)) * HOUR + rng.integers(0, 3600, len(others)) * US
     op.cashout(others, bt, amt[1:] * rng.uniform(0.95, 1.05, len(others)), "master", master=main[0])
-    op.cashout(main, np.array([W.grant_base[DEP] + int(rng.uniform(50, 120)) * HOUR]), np.array([amt.sum()]),
-               rng.choice(["own_wallet", "fiat"]))
+    op.cashout(
+        main,
+        np.array([W.grant_base[DEP] + int(rng.uniform(50, 120)) * HOUR]),
+        np.array([amt.sum()]),
+        rng.choice(["own_wallet", "fiat"]),
+    )
     op.idle_logins(u, W.reg_ts[u] + DAY, W.data_end, 0.1)
 
 
@@ -618,11 +785,23 @@ def build_carousel(op: Op):
     n = len(u)
     master, accts = u[:1], u[1:]
     country = np.where(rng.random(n) < 0.75, op.home_country, rng.choice(len(COUNTRIES), n, p=CWEIGHT))
-    dev = _skill_pick(op, {"sloppy": ["laptop", "shared_phone"], "medium": ["antidetect_acct", "rack", "emulator"],
-                           "careful": ["antidetect_acct", "antidetect_session"]})
-    net = _skill_pick(op, {"sloppy": ["home", "vpn"], "medium": ["mixed", "vpn", "dcproxy"], "careful": ["resi", "mobile"]})
-    op.identities(u, country, 0, email_mode=_skill_pick(op, {"sloppy": ["catchall"], "medium": ["catchall", "free"],
-                                                             "careful": ["free"]}))
+    dev = _skill_pick(
+        op,
+        {
+            "sloppy": ["laptop", "shared_phone"],
+            "medium": ["antidetect_acct", "rack", "emulator"],
+            "careful": ["antidetect_acct", "antidetect_session"],
+        },
+    )
+    net = _skill_pick(
+        op, {"sloppy": ["home", "vpn"], "medium": ["mixed", "vpn", "dcproxy"], "careful": ["resi", "mobile"]}
+    )
+    op.identities(
+        u,
+        country,
+        0,
+        email_mode=_skill_pick(op, {"sloppy": ["catchall"], "medium": ["catchall", "free"], "careful": ["free"]}),
+    )
     op.profiles(master, country[:1], dev="own", net="own")
     op.profiles(accts, country[1:], dev=dev, net=net)
     _aged(op, master, shadow=False, sale_t=np.array([W.S0]))
@@ -640,7 +819,9 @@ def build_carousel(op: Op):
     nchains = 1 if len(accts) < 10 else int(rng.integers(1, 4))
     op.fund(master, np.array([c0]), np.array([hop * nchains * 1.02]), rng.choice(["hot", "own_wallet"]))
     W.login(master, np.array([c0 - 90 * US]))
-    et = op.times(len(accts), c0 - int(rng.uniform(1, 20)) * HOUR, {"sloppy": HOUR, "medium": DAY, "careful": 4 * DAY}[op.skill])
+    et = op.times(
+        len(accts), c0 - int(rng.uniform(1, 20)) * HOUR, {"sloppy": HOUR, "medium": DAY, "careful": 4 * DAY}[op.skill]
+    )
     et = np.clip(et, D.start, D.end - DAY)
     et = np.maximum(et, W.reg_ts[accts] + HOUR)
     W.enroll(DEP, accts, et)
@@ -671,14 +852,25 @@ def build_carousel(op: Op):
                 W.transfer(np.array([prev]), np.array([a]), np.array([t]), A["USDT"], np.array([round(amt, 2)]))
             W.login(np.array([a]), np.array([t + int(rng.uniform(1, 20)) * MIN]))
             prev = a
-        W.transfer(np.array([prev]), master, np.array([t + int(rng.exponential(step)) + MIN]), A["USDT"],
-                   np.array([round(amt * 0.999, 2)]))
+        W.transfer(
+            np.array([prev]),
+            master,
+            np.array([t + int(rng.exponential(step)) + MIN]),
+            A["USDT"],
+            np.array([round(amt * 0.999, 2)]),
+        )
     # after the bonus clears: sweep the bonuses to the master (internal), master withdraws
     sweep = W.grant_base[DEP] + 7 * DAY + int(rng.uniform(1, 30)) * HOUR
     bonus = (250 if big else 60) * np.ones(len(accts))
-    op.cashout(accts, op.times(len(accts), sweep, DAY), bonus * rng.uniform(0.98, 1.0, len(accts)), "master", master=master[0])
-    op.cashout(master, np.array([sweep + 2 * DAY]), np.array([hop * nchains + 60.0 * len(accts)]),
-               rng.choice(["own_wallet", "memo", "collector", "fiat", "otc"]))
+    op.cashout(
+        accts, op.times(len(accts), sweep, DAY), bonus * rng.uniform(0.98, 1.0, len(accts)), "master", master=master[0]
+    )
+    op.cashout(
+        master,
+        np.array([sweep + 2 * DAY]),
+        np.array([hop * nchains + 60.0 * len(accts)]),
+        rng.choice(["own_wallet", "memo", "collector", "fiat", "otc"]),
+    )
     op.idle_logins(accts, W.reg_ts[accts] + HOUR, W.data_end, 0.08)
 
 
@@ -689,8 +881,11 @@ def build_sybil(op: Op):
     # KYC'd with documents from several countries, proxies placed accordingly
     country = rng.choice(len(COUNTRIES), n, p=CWEIGHT)
     dev = rng.choice(["antidetect_acct", "antidetect_session", "emulator"], p=[0.55, 0.3, 0.15])
-    net = rng.choice(["resi", "mobile", "dcproxy"], p=[0.72, 0.18, 0.10]) if op.skill != "sloppy" else \
-        rng.choice(["dcproxy", "resi"], p=[0.5, 0.5])
+    net = (
+        rng.choice(["resi", "mobile", "dcproxy"], p=[0.72, 0.18, 0.10])
+        if op.skill != "sloppy"
+        else rng.choice(["dcproxy", "resi"], p=[0.5, 0.5])
+    )
     em = rng.choice(["free", "disposable", "catchall"], p=[0.6, 0.2, 0.2]) if op.skill != "careful" else "free"
     op.identities(u, country, 0, email_mode=em)
     op.profiles(u, country, dev=dev, net=net, extra=dict(proxy_country=country))
@@ -729,7 +924,10 @@ def build_sybil(op: Op):
     g = W.grant_base[AIR]
     st = op.times(n, g + int(rng.uniform(0.5, 30)) * HOUR, int(rng.uniform(0.1, 3) * DAY))
     op.trade(u, st, S["ONDO/USDT"], 1, rng.uniform(30, 40, n))
-    co = _skill_pick(op, {"sloppy": ["collector"], "medium": ["few", "memo", "collector"], "careful": ["memo", "memo", "few", "chain"]})
+    co = _skill_pick(
+        op,
+        {"sloppy": ["collector"], "medium": ["few", "memo", "collector"], "careful": ["memo", "memo", "few", "chain"]},
+    )
     op.cashout(u, st + rng.integers(2, 90, n) * MIN, amt + 30, co)
 
 
@@ -745,8 +943,11 @@ def build_bot_farm(op: Op):
     extra = dict(plat_desk=np.full(n, P_WIN_CHROME), ua_lag=np.zeros(n, np.int64))
     if api:
         pool = W.infra.dc_pool(rng, int(rng.integers(1, 4)), 64)
-        extra.update(cloud_ip=pool[rng.integers(0, 64, n)], cloud_ip2=pool[rng.integers(0, 64, n)],
-                     plat_api=np.full(n, rng.choice([P_PY, P_NODE, P_GO])))
+        extra.update(
+            cloud_ip=pool[rng.integers(0, 64, n)],
+            cloud_ip2=pool[rng.integers(0, 64, n)],
+            plat_api=np.full(n, rng.choice([P_PY, P_NODE, P_GO])),
+        )
     op.profiles(u, country, dev=dev, net=net, extra=extra)
     # scripted sign-ups in waves, inside the welcome-pack window
     nb = max(1, n // int(rng.integers(6, 20)))
@@ -781,11 +982,20 @@ def build_bot_farm(op: Op):
     W.enroll(AIR, u, at)
     W.balance_flag(u, np.isin(u, e) | (rng.random(n) < 0.2))
     nf = u[~np.isin(u, e)]
-    op.trade(nf, at[~np.isin(u, e)] + rng.integers(10, 300, len(nf)) * US, S["ONDO/USDT"], 0,
-             50 * rng.uniform(1.0, 1.06, len(nf)))
-    op.fund(nf, at[~np.isin(u, e)] - rng.integers(60, 600, len(nf)) * US, 55 * rng.uniform(1.0, 1.05, len(nf)), "funder")
+    op.trade(
+        nf,
+        at[~np.isin(u, e)] + rng.integers(10, 300, len(nf)) * US,
+        S["ONDO/USDT"],
+        0,
+        50 * rng.uniform(1.0, 1.06, len(nf)),
+    )
+    op.fund(
+        nf, at[~np.isin(u, e)] - rng.integers(60, 600, len(nf)) * US, 55 * rng.uniform(1.0, 1.05, len(nf)), "funder"
+    )
     g = W.grant_base[AIR]
-    op.cashout(u, op.times(n, g + int(rng.uniform(1, 12)) * HOUR, HOUR, mode="script"), rng.uniform(120, 160, n), "collector")
+    op.cashout(
+        u, op.times(n, g + int(rng.uniform(1, 12)) * HOUR, HOUR, mode="script"), rng.uniform(120, 160, n), "collector"
+    )
 
 
 def build_phone_rack(op: Op):
@@ -813,8 +1023,11 @@ def build_phone_rack(op: Op):
     op.trade(u, tt, W.fav[u, 0], 0, 100 * rng.uniform(1.0, 1.1, n))
     dm = (rng.random(n) < 0.7) & (W.reg_ts[u] < D.end - DAY)
     if dm.any():
-        dt = np.clip(np.maximum(op.times(dm.sum(), max(D.start, int(W.reg_ts[u].min())) + HOUR, DAY), W.reg_ts[u[dm]] + HOUR),
-                     D.start, D.end - HOUR)
+        dt = np.clip(
+            np.maximum(op.times(dm.sum(), max(D.start, int(W.reg_ts[u].min())) + HOUR, DAY), W.reg_ts[u[dm]] + HOUR),
+            D.start,
+            D.end - HOUR,
+        )
         W.enroll(DEP, u[dm], dt)
         op.login_before(u[dm], dt)
     co = rng.choice(["p2p", "memo", "fiat"], p=[0.5, 0.25, 0.25])
@@ -853,7 +1066,8 @@ def build_retired_wash(op: Op):
     W.reg_ts[u] = op.times(n, t0 - 20 * DAY, 3 * DAY, mode="manual")
     op.fund(u, W.reg_ts[u] + DAY, rng.uniform(500, 1500, n), "funder")
     npair = int(rng.integers(150, 600))
-    a = rng.integers(0, n, npair); b = (a + rng.integers(1, n, npair)) % n
+    a = rng.integers(0, n, npair)
+    b = (a + rng.integers(1, n, npair)) % n
     t1 = rand_times(rng, np.full(npair, t0), np.full(npair, t0 + 14 * DAY))
     sym = S["SUI/USDT"]
     tick = rng.uniform(500, 2000)

@@ -4,6 +4,7 @@ Everything in the world is carried as integer keys (IPs, devices, addresses,
 user agents) until the very end, when each distinct key is rendered once into
 the string the exchange would have stored.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -68,8 +69,34 @@ def heavy_sizes(rng, n_ops, lo, hi, alpha=1.3):
 
 # ---------------------------------------------------------------- diurnal
 # Share of activity per local hour (retail): quiet nights, evening peak.
-DIURNAL = np.array([2.2, 1.4, 0.9, 0.6, 0.5, 0.6, 1.1, 2.2, 3.4, 4.2, 4.6, 4.8,
-                    5.0, 5.0, 4.9, 4.9, 5.1, 5.4, 5.9, 6.4, 6.8, 6.7, 5.6, 3.8])
+DIURNAL = np.array(
+    [
+        2.2,
+        1.4,
+        0.9,
+        0.6,
+        0.5,
+        0.6,
+        1.1,
+        2.2,
+        3.4,
+        4.2,
+        4.6,
+        4.8,
+        5.0,
+        5.0,
+        4.9,
+        4.9,
+        5.1,
+        5.4,
+        5.9,
+        6.4,
+        6.8,
+        6.7,
+        5.6,
+        3.8,
+    ]
+)
 DIURNAL = DIURNAL / DIURNAL.sum()
 _DCUM = np.cumsum(DIURNAL)
 
@@ -180,5 +207,6 @@ def addr_key(chain, ident) -> np.ndarray:
 def ipv4_str(vals: np.ndarray) -> np.ndarray:
     v = np.asarray(vals, dtype=np.int64)
     o = [((v >> s) & 255).astype(str) for s in (24, 16, 8, 0)]
-    return np.char.add(np.char.add(np.char.add(np.char.add(o[0], "."), np.char.add(o[1], ".")),
-                                   np.char.add(o[2], ".")), o[3]).astype(object)
+    return np.char.add(
+        np.char.add(np.char.add(np.char.add(o[0], "."), np.char.add(o[1], ".")), np.char.add(o[2], ".")), o[3]
+    ).astype(object)

@@ -1,11 +1,12 @@
 """Turn the simulated world into the exchange's tables: logins' network data, matched fills,
 campaign accounting (qualification, payouts, legacy holds), analysts' reviews and the truth."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from ._common import CH_EOS, CH_TON, CH_XLM, CH_XRP, DAY, HOUR, MIN, US, render_addresses, render_hex
+from ._common import CH_EOS, CH_TON, CH_XLM, CH_XRP, DAY, HOUR, US, render_addresses, render_hex
 from ._infra import ASSETS, COUNTRIES, SYMBOLS, S, render_ips, render_ua
 from ._world import AIR, COMP, DEP, NEW, REF, World, login_attrs
 
@@ -27,8 +28,13 @@ def build_logins(W: World):
     u, t, p, c = u[keep], t[keep], p[keep], c[keep]
     ip, dev, ua, _ = login_attrs(W, p, t, c, rng)
     inwin = (W.reg_ts >= W.H) & (W.reg_ts <= W.data_end)
-    L = dict(u=np.r_[np.arange(N)[inwin], u], t=np.r_[W.reg_ts[inwin], t], ip=np.r_[rip[inwin], ip],
-             dev=np.r_[rdev[inwin], dev], ua=np.r_[rua[inwin], ua])
+    L = dict(
+        u=np.r_[np.arange(N)[inwin], u],
+        t=np.r_[W.reg_ts[inwin], t],
+        ip=np.r_[rip[inwin], ip],
+        dev=np.r_[rdev[inwin], dev],
+        ua=np.r_[rua[inwin], ua],
+    )
     o = np.lexsort((L["u"], L["t"]))
     W.L = {k: v[o] for k, v in L.items()}
 
@@ -54,8 +60,7 @@ def build_money(W: World):
     W.Wd = dict(u=u[ok], t=t[ok], a=a[ok], amt=amt[ok], addr=addr[ok])
     fa, fb, t, a, amt = _clean(W, "xfer", [np.int64, np.int64, np.int64, np.int64, float], tcol=2, ucols=(0, 1))
     ok = fa != fb
-    W.X = dict(a=fa[ok], b=fb[ok], t=t[ok], asset=a[ok], amt=amt[ok],
-               amt_null=rng.random(ok.sum()) < 0.015)
+    W.X = dict(a=fa[ok], b=fb[ok], t=t[ok], asset=a[ok], amt=amt[ok], amt_null=rng.random(ok.sum()) < 0.015)
 
 
 def build_trades(W: World):
@@ -134,7 +139,7 @@ def campaign_rewards(W: World):
     rng = W.rng("finalize-rewards")
     c, u, t, r = W.E
     D, T, X, Wd = W.D, W.T, W.X, W.Wd
-    rows = []   # (camp, user, granted, amount, hold_days)
+    rows = []  # (camp, user, granted, amount, hold_days)
     # ---- referral: referee and referrer, after a qualifying deposit and trade within 14 days
     m = (c == REF) & (r >= 0)
     ru, rt, rr = u[m], t[m], r[m]
@@ -178,16 +183,25 @@ def campaign_rewards(W: World):
     m = c == COMP
     cu, ct = u[m], t[m]
     cm = T["sym"] == S["INJ/USDT"]
-    _, vol = _cross_time(cu, np.maximum(ct, Cc.start), np.full(len(cu), Cc.end), T["u"][cm], T["t"][cm], T["n"][cm], 1e18)
+    _, vol = _cross_time(
+        cu, np.maximum(ct, Cc.start), np.full(len(cu), Cc.end), T["u"][cm], T["t"][cm], T["n"][cm], 1e18
+    )
     tier = np.select([vol >= 500000, vol >= 100000, vol >= 25000, vol >= 5000], [600.0, 200.0, 50.0, 10.0], 0.0)
     g = W.grant_base[COMP]
     q = tier > 0
     rows.append((np.full(q.sum(), COMP), cu[q], g + rng.integers(0, 3600, q.sum()) * US, tier[q], 5))
     top = np.argsort(-vol)[:10]
-    prizes = np.array([5000, 3000, 2000, 1000, 1000, 500, 500, 500, 500, 500], float)[:len(top)]
+    prizes = np.array([5000, 3000, 2000, 1000, 1000, 500, 500, 500, 500, 500], float)[: len(top)]
     top_ok = vol[top] > 0
-    rows.append((np.full(top_ok.sum(), COMP), cu[top][top_ok], g + 2 * HOUR + rng.integers(0, 600, top_ok.sum()) * US,
-                 prizes[top_ok], 5))
+    rows.append(
+        (
+            np.full(top_ok.sum(), COMP),
+            cu[top][top_ok],
+            g + 2 * HOUR + rng.integers(0, 600, top_ok.sum()) * US,
+            prizes[top_ok],
+            5,
+        )
+    )
     W.comp_volume = dict(zip(cu.tolist(), vol.tolist()))
     # ---- airdrop: balance at the snapshot or a qualifying ONDO purchase
     Ad = W.camps[AIR]
@@ -201,8 +215,10 @@ def campaign_rewards(W: World):
     g = W.grant_base[AIR]
     rows.append((np.full(q.sum(), AIR), au[q], g + rng.integers(0, 3 * 3600, q.sum()) * US, np.full(q.sum(), amt), 0))
     # ---- assemble
-    rc = np.concatenate([x[0] for x in rows]); ru_ = np.concatenate([x[1] for x in rows])
-    rg = np.concatenate([x[2] for x in rows]); ra = np.concatenate([x[3] for x in rows])
+    rc = np.concatenate([x[0] for x in rows])
+    ru_ = np.concatenate([x[1] for x in rows])
+    rg = np.concatenate([x[2] for x in rows])
+    ra = np.concatenate([x[3] for x in rows])
     rh = np.concatenate([np.full(len(x[0]), x[4]) for x in rows])
     ok = rg <= W.data_end
     rc, ru_, rg, ra, rh = rc[ok], ru_[ok], rg[ok], ra[ok], rh[ok]
@@ -215,8 +231,15 @@ def campaign_rewards(W: World):
     f1 = np.array([(a, b) in flag for a, b in zip(rc.tolist(), ru_.tolist())], bool)
     wdf = pd.DataFrame(dict(u=Wd["u"], t=Wd["t"])).sort_values("t")
     rdf = pd.DataFrame(dict(i=np.arange(len(ru_)), u=ru_, t=rg)).sort_values("t")
-    mm = pd.merge_asof(rdf, wdf.rename(columns={"t": "wt"}), left_on="t", right_on="wt", by="u", direction="forward",
-                       tolerance=2 * HOUR)
+    mm = pd.merge_asof(
+        rdf,
+        wdf.rename(columns={"t": "wt"}),
+        left_on="t",
+        right_on="wt",
+        by="u",
+        direction="forward",
+        tolerance=2 * HOUR,
+    )
     f2 = np.zeros(len(ru_), bool)
     f2[mm.i[mm.wt.notna()].to_numpy()] = True
     held = f1 | f2 | (rng.random(len(ru_)) < 0.004)
@@ -238,12 +261,17 @@ def reviews(W: World):
     pick = rng.choice(len(u), k, replace=False, p=w / w.sum())
     r = rng.random(k)
     truth = ab[pick]
-    verdict = np.where(truth, np.where(r < 0.81, "confirmed_abuse", np.where(r < 0.9, "inconclusive", "false_positive")),
-                       np.where(r < 0.8, "false_positive", np.where(r < 0.9, "inconclusive", "confirmed_abuse")))
+    verdict = np.where(
+        truth,
+        np.where(r < 0.81, "confirmed_abuse", np.where(r < 0.9, "inconclusive", "false_positive")),
+        np.where(r < 0.8, "false_positive", np.where(r < 0.9, "inconclusive", "confirmed_abuse")),
+    )
     rt = np.maximum(t[pick], W.camps[0].start) + (rng.uniform(0.05, 9, k) * DAY).astype(np.int64)
     ok = rt <= W.data_end
     analysts = np.array(["a.moreau", "j.kowalczyk", "l.fernandez", "m.rossi", "t.becker", "c.oliveira", "s.herrera"])
-    W.V = dict(c=c[pick][ok], u=u[pick][ok], t=rt[ok], verdict=verdict[ok], reviewer=analysts[rng.integers(0, 7, ok.sum())])
+    W.V = dict(
+        c=c[pick][ok], u=u[pick][ok], t=rt[ok], verdict=verdict[ok], reviewer=analysts[rng.integers(0, 7, ok.sum())]
+    )
 
 
 # ------------------------------------------------------------------------------ truth
@@ -297,61 +325,142 @@ def tables(W: World) -> dict[str, pd.DataFrame]:
             out[ok] = renderer(uq)[inv]
         return out.astype("string")
 
-    camps = pd.DataFrame(dict(
-        campaign_id=[c.cid for c in W.camps], name=[c.name for c in W.camps], kind=[c.kind for c in W.camps],
-        starts_at=ts([c.start for c in W.camps]), ends_at=ts([c.end for c in W.camps]),
-        reward_budget_usd=[c.budget for c in W.camps], rule_pack=[None] * 5))
+    camps = pd.DataFrame(
+        dict(
+            campaign_id=[c.cid for c in W.camps],
+            name=[c.name for c in W.camps],
+            kind=[c.kind for c in W.camps],
+            starts_at=ts([c.start for c in W.camps]),
+            ends_at=ts([c.end for c in W.camps]),
+            reward_budget_usd=[c.budget for c in W.camps],
+            rule_pack=[None] * 5,
+        )
+    )
     cid = np.array([c.cid for c in W.camps], dtype=object)
     country = np.where(rng.random(N) < 0.008, -1, W.country)
-    users = pd.DataFrame(dict(
-        user_id=ids(np.arange(N)), registered_at=ts(W.reg_ts),
-        country=pd.Series(np.where(country >= 0, np.array(COUNTRIES, dtype=object)[np.maximum(country, 0)], None), dtype="string"),
-        kyc_level=W.kyc.astype(np.int32), referrer_id=opt_ids(W.referrer),
-        registration_ip=strs(W.reg_ip, render_ips), registration_device_id=strs(W.reg_dev, render_hex),
-        email_domain=pd.Series(np.where(W.email >= 0, np.array(W.domains + [""], dtype=object)[W.email], None), dtype="string")))
+    users = pd.DataFrame(
+        dict(
+            user_id=ids(np.arange(N)),
+            registered_at=ts(W.reg_ts),
+            country=pd.Series(
+                np.where(country >= 0, np.array(COUNTRIES, dtype=object)[np.maximum(country, 0)], None), dtype="string"
+            ),
+            kyc_level=W.kyc.astype(np.int32),
+            referrer_id=opt_ids(W.referrer),
+            registration_ip=strs(W.reg_ip, render_ips),
+            registration_device_id=strs(W.reg_dev, render_hex),
+            email_domain=pd.Series(
+                np.where(W.email >= 0, np.array(W.domains + [""], dtype=object)[W.email], None), dtype="string"
+            ),
+        )
+    )
     users = users.sort_values("user_id").reset_index(drop=True)
     L = W.L
-    logins = pd.DataFrame(dict(login_id=np.arange(len(L["u"])) + 50_000_000 + int(rng.integers(0, 10**6)),
-                               user_id=ids(L["u"]), ts=ts(L["t"]), ip=strs(L["ip"], render_ips),
-                               device_id=strs(L["dev"], render_hex), user_agent=strs(L["ua"], render_ua)))
+    logins = pd.DataFrame(
+        dict(
+            login_id=np.arange(len(L["u"])) + 50_000_000 + int(rng.integers(0, 10**6)),
+            user_id=ids(L["u"]),
+            ts=ts(L["t"]),
+            ip=strs(L["ip"], render_ips),
+            device_id=strs(L["dev"], render_hex),
+            user_agent=strs(L["ua"], render_ua),
+        )
+    )
     c, u, t, r = W.E
     enr = pd.DataFrame(dict(campaign_id=cid[c], user_id=ids(u), enrolled_at=ts(t), referrer_id=opt_ids(r)))
     R = W.R
     o = np.argsort(R["t"], kind="stable")
-    rewards = pd.DataFrame(dict(reward_id=np.arange(len(o)) + 700_000 + int(rng.integers(0, 10**5)),
-                                campaign_id=cid[R["c"][o]], user_id=ids(R["u"][o]), granted_at=ts(R["t"][o]),
-                                amount_usd=R["amt"][o].astype(float), status=R["status"][o]))
+    rewards = pd.DataFrame(
+        dict(
+            reward_id=np.arange(len(o)) + 700_000 + int(rng.integers(0, 10**5)),
+            campaign_id=cid[R["c"][o]],
+            user_id=ids(R["u"][o]),
+            granted_at=ts(R["t"][o]),
+            amount_usd=R["amt"][o].astype(float),
+            status=R["status"][o],
+        )
+    )
     assets = np.array(ASSETS, dtype=object)
     D = W.D
     o = np.argsort(D["t"], kind="stable")
-    deposits = pd.DataFrame(dict(deposit_id=np.arange(len(o)) + 3_000_000 + int(rng.integers(0, 10**5)),
-                                 user_id=ids(D["u"][o]), ts=ts(D["t"][o]), asset=assets[D["a"][o]],
-                                 amount_usd=np.round(D["amt"][o], 2), from_address=strs(D["addr"][o], render_addresses)))
+    deposits = pd.DataFrame(
+        dict(
+            deposit_id=np.arange(len(o)) + 3_000_000 + int(rng.integers(0, 10**5)),
+            user_id=ids(D["u"][o]),
+            ts=ts(D["t"][o]),
+            asset=assets[D["a"][o]],
+            amount_usd=np.round(D["amt"][o], 2),
+            from_address=strs(D["addr"][o], render_addresses),
+        )
+    )
     Wd = W.Wd
     o = np.argsort(Wd["t"], kind="stable")
-    withdrawals = pd.DataFrame(dict(withdrawal_id=np.arange(len(o)) + 4_000_000 + int(rng.integers(0, 10**5)),
-                                    user_id=ids(Wd["u"][o]), ts=ts(Wd["t"][o]), asset=assets[Wd["a"][o]],
-                                    amount_usd=np.round(Wd["amt"][o], 2), to_address=strs(Wd["addr"][o], render_addresses)))
+    withdrawals = pd.DataFrame(
+        dict(
+            withdrawal_id=np.arange(len(o)) + 4_000_000 + int(rng.integers(0, 10**5)),
+            user_id=ids(Wd["u"][o]),
+            ts=ts(Wd["t"][o]),
+            asset=assets[Wd["a"][o]],
+            amount_usd=np.round(Wd["amt"][o], 2),
+            to_address=strs(Wd["addr"][o], render_addresses),
+        )
+    )
     T = W.T
-    trades = pd.DataFrame(dict(trade_id=np.arange(len(T["u"])) + 90_000_000 + int(rng.integers(0, 10**6)),
-                               user_id=ids(T["u"]), ts=ts(T["t"]), symbol=np.array(SYMBOLS, dtype=object)[T["sym"]],
-                               side=np.where(T["side"] == 0, "buy", "sell"), notional_usd=np.round(T["n"], 2),
-                               counterparty_user_id=opt_ids(T["cp"])))
+    trades = pd.DataFrame(
+        dict(
+            trade_id=np.arange(len(T["u"])) + 90_000_000 + int(rng.integers(0, 10**6)),
+            user_id=ids(T["u"]),
+            ts=ts(T["t"]),
+            symbol=np.array(SYMBOLS, dtype=object)[T["sym"]],
+            side=np.where(T["side"] == 0, "buy", "sell"),
+            notional_usd=np.round(T["n"], 2),
+            counterparty_user_id=opt_ids(T["cp"]),
+        )
+    )
     X = W.X
     o = np.argsort(X["t"], kind="stable")
     amt = pd.array(np.round(X["amt"][o], 2), dtype="Float64")
     amt[X["amt_null"][o]] = pd.NA
-    transfers = pd.DataFrame(dict(transfer_id=np.arange(len(o)) + 8_000_000 + int(rng.integers(0, 10**5)),
-                                  from_user_id=ids(X["a"][o]), to_user_id=ids(X["b"][o]), ts=ts(X["t"][o]),
-                                  asset=assets[X["asset"][o]], amount_usd=amt))
+    transfers = pd.DataFrame(
+        dict(
+            transfer_id=np.arange(len(o)) + 8_000_000 + int(rng.integers(0, 10**5)),
+            from_user_id=ids(X["a"][o]),
+            to_user_id=ids(X["b"][o]),
+            ts=ts(X["t"][o]),
+            asset=assets[X["asset"][o]],
+            amount_usd=amt,
+        )
+    )
     V = W.V
-    reviews_df = pd.DataFrame(dict(campaign_id=cid[V["c"]], user_id=ids(V["u"]), reviewed_at=ts(V["t"]),
-                                   verdict=V["verdict"], reviewer=V["reviewer"]))
+    reviews_df = pd.DataFrame(
+        dict(
+            campaign_id=cid[V["c"]],
+            user_id=ids(V["u"]),
+            reviewed_at=ts(V["t"]),
+            verdict=V["verdict"],
+            reviewer=V["reviewer"],
+        )
+    )
     reviews_df = reviews_df.drop_duplicates(["campaign_id", "user_id", "reviewed_at"])
-    labels = pd.DataFrame(dict(campaign_id=cid[W.labels.c.to_numpy()], user_id=ids(W.labels.u.to_numpy()),
-                               pattern=W.labels.pattern.to_numpy().astype(str)))
+    labels = pd.DataFrame(
+        dict(
+            campaign_id=cid[W.labels.c.to_numpy()],
+            user_id=ids(W.labels.u.to_numpy()),
+            pattern=W.labels.pattern.to_numpy().astype(str),
+        )
+    )
     hard = pd.DataFrame({"group": W.hard["group"].to_numpy(), "user_id": ids(W.hard.u.to_numpy())})
-    return {"src.campaigns": camps, "src.users": users, "src.logins": logins, "src.enrollments": enr,
-            "src.rewards": rewards, "src.deposits": deposits, "src.withdrawals": withdrawals, "src.trades": trades,
-            "src.transfers": transfers, "src.reviews": reviews_df, "synthetic.labels": labels,
-            "synthetic.hard_negatives": hard}
+    return {
+        "src.campaigns": camps,
+        "src.users": users,
+        "src.logins": logins,
+        "src.enrollments": enr,
+        "src.rewards": rewards,
+        "src.deposits": deposits,
+        "src.withdrawals": withdrawals,
+        "src.trades": trades,
+        "src.transfers": transfers,
+        "src.reviews": reviews_df,
+        "synthetic.labels": labels,
+        "synthetic.hard_negatives": hard,
+    }

@@ -1,17 +1,54 @@
 """The honest crowd: who they are, how they connect, and their ordinary history."""
+
 from __future__ import annotations
 
 import numpy as np
 
 from ._common import DAY, HOUR, MIN, US, addr_key, heavy_sizes, hkey, hsh, human_times, rand_times
-from ._infra import (A, API_PLATS, ASSETS, C, CHAIN_OF, COUNTRIES, CWEIGHT, FIAT, FIAT_STEP, FX, LATAM,
-                     P_CCXT, P_GO, P_IOS_SAFARI, P_LINUX_FF, P_WIN_FF, P_PY, P_NODE, P_WIN_CHROME, S,
-                     SYM_W, SYMBOLS, P_AND_APP, P_IOS_APP)
+from ._infra import (
+    API_PLATS,
+    CHAIN_OF,
+    COUNTRIES,
+    CWEIGHT,
+    FIAT,
+    FIAT_STEP,
+    FX,
+    LATAM,
+    P_AND_APP,
+    P_CCXT,
+    P_GO,
+    P_IOS_SAFARI,
+    P_LINUX_FF,
+    P_NODE,
+    P_PY,
+    P_WIN_CHROME,
+    P_WIN_FF,
+    SYM_W,
+    A,
+    C,
+    S,
+)
 from ._names import PRIVACY, custom_domain, pick_emails
-from ._world import CAFE, CLOUD, HOME, MOBILE, NCTX, OFFICE, TRAVEL, VPN, World
+from ._world import CAFE, CLOUD, HOME, NCTX, OFFICE, VPN, World
 
-(R_CASUAL, R_REG, R_ACTIVE, R_MM, R_API, R_OTC, R_P2P, R_INFL, R_LEADER, R_TPBOT, R_FOLLOW,
- R_NEW, R_INFREF, R_FRIEND, R_PUSH, R_ABUSE) = range(16)
+(
+    R_CASUAL,
+    R_REG,
+    R_ACTIVE,
+    R_MM,
+    R_API,
+    R_OTC,
+    R_P2P,
+    R_INFL,
+    R_LEADER,
+    R_TPBOT,
+    R_FOLLOW,
+    R_NEW,
+    R_INFREF,
+    R_FRIEND,
+    R_PUSH,
+    R_ABUSE,
+) = range(16)
 
 CRYPTO_DEP = ["USDT", "BTC", "ETH", "USDC", "SOL", "XRP", "TRX", "TON", "XLM"]
 CRYPTO_DEP_W = np.array([46, 16, 11, 8, 6, 6, 3, 2, 2], float)
@@ -40,10 +77,13 @@ def fav_symbols(rng, country):
     w = np.tile(SYM_W, (n, 1))
     cc = np.array(COUNTRIES)[country]
     eu = np.isin(cc, ["DE", "FR", "ES", "IT", "PT", "NL", "AT", "BE", "RO", "CZ"])
-    w[:, S["BTC/EUR"]] *= np.where(eu, 3, 0.05); w[:, S["ETH/EUR"]] *= np.where(eu, 3, 0.05)
+    w[:, S["BTC/EUR"]] *= np.where(eu, 3, 0.05)
+    w[:, S["ETH/EUR"]] *= np.where(eu, 3, 0.05)
     w[:, S["USDC/EUR"]] *= np.where(eu, 2, 0.05)
-    w[:, S["BTC/BRL"]] *= np.where(cc == "BR", 8, 0.02); w[:, S["USDT/BRL"]] *= np.where(cc == "BR", 8, 0.02)
-    w[:, S["BTC/MXN"]] *= np.where(cc == "MX", 10, 0.02); w[:, S["BTC/PLN"]] *= np.where(cc == "PL", 10, 0.02)
+    w[:, S["BTC/BRL"]] *= np.where(cc == "BR", 8, 0.02)
+    w[:, S["USDT/BRL"]] *= np.where(cc == "BR", 8, 0.02)
+    w[:, S["BTC/MXN"]] *= np.where(cc == "MX", 10, 0.02)
+    w[:, S["BTC/PLN"]] *= np.where(cc == "PL", 10, 0.02)
     w[:, S["USDT/COP"]] *= np.where(cc == "CO", 10, 0.02)
     g = np.log(w) - np.log(-np.log(rng.random(w.shape)))
     return np.argsort(-g, axis=1)[:, :3]
@@ -55,17 +95,29 @@ def build_population(W: World, n_h: int):
     N = W.N
     init_user_arrays(W)
     n_mm = int(rng.integers(4, 7))
-    n_api = max(8, round(60 * f)); n_otc = max(1, round(3 * f)); n_p2p = max(3, round(16 * f))
-    n_infl = max(2, round(6 * f)); n_lead = max(2, round(5 * f)); n_tp = round(300 * f); n_fol = round(480 * f)
-    n_infref = round(0.034 * N); n_friend = round(0.014 * N); n_push = round(0.012 * N)
+    n_api = max(8, round(60 * f))
+    n_otc = max(1, round(3 * f))
+    n_p2p = max(3, round(16 * f))
+    n_infl = max(2, round(6 * f))
+    n_lead = max(2, round(5 * f))
+    n_tp = round(300 * f)
+    n_fol = round(480 * f)
+    n_infref = round(0.034 * N)
+    n_friend = round(0.014 * N)
+    n_push = round(0.012 * N)
     n_org = round(0.066 * N)
     n_pre = n_h - (n_infref + n_friend + n_push + n_org)
     o = 0
-    W.h_pre = np.arange(0, n_pre); o = n_pre
-    W.h_infref = np.arange(o, o + n_infref); o += n_infref
-    W.h_friend = np.arange(o, o + n_friend); o += n_friend
-    W.h_push = np.arange(o, o + n_push); o += n_push
-    W.h_org = np.arange(o, o + n_org); o += n_org
+    W.h_pre = np.arange(0, n_pre)
+    o = n_pre
+    W.h_infref = np.arange(o, o + n_infref)
+    o += n_infref
+    W.h_friend = np.arange(o, o + n_friend)
+    o += n_friend
+    W.h_push = np.arange(o, o + n_push)
+    o += n_push
+    W.h_org = np.arange(o, o + n_org)
+    o += n_org
     W.honest = np.arange(n_h)
     assert o == n_h
     # ---- countries
@@ -79,20 +131,30 @@ def build_population(W: World, n_h: int):
 
     def take(k, r):
         nonlocal cursor
-        ids = perm[cursor:cursor + k]
+        ids = perm[cursor : cursor + k]
         cursor += k
         role[ids] = r
         return np.sort(ids)
 
-    W.mm = take(n_mm, R_MM); W.api = take(n_api, R_API); W.otc = take(n_otc, R_OTC)
-    W.p2p = take(n_p2p, R_P2P); W.infl = take(n_infl, R_INFL); W.leaders = take(n_lead, R_LEADER)
-    W.tpbot = take(n_tp, R_TPBOT); W.followers = take(n_fol, R_FOLLOW)
+    W.mm = take(n_mm, R_MM)
+    W.api = take(n_api, R_API)
+    W.otc = take(n_otc, R_OTC)
+    W.p2p = take(n_p2p, R_P2P)
+    W.infl = take(n_infl, R_INFL)
+    W.leaders = take(n_lead, R_LEADER)
+    W.tpbot = take(n_tp, R_TPBOT)
+    W.followers = take(n_fol, R_FOLLOW)
     country[W.p2p] = rng.choice([C[c] for c in ("BR", "AR", "CO", "MX", "PE", "PL", "ES", "CL")], n_p2p)
     country[W.otc] = rng.choice([C["ES"], C["DE"], C["BR"], C["AR"]], n_otc)
     country[W.mm] = rng.choice([C["NL"], C["DE"], C["ES"], C["PT"]], n_mm)
-    country[W.infl] = rng.choice([C[c] for c in ("BR", "ES", "MX", "AR", "PL", "IT", "CO", "DE")], n_infl, replace=n_infl > 8)
+    country[W.infl] = rng.choice(
+        [C[c] for c in ("BR", "ES", "MX", "AR", "PL", "IT", "CO", "DE")], n_infl, replace=n_infl > 8
+    )
     W.role[:n_pre] = role
-    W.role[W.h_infref] = R_INFREF; W.role[W.h_friend] = R_FRIEND; W.role[W.h_push] = R_PUSH; W.role[W.h_org] = R_NEW
+    W.role[W.h_infref] = R_INFREF
+    W.role[W.h_friend] = R_FRIEND
+    W.role[W.h_push] = R_PUSH
+    W.role[W.h_org] = R_NEW
     W.country[:n_h] = country
     persona = np.where(role == R_CASUAL, 0, np.where(role == R_REG, 1, 2))
     persona = np.where(np.isin(role, [R_TPBOT, R_FOLLOW, R_INFL]), rng.choice([1, 2], n_pre, p=[0.6, 0.4]), persona)
@@ -103,7 +165,10 @@ def build_population(W: World, n_h: int):
     # wealth (typical USD ticket)
     base = np.array([90.0, 220.0, 700.0])[W.persona[:n_h]]
     W.wealth[:n_h] = base * rng.lognormal(0, 1.0, n_h)
-    W.wealth[W.otc] *= 60; W.wealth[W.p2p] *= 8; W.wealth[W.api] *= 6; W.wealth[W.mm] *= 200
+    W.wealth[W.otc] *= 60
+    W.wealth[W.p2p] *= 8
+    W.wealth[W.api] *= 6
+    W.wealth[W.mm] *= 200
     # ---- registration times (pre-existing)
     H, S0 = W.H, W.S0
     span = 3.5 * 365 * DAY
@@ -125,7 +190,8 @@ def build_population(W: World, n_h: int):
     W.reg_ts[:n_pre] = reg + rng.integers(0, US, n_pre)
     # earlier referral seasons: some of the crowd came in through someone's invite link
     order = np.argsort(W.reg_ts[:n_pre], kind="stable")
-    rank = np.empty(n_pre, np.int64); rank[order] = np.arange(n_pre)
+    rank = np.empty(n_pre, np.int64)
+    rank[order] = np.arange(n_pre)
     invited = (rng.random(n_pre) < 0.13) & (rank > 50)
     src_rank = (rng.random(invited.sum()) ** 1.6 * rank[invited]).astype(np.int64)
     W.referrer[np.where(invited)[0]] = order[src_rank]
@@ -133,7 +199,9 @@ def build_population(W: World, n_h: int):
     # ---- kyc
     k_pre = rng.choice([0, 1, 2, 3], n_pre, p=[0.08, 0.52, 0.37, 0.03])
     k_pre[np.isin(role, [R_MM, R_OTC])] = 3
-    k_pre[np.isin(role, [R_API, R_P2P, R_INFL, R_LEADER])] = np.maximum(k_pre[np.isin(role, [R_API, R_P2P, R_INFL, R_LEADER])], 2)
+    k_pre[np.isin(role, [R_API, R_P2P, R_INFL, R_LEADER])] = np.maximum(
+        k_pre[np.isin(role, [R_API, R_P2P, R_INFL, R_LEADER])], 2
+    )
     W.kyc[:n_pre] = k_pre
     W.kyc[newu] = rng.choice([0, 1, 2], len(newu), p=[0.28, 0.57, 0.15])
     W.kyc[W.h_infref] = rng.choice([0, 1, 2], n_infref, p=[0.45, 0.5, 0.05])
@@ -143,8 +211,10 @@ def build_population(W: World, n_h: int):
     # ---- activity windows
     lifetime = rng.exponential(np.array([110.0, 260.0, 380.0])[W.persona[:n_h]] * DAY)
     loyal = rng.random(n_h) < np.array([0.12, 0.35, 0.55])[W.persona[:n_h]]
-    W.loyal = np.zeros(N, bool); W.loyal[:n_h] = loyal
-    W.lifetime = np.zeros(N); W.lifetime[:n_h] = lifetime
+    W.loyal = np.zeros(N, bool)
+    W.loyal[:n_h] = loyal
+    W.lifetime = np.zeros(N)
+    W.lifetime[:n_h] = lifetime
     keep = np.isin(W.role[:n_h], [R_MM, R_API, R_OTC, R_P2P, R_INFL, R_LEADER, R_TPBOT, R_FOLLOW])
     W.loyal[:n_h] |= keep
     W.pref_ex[:n_h] = rng.choice(W.infra.n_ex, n_h, p=W.infra.ex_w)
@@ -233,14 +303,20 @@ def _groups_infrastructure(W: World, rng, n_pre):
         fid = W.fam[mem]
         hh = hkey(8700, W.seed, fid)
         tab = np.where(hsh(fid, 3) % np.uint64(10) < np.uint64(7), hkey(8800, W.seed, fid), -1)
-        W.prof_set(mem, household=hh, dev_tab=tab, p_tab=np.full(len(mem), 0.3),
-                   plat_tab=np.where(hsh(fid, 4) % np.uint64(3) == 0, P_AND_APP, 10))
+        W.prof_set(
+            mem,
+            household=hh,
+            dev_tab=tab,
+            p_tab=np.full(len(mem), 0.3),
+            plat_tab=np.where(hsh(fid, 4) % np.uint64(3) == 0, P_AND_APP, 10),
+        )
         # family members often signed up close together (one shows the other)
         for m_ in fams:
             m_ = m_[m_ < n_pre]
             if len(m_) > 1 and rng.random() < 0.35:
-                W.reg_ts[m_[1:]] = np.minimum(W.reg_ts[m_[0]] + rng.exponential(4 * DAY, len(m_) - 1).astype(np.int64),
-                                              W.S0 - 3 * DAY)
+                W.reg_ts[m_[1:]] = np.minimum(
+                    W.reg_ts[m_[0]] + rng.exponential(4 * DAY, len(m_) - 1).astype(np.int64), W.S0 - 3 * DAY
+                )
             if rng.random() < 0.04:
                 W.email[m_] = W.dom(custom_domain(rng))
         W.group("family_shared_device_wallet", mem)
@@ -281,12 +357,18 @@ def _groups_infrastructure(W: World, rng, n_pre):
     W.group("commercial_vpn_users", vpn)
     # ---------------- privacy browsers: a fresh fingerprint every session
     priv = np.where((rng.random(n_h) < 0.03) & free)[0]
-    W.prof_set(priv, fresh_desk=np.ones(len(priv), bool),
-               dev_desk=hkey(8101, W.seed, priv),
-               p_desk=rng.uniform(0.5, 0.9, len(priv)),
-               plat_desk=rng.choice([P_WIN_FF, P_LINUX_FF, P_WIN_CHROME], len(priv)))
+    W.prof_set(
+        priv,
+        fresh_desk=np.ones(len(priv), bool),
+        dev_desk=hkey(8101, W.seed, priv),
+        p_desk=rng.uniform(0.5, 0.9, len(priv)),
+        plat_desk=rng.choice([P_WIN_FF, P_LINUX_FF, P_WIN_CHROME], len(priv)),
+    )
     pv = priv[rng.random(len(priv)) < 0.45]
-    w = W.prof_get("w", pv); share = rng.uniform(0.4, 0.9, len(pv)); w = w * (1 - share)[:, None]; w[:, VPN] = share
+    w = W.prof_get("w", pv)
+    share = rng.uniform(0.4, 0.9, len(pv))
+    w = w * (1 - share)[:, None]
+    w[:, VPN] = share
     W.prof_set(pv, vpn=rng.choice(4, len(pv), p=I.vpn_w), w=w)
     pe = priv[rng.random(len(priv)) < 0.5]
     pdom = np.array([W.dom(d) for d in PRIVACY])
@@ -298,8 +380,7 @@ def _groups_infrastructure(W: World, rng, n_pre):
     n_fp = 16
     fpw = 1.0 / np.arange(1, n_fp + 1) ** 0.9
     fp = rng.choice(n_fp, len(ios_web), p=fpw / fpw.sum())
-    W.prof_set(ios_web, dev_phone=hkey(9300, W.seed, fp), phone_T=np.zeros(len(ios_web)),
-               model=fp % 4)
+    W.prof_set(ios_web, dev_phone=hkey(9300, W.seed, fp), phone_T=np.zeros(len(ios_web)), model=fp % 4)
     W.group("iphone_fingerprint_collision", ios_web)
 
 
@@ -307,14 +388,27 @@ def _special_profiles(W: World, rng):
     I = W.infra
     # market makers: API sessions from a couple of cloud hosts, around the clock
     mm = W.mm
-    w = np.zeros((len(mm), NCTX)); w[:, CLOUD] = 0.96; w[:, HOME] = 0.04
-    W.prof_set(mm, cloud_ip=I.cloud_ip(hsh(mm, 31)), cloud_ip2=I.cloud_ip(hsh(mm, 32)), w=w,
-               plat_api=rng.choice([P_CCXT, P_GO], len(mm)), dev_null=np.full(len(mm), 0.05))
+    w = np.zeros((len(mm), NCTX))
+    w[:, CLOUD] = 0.96
+    w[:, HOME] = 0.04
+    W.prof_set(
+        mm,
+        cloud_ip=I.cloud_ip(hsh(mm, 31)),
+        cloud_ip2=I.cloud_ip(hsh(mm, 32)),
+        w=w,
+        plat_api=rng.choice([P_CCXT, P_GO], len(mm)),
+        dev_null=np.full(len(mm), 0.05),
+    )
     api = W.api
-    w = W.prof_get("w", api) * 0.25; w[:, CLOUD] = 0.75
-    W.prof_set(api, cloud_ip=I.cloud_ip(hsh(api, 33)),
-               cloud_ip2=np.where(rng.random(len(api)) < 0.4, I.cloud_ip(hsh(api, 34)), -1), w=w,
-               plat_api=rng.choice(API_PLATS, len(api), p=[0.35, 0.4, 0.1, 0.15]))
+    w = W.prof_get("w", api) * 0.25
+    w[:, CLOUD] = 0.75
+    W.prof_set(
+        api,
+        cloud_ip=I.cloud_ip(hsh(api, 33)),
+        cloud_ip2=np.where(rng.random(len(api)) < 0.4, I.cloud_ip(hsh(api, 34)), -1),
+        w=w,
+        plat_api=rng.choice(API_PLATS, len(api), p=[0.35, 0.4, 0.1, 0.15]),
+    )
     W.tp_platform = rng.choice(3, len(W.tpbot), p=[0.5, 0.3, 0.2])
     W.prof_set(W.tpbot, cloud_pool=W.tp_platform, plat_api=np.where(W.tp_platform == 1, P_NODE, P_PY))
 
@@ -416,15 +510,20 @@ def honest_deposits(W: World, rng, u, t, usd, fiat_share=None, src=None):
         amt[m] = local * FX[fn] * (1 + rng.normal(0, 0.012, m.sum()))
         asset[m] = A[fn]
     cm = ~is_fiat
-    ca = np.array([A[a] for a in CRYPTO_DEP])[rng.choice(len(CRYPTO_DEP), cm.sum(), p=CRYPTO_DEP_W / CRYPTO_DEP_W.sum())]
+    ca = np.array([A[a] for a in CRYPTO_DEP])[
+        rng.choice(len(CRYPTO_DEP), cm.sum(), p=CRYPTO_DEP_W / CRYPTO_DEP_W.sum())
+    ]
     asset[cm] = ca
     usdt = cm & (asset == A["USDT"]) & (rng.random(n) < 0.45)
     amt = np.where(usdt, np.maximum(np.round(amt / 50), 1) * 50 * (1 + rng.normal(0, 0.0004, n)), amt)
     chain = CHAIN_OF[asset]
     r = rng.random(n) if src is None else src
     own = wallet_key(W, u, np.maximum(chain, 0))
-    hot = W.infra.hot_wallet(np.where(rng.random(n) < 0.7, W.pref_ex[u], rng.choice(W.infra.n_ex, n, p=W.infra.ex_w)),
-                             np.maximum(chain, 0), rng.integers(0, 1 << 40, n))
+    hot = W.infra.hot_wallet(
+        np.where(rng.random(n) < 0.7, W.pref_ex[u], rng.choice(W.infra.n_ex, n, p=W.infra.ex_w)),
+        np.maximum(chain, 0),
+        rng.integers(0, 1 << 40, n),
+    )
     addr = np.where(r < 0.45, own, hot)
     addr = np.where(is_fiat, -1, addr)
     W.deposit(u, t, asset, np.round(np.maximum(amt, 1.0), 2), addr)
@@ -447,7 +546,8 @@ def honest_withdrawals(W: World, rng, u, t, usd):
     asset[memo] = np.array([A[a] for a in MEMO_WD])[hsh(u[memo], 5) % np.uint64(4)]
     other = cm & ~memo
     asset[other] = np.array([A[a] for a in ("USDT", "BTC", "ETH", "USDC", "SOL", "TRX")])[
-        rng.choice(6, other.sum(), p=[0.5, 0.18, 0.12, 0.1, 0.06, 0.04])]
+        rng.choice(6, other.sum(), p=[0.5, 0.18, 0.12, 0.1, 0.06, 0.04])
+    ]
     chain = np.maximum(CHAIN_OF[asset], 0)
     own = wallet_key(W, u, chain)
     ex = np.where(rng.random(n) < 0.8, W.pref_ex[u], rng.choice(W.infra.n_ex, n, p=W.infra.ex_w))
@@ -474,7 +574,8 @@ def social_money(W: World):
         k = rng.poisson((W.data_end - st) / DAY / 45)
         if k == 0:
             continue
-        a = rng.choice(mem, k); b = rng.choice(mem, k)
+        a = rng.choice(mem, k)
+        b = rng.choice(mem, k)
         ok = a != b
         t = human_times(rng, np.full(k, st), np.full(k, W.data_end), W.tz_u[a], W.peak_u[a])
         amt = np.round(np.minimum(W.wealth[a], 800) * rng.lognormal(-0.5, 0.8, k), 2) + 1
@@ -509,13 +610,21 @@ def social_money(W: World):
         src = W.infra.hot_wallet(rng.choice(W.infra.n_ex, nd, p=W.infra.ex_w), 2, rng.integers(0, 1 << 30, nd))
         W.deposit(np.full(nd, mch), td, A["USDT"], np.round(rng.lognormal(8, 0.8, nd), 2), src)
         tw = rand_times(rng, W.a_start[mch], W.data_end, nd // 2)
-        W.withdraw(np.full(nd // 2, mch), tw, A["USDT"], np.round(rng.lognormal(7.5, 0.8, nd // 2), 2),
-                   W.infra.exchange_deposit(W.pref_ex[mch], 2, mch))
+        W.withdraw(
+            np.full(nd // 2, mch),
+            tw,
+            A["USDT"],
+            np.round(rng.lognormal(7.5, 0.8, nd // 2), 2),
+            W.infra.exchange_deposit(W.pref_ex[mch], 2, mch),
+        )
     W.group("p2p_merchant_customers", np.concatenate(custs_all + [W.p2p]))
     # ---- OTC desks: large tickets, the desk's wallet pays many clients
     W.otc_clients = {}
-    rich = hon[(W.wealth[hon] > np.quantile(W.wealth[hon], 0.8)) & (W.kyc[hon] >= 1)
-               & np.isin(W.role[hon], [R_REG, R_ACTIVE, R_LEADER, R_FOLLOW])]
+    rich = hon[
+        (W.wealth[hon] > np.quantile(W.wealth[hon], 0.8))
+        & (W.kyc[hon] >= 1)
+        & np.isin(W.role[hon], [R_REG, R_ACTIVE, R_LEADER, R_FOLLOW])
+    ]
     cl_all = []
     for desk in W.otc:
         k = min(len(rich), int(rng.integers(40, 90) * max(W.f, 0.2)))
@@ -605,8 +714,9 @@ def machine_traders(W: World):
         amount = float(rng.choice([10, 15, 20, 25, 50, 100])) * (1 if rng.random() < 0.6 else rng.uniform(0.9, 1.3))
         notional = np.round(amount * (1 + rng.normal(0, 0.001, len(t))), 2)
         sym = np.where(rng.random(len(t)) < 0.7, W.fav[u, 0], S["BTC/USDT"])
-        W.fill(np.full(len(t), u), np.where(rng.random(len(t)) < 0.7, -2, -1), t, sym,
-               np.zeros(len(t), np.int64), notional)
+        W.fill(
+            np.full(len(t), u), np.where(rng.random(len(t)) < 0.7, -2, -1), t, sym, np.zeros(len(t), np.int64), notional
+        )
     W.group("third_party_bot_users", W.tpbot)
 
 
@@ -615,7 +725,9 @@ def copy_trading(W: World):
     rng = W.rng("honest-copy")
     comp = W.camps[3]
     fol = W.followers
-    lead_of = rng.choice(len(W.leaders), len(fol), p=(lambda x: x / x.sum())(1.0 / np.arange(1, len(W.leaders) + 1) ** 0.8))
+    lead_of = rng.choice(
+        len(W.leaders), len(fol), p=(lambda x: x / x.sum())(1.0 / np.arange(1, len(W.leaders) + 1) ** 0.8)
+    )
     W.follow_leader = lead_of
     lo = np.maximum(W.reg_ts[fol] + DAY, W.H)
     fs = rand_times(rng, lo, np.maximum(lo + DAY, W.S0 - 10 * DAY))
@@ -624,19 +736,29 @@ def copy_trading(W: World):
     W.follow_start, W.follow_end = fs, fe
     for li, L in enumerate(W.leaders):
         n_sig = int(rng.integers(120, 280))
-        t = np.sort(human_times(rng, np.full(n_sig, max(W.H, int(W.reg_ts[L]))), np.full(n_sig, W.data_end),
-                                W.tz_u[L], W.peak_u[L]))
+        t = np.sort(
+            human_times(
+                rng, np.full(n_sig, max(W.H, int(W.reg_ts[L]))), np.full(n_sig, W.data_end), W.tz_u[L], W.peak_u[L]
+            )
+        )
         sym = W.fav[L][rng.choice(3, n_sig, p=[0.6, 0.3, 0.1])]
         notional = np.round(rng.lognormal(np.log(2500), 0.7, n_sig), 2)
         if li < 2:
             # the two biggest leaders trade the competition pair hard during the cup
             k = int(rng.integers(40, 110))
             tc = np.sort(human_times(rng, np.full(k, comp.start), np.full(k, comp.end), W.tz_u[L], W.peak_u[L]))
-            t = np.concatenate([t, tc]); sym = np.concatenate([sym, np.full(k, S["INJ/USDT"])])
+            t = np.concatenate([t, tc])
+            sym = np.concatenate([sym, np.full(k, S["INJ/USDT"])])
             notional = np.concatenate([notional, np.round(rng.lognormal(np.log(4000), 0.6, k), 2)])
         side = (rng.random(len(t)) < 0.5).astype(np.int64)
-        W.fill(np.full(len(t), L), np.where(rng.random(len(t)) < 0.5, -2, np.where(sym == S["INJ/USDT"], -4, -3)),
-               t, sym, side, notional)
+        W.fill(
+            np.full(len(t), L),
+            np.where(rng.random(len(t)) < 0.5, -2, np.where(sym == S["INJ/USDT"], -4, -3)),
+            t,
+            sym,
+            side,
+            notional,
+        )
         mine = np.where(lead_of == li)[0]
         if len(mine) == 0:
             continue

@@ -1,13 +1,30 @@
 """How honest people find, join and use the campaigns."""
+
 from __future__ import annotations
 
 import numpy as np
 
-from ._common import DAY, HOUR, MIN, US, human_times, rand_times
-from ._honest import (R_ACTIVE, R_API, R_CASUAL, R_FOLLOW, R_FRIEND, R_INFL, R_INFREF, R_LEADER, R_MM,
-                      R_NEW, R_OTC, R_P2P, R_PUSH, R_REG, R_TPBOT, honest_deposits, honest_withdrawals,
-                      set_windows, wallet_key)
-from ._infra import A, CHAIN_OF, COUNTRIES, FIAT, FX, S
+from ._common import DAY, HOUR, MIN, US, human_times
+from ._honest import (
+    R_ACTIVE,
+    R_API,
+    R_CASUAL,
+    R_FOLLOW,
+    R_FRIEND,
+    R_INFL,
+    R_INFREF,
+    R_LEADER,
+    R_NEW,
+    R_OTC,
+    R_P2P,
+    R_PUSH,
+    R_REG,
+    R_TPBOT,
+    honest_deposits,
+    honest_withdrawals,
+    set_windows,
+)
+from ._infra import A, S
 from ._world import AIR, COMP, DEP, HOME, MOBILE, NCTX, NEW, OFFICE, REF, TRAVEL, World
 
 
@@ -31,8 +48,12 @@ def social_registrations(W: World):
     R, NW = W.camps[REF], W.camps[NEW]
     pre = W.h_pre
     set_windows(W, pre)
-    alive = pre[(W.a_end[pre] > R.start + 3 * DAY) & (W.persona[pre] >= 1) & (W.kyc[pre] >= 1)
-                & np.isin(W.role[pre], [R_REG, R_ACTIVE, R_LEADER, R_FOLLOW, R_TPBOT])]
+    alive = pre[
+        (W.a_end[pre] > R.start + 3 * DAY)
+        & (W.persona[pre] >= 1)
+        & (W.kyc[pre] >= 1)
+        & np.isin(W.role[pre], [R_REG, R_ACTIVE, R_LEADER, R_FOLLOW, R_TPBOT])
+    ]
     # ---------------- ordinary affiliates and their friends
     n_aff = min(len(alive), round(0.016 * W.N))
     aff = np.sort(rng.choice(alive, n_aff, replace=False))
@@ -58,15 +79,22 @@ def social_registrations(W: World):
     # colleagues share the office, relatives the home
     col = (W.office_u[sponsor] >= 0) & (rng.random(len(fr)) < 0.4)
     if col.any():
-        w = np.zeros((col.sum(), NCTX)); w[:, OFFICE] = 0.45; w[:, MOBILE] = 0.35; w[:, HOME] = 0.2
+        w = np.zeros((col.sum(), NCTX))
+        w[:, OFFICE] = 0.45
+        w[:, MOBILE] = 0.35
+        w[:, HOME] = 0.2
         W.office_u[fr[col]] = W.office_u[sponsor[col]]
         W.prof_set(fr[col], office=W.office_u[fr[col]], w=w, dev_work=fr[col] * 7919 + 17)
         W.reg_ctx[fr[col]] = OFFICE
         W.group("office_colleagues_nat", fr[col])
     rel = (W.fam[sponsor] >= 0) & (rng.random(len(fr)) < 0.35)
     if rel.any():
-        W.prof_set(fr[rel], household=W.prof_get("household", sponsor[rel]), dev_tab=W.prof_get("dev_tab", sponsor[rel]),
-                   p_tab=np.full(rel.sum(), 0.3))
+        W.prof_set(
+            fr[rel],
+            household=W.prof_get("household", sponsor[rel]),
+            dev_tab=W.prof_get("dev_tab", sponsor[rel]),
+            p_tab=np.full(rel.sum(), 0.3),
+        )
         W.fam[fr[rel]] = W.fam[sponsor[rel]]
         W.reg_ctx[fr[rel]] = HOME
         W.group("family_shared_device_wallet", fr[rel])
@@ -80,8 +108,10 @@ def social_registrations(W: World):
     for i, u in enumerate(infl):
         k = int(rng.integers(1, 4))
         pt = human_times(rng, np.full(k, it[i]), np.full(k, R.end - 4 * DAY), np.full(k, W.tz_u[u]), np.full(k, 20.0))
-        posts.extend(pt.tolist()); post_owner.extend([i] * k)
-    posts = np.array(posts, np.int64); post_owner = np.array(post_owner)
+        posts.extend(pt.tolist())
+        post_owner.extend([i] * k)
+    posts = np.array(posts, np.int64)
+    post_owner = np.array(post_owner)
     ir = W.h_infref
     iw = rng.lognormal(0, 0.9, len(infl))
     same = W.country[infl][None, :] == W.country[ir][:, None]
@@ -94,26 +124,34 @@ def social_registrations(W: World):
     rt = np.minimum(posts[post_idx] + lag.astype(np.int64) + rng.integers(30, 900, len(ir)) * US, R.end - 10 * MIN)
     W.reg_ts[ir] = rt
     W.referrer[ir] = infl[who]
-    w = np.zeros((len(ir), NCTX)); w[:, MOBILE] = 0.8; w[:, HOME] = 0.18; w[:, TRAVEL] = 0.02
+    w = np.zeros((len(ir), NCTX))
+    w[:, MOBILE] = 0.8
+    w[:, HOME] = 0.18
+    w[:, TRAVEL] = 0.02
     W.prof_set(ir, w=w)
     W.reg_ctx[ir] = MOBILE
     W.enroll(REF, ir, rt + rng.integers(3, 120, len(ir)) * US, infl[who])
     W.group("influencer_referees", np.concatenate([ir, infl]))
     # ---------------- a marketing push in one country: sign-ups within hours of the ad
     pu = W.h_push
-    push_t = human_times(rng, np.array([NW.start + 2 * DAY]), np.array([NW.end - 9 * DAY]),
-                         np.array([W.tz_u[pu[0]]]), np.array([20.5]))[0]
+    push_t = human_times(
+        rng, np.array([NW.start + 2 * DAY]), np.array([NW.end - 9 * DAY]), np.array([W.tz_u[pu[0]]]), np.array([20.5])
+    )[0]
     W.push_t = push_t
     lag = np.where(rng.random(len(pu)) < 0.8, rng.exponential(1.8 * HOUR, len(pu)), rng.exponential(3 * DAY, len(pu)))
     W.reg_ts[pu] = np.minimum(push_t + lag.astype(np.int64) + rng.integers(0, US, len(pu)), W.data_end - 2 * DAY)
-    w = np.zeros((len(pu), NCTX)); w[:, MOBILE] = 0.82; w[:, HOME] = 0.16; w[:, TRAVEL] = 0.02
+    w = np.zeros((len(pu), NCTX))
+    w[:, MOBILE] = 0.82
+    w[:, HOME] = 0.16
+    w[:, TRAVEL] = 0.02
     W.prof_set(pu, w=w)
     W.reg_ctx[pu] = MOBILE
     W.group("country_push_signups", pu)
     # ---------------- organic sign-ups
     og = W.h_org
-    W.reg_ts[og] = human_times(rng, np.full(len(og), W.S0 - 3 * DAY), np.full(len(og), W.data_end - DAY),
-                               W.tz_u[og], W.peak_u[og])
+    W.reg_ts[og] = human_times(
+        rng, np.full(len(og), W.S0 - 3 * DAY), np.full(len(og), W.data_end - DAY), W.tz_u[og], W.peak_u[og]
+    )
     # family members who join now (spouse sees the welcome offer)
     fm = og[W.fam[og] >= 0]
     for u in fm:
@@ -126,13 +164,16 @@ def social_registrations(W: World):
     n_ret = min(len(dormant), round(0.006 * W.N))
     ret = np.sort(rng.choice(dormant, n_ret, replace=False))
     W.returning = ret
-    W.return_t = human_times(rng, np.full(n_ret, R.start), np.full(n_ret, W.camps[AIR].end - DAY), W.tz_u[ret], W.peak_u[ret])
+    W.return_t = human_times(
+        rng, np.full(n_ret, R.start), np.full(n_ret, W.camps[AIR].end - DAY), W.tz_u[ret], W.peak_u[ret]
+    )
     W.group("returning_dormant_users", ret)
     # some come back through a friend's win-back invite code
     wb = ret[(rng.random(n_ret) < 0.45) & (W.return_t < R.end - DAY)]
     if len(wb):
         same = W.country[aff][None, :] == W.country[wb][:, None]
-        pw = np.where(same, 1.0, 0.01); pw /= pw.sum(1, keepdims=True)
+        pw = np.where(same, 1.0, 0.01)
+        pw /= pw.sum(1, keepdims=True)
         who = np.minimum((rng.random(len(wb))[:, None] > np.cumsum(pw, 1)).sum(1), n_aff - 1)
         tt = W.return_t[np.searchsorted(ret, wb)]
         W.enroll(REF, wb, tt + rng.integers(20, 600, len(wb)) * US, aff[who])
@@ -150,10 +191,17 @@ def _new_user_funding(W: World, rng):
     target = np.where(role == R_NEW, 100, np.where(role == R_PUSH, 100, 50))
     # some referees aim at the welcome pack too
     target = np.where((role != R_NEW) & (role != R_PUSH) & (rng.random(n) < 0.45), 100, target)
-    amt = np.where(minimal, target * rng.uniform(1.0, 1.3, n), np.maximum(W.wealth[newu] * rng.lognormal(0.4, 0.8, n), 20))
+    amt = np.where(
+        minimal, target * rng.uniform(1.0, 1.3, n), np.maximum(W.wealth[newu] * rng.lognormal(0.4, 0.8, n), 20)
+    )
     u = newu[fund]
-    dt = W.reg_ts[u] + np.where(rng.random(len(u)) < 0.55, rng.exponential(40 * MIN, len(u)),
-                                rng.exponential(3 * DAY, len(u))).astype(np.int64) + 5 * US
+    dt = (
+        W.reg_ts[u]
+        + np.where(
+            rng.random(len(u)) < 0.55, rng.exponential(40 * MIN, len(u)), rng.exponential(3 * DAY, len(u))
+        ).astype(np.int64)
+        + 5 * US
+    )
     keep = dt < W.data_end
     u, dt, a = u[keep], dt[keep], amt[fund][keep]
     honest_deposits(W, rng, u, dt, a, fiat_share=0.6)
@@ -162,11 +210,20 @@ def _new_user_funding(W: World, rng):
     trade = rng.random(len(u)) < 0.85
     tu = u[trade]
     tt = dt[trade] + rng.exponential(6 * HOUR, len(tu)).astype(np.int64) + 20 * US
-    tn = np.where(minimal[fund][keep][trade], target[fund][keep][trade] * rng.uniform(1.0, 1.25, len(tu)),
-                  a[trade] * rng.uniform(0.3, 1.0, len(tu)))
+    tn = np.where(
+        minimal[fund][keep][trade],
+        target[fund][keep][trade] * rng.uniform(1.0, 1.25, len(tu)),
+        a[trade] * rng.uniform(0.3, 1.0, len(tu)),
+    )
     keep = tt < W.data_end
-    W.fill(tu[keep], np.where(rng.random(keep.sum()) < 0.75, -2, -1), tt[keep],
-           W.fav[tu[keep], 0], np.zeros(keep.sum(), np.int64), np.round(tn[keep], 2))
+    W.fill(
+        tu[keep],
+        np.where(rng.random(keep.sum()) < 0.75, -2, -1),
+        tt[keep],
+        W.fav[tu[keep], 0],
+        np.zeros(keep.sum(), np.int64),
+        np.round(tn[keep], 2),
+    )
     _action_logins(W, rng, tu[keep], tt[keep])
     W.minimal_new = newu[minimal & fund]
     # welcome pack: new accounts claim it in the app shortly after sign-up
@@ -174,8 +231,13 @@ def _new_user_funding(W: World, rng):
     inwin = (W.reg_ts[newu] >= NW.start) & (W.reg_ts[newu] < NW.end)
     pc = np.select([role == R_PUSH, role == R_INFREF], [0.92, 0.7], 0.78)
     e = newu[inwin & (rng.random(n) < pc)]
-    et = W.reg_ts[e] + np.where(rng.random(len(e)) < 0.7, rng.exponential(25 * MIN, len(e)),
-                                rng.exponential(2 * DAY, len(e))).astype(np.int64) + 3 * US
+    et = (
+        W.reg_ts[e]
+        + np.where(
+            rng.random(len(e)) < 0.7, rng.exponential(25 * MIN, len(e)), rng.exponential(2 * DAY, len(e))
+        ).astype(np.int64)
+        + 3 * US
+    )
     et = np.minimum(et, NW.end - MIN)
     W.enroll(NEW, e, et)
     # the first deposit of minimal new users often is the bonus and nothing more
@@ -195,10 +257,21 @@ def campaign_actions(W: World):
     rt = human_times(rng, np.repeat(W.return_t, k), np.full(len(ru), W.data_end), W.tz_u[ru], W.peak_u[ru])
     W.login(ru, rt)
     W.login(ret, W.return_t)
-    honest_deposits(W, rng, ret, W.return_t + rng.integers(60, 3600, len(ret)) * US,
-                    W.wealth[ret] * rng.lognormal(0.2, 0.7, len(ret)))
-    W.fill(ret, -2, W.return_t + rng.integers(2, 30, len(ret)) * HOUR, W.fav[ret, 0], 0,
-           np.round(np.maximum(W.wealth[ret] * rng.lognormal(0, 0.6, len(ret)), 55), 2))
+    honest_deposits(
+        W,
+        rng,
+        ret,
+        W.return_t + rng.integers(60, 3600, len(ret)) * US,
+        W.wealth[ret] * rng.lognormal(0.2, 0.7, len(ret)),
+    )
+    W.fill(
+        ret,
+        -2,
+        W.return_t + rng.integers(2, 30, len(ret)) * HOUR,
+        W.fav[ret, 0],
+        0,
+        np.round(np.maximum(W.wealth[ret] * rng.lognormal(0, 0.6, len(ret)), 55), 2),
+    )
     alive_at = lambda u, t: ((W.a_end[u] > t) & (W.a_start[u] < t)) | np.isin(u, ret)
     _deposit_bonus(W, rng, hon, alive_at)
     _competition(W, rng, hon, alive_at)
@@ -209,9 +282,20 @@ def campaign_actions(W: World):
 def _deposit_bonus(W: World, rng, hon, alive_at):
     D = W.camps[DEP]
     role = W.role[hon]
-    p = np.select([role == R_CASUAL, role == R_REG, role == R_ACTIVE, role == R_LEADER, role == R_FOLLOW,
-                   role == R_TPBOT, np.isin(role, [R_NEW, R_PUSH, R_FRIEND, R_INFREF]), role == R_P2P],
-                  [0.07, 0.26, 0.42, 0.45, 0.3, 0.24, 0.26, 0.15], 0.0)
+    p = np.select(
+        [
+            role == R_CASUAL,
+            role == R_REG,
+            role == R_ACTIVE,
+            role == R_LEADER,
+            role == R_FOLLOW,
+            role == R_TPBOT,
+            np.isin(role, [R_NEW, R_PUSH, R_FRIEND, R_INFREF]),
+            role == R_P2P,
+        ],
+        [0.07, 0.26, 0.42, 0.45, 0.3, 0.24, 0.26, 0.15],
+        0.0,
+    )
     otc = np.concatenate(list(W.otc_clients.values())) if W.otc_clients else np.zeros(0, np.int64)
     p2pc = np.concatenate(list(W.p2p_customers.values())) if W.p2p_customers else np.zeros(0, np.int64)
     p = np.where(np.isin(hon, otc), 0.35, p)
@@ -224,15 +308,27 @@ def _deposit_bonus(W: World, rng, hon, alive_at):
     e |= np.isin(W.fam[hon], fam_in) & (W.fam[hon] >= 0) & ok & (rng.random(len(hon)) < 0.5)
     u = hon[e]
     lo = np.maximum(D.start, W.reg_ts[u] + MIN)
-    lo = np.where(np.isin(u, W.returning), np.maximum(lo, W.return_t[np.clip(np.searchsorted(W.returning, u), 0, max(len(W.returning) - 1, 0))] if len(W.returning) else lo), lo)
-    t = np.where(rng.random(len(u)) < 0.35, D.start + rng.exponential(3 * HOUR, len(u)).astype(np.int64),
-                 human_times(rng, lo, np.full(len(u), D.end - HOUR), W.tz_u[u], W.peak_u[u]))
+    lo = np.where(
+        np.isin(u, W.returning),
+        np.maximum(
+            lo,
+            W.return_t[np.clip(np.searchsorted(W.returning, u), 0, max(len(W.returning) - 1, 0))]
+            if len(W.returning)
+            else lo,
+        ),
+        lo,
+    )
+    t = np.where(
+        rng.random(len(u)) < 0.35,
+        D.start + rng.exponential(3 * HOUR, len(u)).astype(np.int64),
+        human_times(rng, lo, np.full(len(u), D.end - HOUR), W.tz_u[u], W.peak_u[u]),
+    )
     t = np.clip(np.maximum(t, lo), D.start, D.end - 30 * MIN)
     W.enroll(DEP, u, t)
     _action_logins(W, rng, u, t)
     n = len(u)
     r = rng.random(n)
-    kind = np.where(r < 0.3, 0, np.where(r < 0.76, 1, np.where(r < 0.86, 2, 3)))   # min saver, normal, big, idle
+    kind = np.where(r < 0.3, 0, np.where(r < 0.76, 1, np.where(r < 0.86, 2, 3)))  # min saver, normal, big, idle
     kind = np.where(np.isin(u, otc) & (kind != 3), 2, kind)
     # minimum savers
     m = kind == 0
@@ -276,7 +372,9 @@ def _p2p_inflow(W: World, rng, u, t, amt):
     for mch, cust in W.p2p_customers.items():
         m = np.isin(u, cust)
         if m.any():
-            W.transfer(np.full(m.sum(), mch), u[m], t[m], A["USDT"], np.round(amt[m] * rng.uniform(1.0, 1.02, m.sum()), 2))
+            W.transfer(
+                np.full(m.sum(), mch), u[m], t[m], A["USDT"], np.round(amt[m] * rng.uniform(1.0, 1.02, m.sum()), 2)
+            )
     rest = ~np.isin(u, np.concatenate(list(W.p2p_customers.values()))) if W.p2p_customers else np.ones(len(u), bool)
     if rest.any():
         honest_deposits(W, rng, u[rest], t[rest], amt[rest])
@@ -287,17 +385,30 @@ def _competition(W: World, rng, hon, alive_at):
     role = W.role[hon]
     lead_big = np.isin(W.follow_leader, [0, 1])
     fol_ok = np.isin(hon, W.followers[lead_big])
-    p = np.select([role == R_CASUAL, role == R_REG, role == R_ACTIVE, role == R_API, role == R_TPBOT,
-                   np.isin(role, [R_NEW, R_PUSH, R_FRIEND]), role == R_INFL],
-                  [0.02, 0.1, 0.45, 0.55, 0.07, 0.05, 0.3], 0.0)
+    p = np.select(
+        [
+            role == R_CASUAL,
+            role == R_REG,
+            role == R_ACTIVE,
+            role == R_API,
+            role == R_TPBOT,
+            np.isin(role, [R_NEW, R_PUSH, R_FRIEND]),
+            role == R_INFL,
+        ],
+        [0.02, 0.1, 0.45, 0.55, 0.07, 0.05, 0.3],
+        0.0,
+    )
     p = np.where(fol_ok, 0.5, p)
     p = np.where(np.isin(hon, W.leaders[:2]), 1.0, p)
     ok = alive_at(hon, Cc.start + DAY) & (W.reg_ts[hon] < Cc.end - DAY)
     e = rng.random(len(hon)) < p * ok
     u = hon[e]
     lo = np.maximum(Cc.start, W.reg_ts[u] + MIN)
-    t = np.where(rng.random(len(u)) < 0.45, Cc.start + rng.exponential(5 * HOUR, len(u)).astype(np.int64),
-                 human_times(rng, lo, np.full(len(u), Cc.end - DAY), W.tz_u[u], W.peak_u[u]))
+    t = np.where(
+        rng.random(len(u)) < 0.45,
+        Cc.start + rng.exponential(5 * HOUR, len(u)).astype(np.int64),
+        human_times(rng, lo, np.full(len(u), Cc.end - DAY), W.tz_u[u], W.peak_u[u]),
+    )
     t = np.clip(np.maximum(t, lo), Cc.start, Cc.end - HOUR)
     W.enroll(COMP, u, t)
     _action_logins(W, rng, u, t)
@@ -315,7 +426,9 @@ def _competition(W: World, rng, hon, alive_at):
     sz = np.where(rl == R_API, 40, rng.integers(3, 15, len(uu)))
     nsess = np.ceil(nf / sz).astype(np.int64)
     su = np.repeat(np.arange(len(uu)), nsess)
-    sst = human_times(rng, np.maximum(tt[su], Cc.start), np.full(len(su), Cc.end - 10 * MIN), W.tz_u[uu[su]], W.peak_u[uu[su]])
+    sst = human_times(
+        rng, np.maximum(tt[su], Cc.start), np.full(len(su), Cc.end - 10 * MIN), W.tz_u[uu[su]], W.peak_u[uu[su]]
+    )
     sst = np.maximum(sst, tt[su] + MIN)
     first_sess = np.concatenate([[0], np.cumsum(nsess)[:-1]])
     fu = np.repeat(np.arange(len(uu)), nf)
@@ -343,18 +456,34 @@ def _competition(W: World, rng, hon, alive_at):
 def _airdrop(W: World, rng, hon, alive_at):
     Ad = W.camps[AIR]
     role = W.role[hon]
-    p = np.select([role == R_CASUAL, role == R_REG, role == R_ACTIVE, role == R_API, role == R_FOLLOW,
-                   role == R_TPBOT, np.isin(role, [R_NEW, R_PUSH, R_FRIEND, R_INFREF]), role == R_LEADER,
-                   role == R_OTC, role == R_P2P, role == R_INFL],
-                  [0.14, 0.42, 0.56, 0.25, 0.4, 0.4, 0.34, 0.55, 0.35, 0.35, 0.5], 0.0)
+    p = np.select(
+        [
+            role == R_CASUAL,
+            role == R_REG,
+            role == R_ACTIVE,
+            role == R_API,
+            role == R_FOLLOW,
+            role == R_TPBOT,
+            np.isin(role, [R_NEW, R_PUSH, R_FRIEND, R_INFREF]),
+            role == R_LEADER,
+            role == R_OTC,
+            role == R_P2P,
+            role == R_INFL,
+        ],
+        [0.14, 0.42, 0.56, 0.25, 0.4, 0.4, 0.34, 0.55, 0.35, 0.35, 0.5],
+        0.0,
+    )
     p = np.where(np.isin(hon, W.returning), 0.5, p)
     ok = alive_at(hon, Ad.start + DAY) & (W.reg_ts[hon] < Ad.end - HOUR)
     e = rng.random(len(hon)) < p * ok
     e[np.isin(hon, W.mm[:2])] = True
     u = hon[e]
     lo = np.maximum(Ad.start, W.reg_ts[u] + MIN)
-    t = np.where(rng.random(len(u)) < 0.4, Ad.start + rng.exponential(6 * HOUR, len(u)).astype(np.int64),
-                 human_times(rng, lo, np.full(len(u), Ad.end - HOUR), W.tz_u[u], W.peak_u[u]))
+    t = np.where(
+        rng.random(len(u)) < 0.4,
+        Ad.start + rng.exponential(6 * HOUR, len(u)).astype(np.int64),
+        human_times(rng, lo, np.full(len(u), Ad.end - HOUR), W.tz_u[u], W.peak_u[u]),
+    )
     t = np.clip(np.maximum(t, lo), Ad.start, Ad.end - 30 * MIN)
     W.enroll(AIR, u, t)
     _action_logins(W, rng, u, t)
@@ -366,8 +495,11 @@ def _airdrop(W: World, rng, hon, alive_at):
     tu = u[tr]
     tt = t[tr] + rng.exponential(20 * MIN, len(tu)).astype(np.int64) + 10 * US
     tt = np.where(tt < Ad.end, tt, t[tr] + rng.integers(10, 600, len(tu)) * US)
-    amt = np.where(rng.random(len(tu)) < 0.4, 50 * rng.uniform(1.0, 1.3, len(tu)),
-                   np.maximum(W.wealth[tu] * rng.lognormal(0, 0.8, len(tu)), 12))
+    amt = np.where(
+        rng.random(len(tu)) < 0.4,
+        50 * rng.uniform(1.0, 1.3, len(tu)),
+        np.maximum(W.wealth[tu] * rng.lognormal(0, 0.8, len(tu)), 12),
+    )
     W.fill(tu, np.where(rng.random(len(tu)) < 0.7, -2, -3), tt, S["ONDO/USDT"], 0, np.round(amt, 2))
     _action_logins(W, rng, tu, tt)
     # after the distribution: some sell the tokens, a few move them out

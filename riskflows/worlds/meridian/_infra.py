@@ -1,58 +1,188 @@
 """The internet and the money rails around the exchange: address blocks, mobile carriers,
 VPN exits, clouds, other exchanges' wallets, user-agent strings."""
+
 from __future__ import annotations
 
 import numpy as np
 
-from ._common import (CH_BTC, CH_EOS, CH_EVM, CH_SOL, CH_TON, CH_TRON, CH_XLM, CH_XRP,
-                      EPOCH_2024, MONTH, addr_key, hkey, hsh, ipv4_str, render_hex)
+from ._common import (
+    CH_BTC,
+    CH_EOS,
+    CH_EVM,
+    CH_SOL,
+    CH_TON,
+    CH_TRON,
+    CH_XLM,
+    CH_XRP,
+    EPOCH_2024,
+    MONTH,
+    addr_key,
+    hkey,
+    hsh,
+    ipv4_str,
+    render_hex,
+)
 
-COUNTRIES = ["DE", "FR", "ES", "IT", "PL", "BR", "AR", "MX", "CO", "PT", "NL", "AT", "BE",
-             "CL", "PE", "UY", "RO", "CZ"]
+COUNTRIES = ["DE", "FR", "ES", "IT", "PL", "BR", "AR", "MX", "CO", "PT", "NL", "AT", "BE", "CL", "PE", "UY", "RO", "CZ"]
 CWEIGHT = np.array([14, 10, 12, 9, 8, 16, 8, 8, 6, 2, 2, 1, 1, 2, 1, 0.5, 1, 0.5], float)
 CWEIGHT /= CWEIGHT.sum()
 C = {c: i for i, c in enumerate(COUNTRIES)}
 TZ = np.array([2, 2, 2, 2, 2, -3, -3, -6, -5, 1, 2, 2, 2, -4, -5, -3, 3, 2], float)
 LATAM = np.array([c in ("BR", "AR", "MX", "CO", "CL", "PE", "UY") for c in COUNTRIES])
 # share of home / mobile connections on IPv6 per country
-V6_HOME = np.array([.35, .30, .10, .05, .15, .35, .05, .25, .05, .10, .25, .10, .30, .10, .05, .20, .05, .10])
-V6_MOB = np.array([.30, .25, .05, .05, .30, .45, .05, .30, .05, .10, .20, .10, .20, .10, .05, .20, .05, .05])
-V6_PREFIX = ["2a02:8108", "2a01:e0a", "2a0c:5a80", "2001:b07", "2a02:a311", "2804:14c", "2800:810",
-             "2806:2f0", "2800:e2", "2001:8a0", "2001:1c00", "2a02:8388", "2a02:a03f", "2800:150",
-             "2800:200", "2800:a4", "2a02:2f0c", "2a00:1028"]
+V6_HOME = np.array(
+    [0.35, 0.30, 0.10, 0.05, 0.15, 0.35, 0.05, 0.25, 0.05, 0.10, 0.25, 0.10, 0.30, 0.10, 0.05, 0.20, 0.05, 0.10]
+)
+V6_MOB = np.array(
+    [0.30, 0.25, 0.05, 0.05, 0.30, 0.45, 0.05, 0.30, 0.05, 0.10, 0.20, 0.10, 0.20, 0.10, 0.05, 0.20, 0.05, 0.05]
+)
+V6_PREFIX = [
+    "2a02:8108",
+    "2a01:e0a",
+    "2a0c:5a80",
+    "2001:b07",
+    "2a02:a311",
+    "2804:14c",
+    "2800:810",
+    "2806:2f0",
+    "2800:e2",
+    "2001:8a0",
+    "2001:1c00",
+    "2a02:8388",
+    "2a02:a03f",
+    "2800:150",
+    "2800:200",
+    "2800:a4",
+    "2a02:2f0c",
+    "2a00:1028",
+]
 
 # fiat rail per country (None: crypto only)
-FIAT = {"DE": "EUR", "FR": "EUR", "ES": "EUR", "IT": "EUR", "PT": "EUR", "NL": "EUR", "AT": "EUR",
-        "BE": "EUR", "PL": "PLN", "BR": "BRL", "MX": "MXN", "CO": "COP", "RO": "EUR", "CZ": "EUR"}
+FIAT = {
+    "DE": "EUR",
+    "FR": "EUR",
+    "ES": "EUR",
+    "IT": "EUR",
+    "PT": "EUR",
+    "NL": "EUR",
+    "AT": "EUR",
+    "BE": "EUR",
+    "PL": "PLN",
+    "BR": "BRL",
+    "MX": "MXN",
+    "CO": "COP",
+    "RO": "EUR",
+    "CZ": "EUR",
+}
 FX = {"EUR": 1.09, "PLN": 0.25, "BRL": 0.19, "MXN": 0.055, "COP": 0.00025}
 FIAT_STEP = {"EUR": 50, "PLN": 200, "BRL": 250, "MXN": 1000, "COP": 200000}
 
-ASSETS = ["USDT", "USDC", "BTC", "ETH", "SOL", "XRP", "XLM", "TON", "TRX", "EUR", "PLN", "BRL",
-          "MXN", "COP", "ONDO", "INJ", "EOS"]
+ASSETS = [
+    "USDT",
+    "USDC",
+    "BTC",
+    "ETH",
+    "SOL",
+    "XRP",
+    "XLM",
+    "TON",
+    "TRX",
+    "EUR",
+    "PLN",
+    "BRL",
+    "MXN",
+    "COP",
+    "ONDO",
+    "INJ",
+    "EOS",
+]
 A = {a: i for i, a in enumerate(ASSETS)}
-ASSET_CHAIN = {"USDT": CH_TRON, "USDC": CH_EVM, "BTC": CH_BTC, "ETH": CH_EVM, "SOL": CH_SOL,
-               "XRP": CH_XRP, "XLM": CH_XLM, "TON": CH_TON, "TRX": CH_TRON, "ONDO": CH_EVM,
-               "INJ": CH_EVM, "EOS": CH_EOS}
+ASSET_CHAIN = {
+    "USDT": CH_TRON,
+    "USDC": CH_EVM,
+    "BTC": CH_BTC,
+    "ETH": CH_EVM,
+    "SOL": CH_SOL,
+    "XRP": CH_XRP,
+    "XLM": CH_XLM,
+    "TON": CH_TON,
+    "TRX": CH_TRON,
+    "ONDO": CH_EVM,
+    "INJ": CH_EVM,
+    "EOS": CH_EOS,
+}
 CHAIN_OF = np.array([ASSET_CHAIN.get(a, -1) for a in ASSETS])
 MEMO_ASSETS = ["XRP", "XLM", "TON", "EOS"]
 FIAT_IDX = np.array([a in FX for a in ASSETS])
 
-SYMBOLS = ["BTC/USDT", "ETH/USDT", "BTC/EUR", "ETH/EUR", "SOL/USDT", "XRP/USDT", "BTC/BRL",
-           "USDT/BRL", "DOGE/USDT", "ADA/USDT", "PEPE/USDT", "LINK/USDT", "AVAX/USDT", "USDC/EUR",
-           "BTC/MXN", "LTC/USDT", "TRX/USDT", "TON/USDT", "BTC/PLN", "ONDO/USDT", "INJ/USDT",
-           "SUI/USDT", "USDT/COP"]
+SYMBOLS = [
+    "BTC/USDT",
+    "ETH/USDT",
+    "BTC/EUR",
+    "ETH/EUR",
+    "SOL/USDT",
+    "XRP/USDT",
+    "BTC/BRL",
+    "USDT/BRL",
+    "DOGE/USDT",
+    "ADA/USDT",
+    "PEPE/USDT",
+    "LINK/USDT",
+    "AVAX/USDT",
+    "USDC/EUR",
+    "BTC/MXN",
+    "LTC/USDT",
+    "TRX/USDT",
+    "TON/USDT",
+    "BTC/PLN",
+    "ONDO/USDT",
+    "INJ/USDT",
+    "SUI/USDT",
+    "USDT/COP",
+]
 S = {s: i for i, s in enumerate(SYMBOLS)}
 SYM_W = np.array([25, 14, 9, 5, 8, 6, 4, 4, 4, 3, 2, 2, 2, 2, 1, 1, 1, 1, 1, 0.6, 0.35, 1.5, 0.8], float)
 
 # user-agent platforms
-(P_WIN_CHROME, P_WIN_EDGE, P_WIN_FF, P_MAC_CHROME, P_MAC_SAFARI, P_LINUX_FF, P_IOS_APP, P_AND_APP,
- P_IOS_SAFARI, P_AND_CHROME, P_IPAD_APP, P_PY, P_CCXT, P_GO, P_NODE, P_LINUX_CHROME) = range(16)
+(
+    P_WIN_CHROME,
+    P_WIN_EDGE,
+    P_WIN_FF,
+    P_MAC_CHROME,
+    P_MAC_SAFARI,
+    P_LINUX_FF,
+    P_IOS_APP,
+    P_AND_APP,
+    P_IOS_SAFARI,
+    P_AND_CHROME,
+    P_IPAD_APP,
+    P_PY,
+    P_CCXT,
+    P_GO,
+    P_NODE,
+    P_LINUX_CHROME,
+) = range(16)
 DESK_PLATS = np.array([P_WIN_CHROME, P_WIN_EDGE, P_WIN_FF, P_MAC_CHROME, P_MAC_SAFARI, P_LINUX_FF, P_LINUX_CHROME])
 DESK_W = np.array([46, 12, 8, 14, 12, 4, 4], float)
 API_PLATS = np.array([P_PY, P_CCXT, P_GO, P_NODE])
-ANDROID_MODELS = ["SM-A546B", "SM-A146B", "SM-S911B", "Redmi Note 12", "Redmi Note 13 Pro", "moto g84 5G",
-                  "moto g54 5G", "SM-A256E", "Pixel 7a", "M2101K6G", "SM-A055M", "CPH2579", "V2250",
-                  "SM-A155F", "2201117TY", "moto e13"]
+ANDROID_MODELS = [
+    "SM-A546B",
+    "SM-A146B",
+    "SM-S911B",
+    "Redmi Note 12",
+    "Redmi Note 13 Pro",
+    "moto g84 5G",
+    "moto g54 5G",
+    "SM-A256E",
+    "Pixel 7a",
+    "M2101K6G",
+    "SM-A055M",
+    "CPH2579",
+    "V2250",
+    "SM-A155F",
+    "2201117TY",
+    "moto e13",
+]
 
 
 def ua_key(plat, model, ver):
@@ -67,7 +197,7 @@ def render_ua(keys: np.ndarray) -> np.ndarray:
     out = []
     for k in keys.tolist():
         p, m, v = k >> 20, (k >> 10) & 1023, k & 1023
-        ch = 121 + (v * 12) // 13          # a Chrome release every four weeks from 121 (Jan 2024)
+        ch = 121 + (v * 12) // 13  # a Chrome release every four weeks from 121 (Jan 2024)
         ff = 122 + v
         # iOS 17.2 in Jan 2024, 18 in Sep 2024, then Apple's year numbering: 26 in Sep 2025
         ios_major = 17 + (v + 4) // 12 if v < 20 else 26 + (v - 20) // 12
@@ -95,8 +225,10 @@ def render_ua(keys: np.ndarray) -> np.ndarray:
         elif p == P_AND_APP:
             s = f"Meridian/{app} (Android {13 + v // 12}; {ANDROID_MODELS[m % len(ANDROID_MODELS)]})"
         elif p == P_IOS_SAFARI:
-            s = (f"Mozilla/5.0 (iPhone; CPU iPhone OS {ios_major}_{ios_minor} like Mac OS X) AppleWebKit/605.1.15 "
-                 f"(KHTML, like Gecko) Version/{saf} Mobile/15E148 Safari/604.1")
+            s = (
+                f"Mozilla/5.0 (iPhone; CPU iPhone OS {ios_major}_{ios_minor} like Mac OS X) AppleWebKit/605.1.15 "
+                f"(KHTML, like Gecko) Version/{saf} Mobile/15E148 Safari/604.1"
+            )
         elif p == P_AND_CHROME:
             s = f"Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{ch}.0.0.0 Mobile Safari/537.36"
         elif p == P_PY:
@@ -126,10 +258,15 @@ class Infra:
                 n = int(rng.integers(12, 48))
                 blk = self.res_blocks[c, rng.integers(0, 24)]
                 sub = int(rng.integers(0, 256))
-                car_country.append(c); car_off.append(len(ips)); car_n.append(n); car_w.append(share)
+                car_country.append(c)
+                car_off.append(len(ips))
+                car_n.append(n)
+                car_w.append(share)
                 ips.extend(((blk << 16) | (sub << 8) | rng.choice(np.arange(2, 254), n, replace=False)).tolist())
-        self.car_country = np.array(car_country); self.car_off = np.array(car_off)
-        self.car_n = np.array(car_n); self.car_w = np.array(car_w)
+        self.car_country = np.array(car_country)
+        self.car_off = np.array(car_off)
+        self.car_n = np.array(car_n)
+        self.car_w = np.array(car_w)
         self.car_ips = np.array(ips, dtype=np.int64)
         # clouds / hosting /16s (AWS, GCP, Azure, Hetzner, OVH, DigitalOcean, M247, Datacamp ...)
         self.cloud_blocks = ((rng.choice(firsts, 14) << 8) | rng.integers(0, 256, 14)).astype(np.int64)
@@ -174,8 +311,9 @@ class Infra:
     @staticmethod
     def v6_key(country, h) -> np.ndarray:
         h = np.asarray(h, dtype=np.uint64)
-        return ((1 << 62) | (np.asarray(country, np.int64) << 48)
-                | (h >> np.uint64(16)).astype(np.int64) & ((1 << 48) - 1))
+        return (
+            (1 << 62) | (np.asarray(country, np.int64) << 48) | (h >> np.uint64(16)).astype(np.int64) & ((1 << 48) - 1)
+        )
 
     def carrier_for(self, rng, country):
         country = np.asarray(country)
@@ -216,6 +354,8 @@ def render_ips(keys: np.ndarray) -> np.ndarray:
         country = (k6 >> 48) & 0xFF
         hx = render_hex(k6, 16, salt=61)
         pre = np.array(V6_PREFIX, dtype=object)[np.clip(country, 0, len(V6_PREFIX) - 1)]
-        out[~v4] = [f"{p}:{h[0:4].lstrip('0') or '0'}:{h[4:8].lstrip('0') or '0'}:{h[8:12].lstrip('0') or '0'}:{h[12:16].lstrip('0') or '0'}:{h[1:4].lstrip('0') or '0'}:{h[9:13].lstrip('0') or '0'}"
-                    for p, h in zip(pre, hx)]
+        out[~v4] = [
+            f"{p}:{h[0:4].lstrip('0') or '0'}:{h[4:8].lstrip('0') or '0'}:{h[8:12].lstrip('0') or '0'}:{h[12:16].lstrip('0') or '0'}:{h[1:4].lstrip('0') or '0'}:{h[9:13].lstrip('0') or '0'}"
+            for p, h in zip(pre, hx)
+        ]
     return out

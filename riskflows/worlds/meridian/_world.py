@@ -1,14 +1,30 @@
 """World state: clock, campaigns, profiles (how a person connects), users and event logs."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._common import DAY, HOUR, MIN, hkey, hsh, hunit
-from ._infra import (COUNTRIES, DESK_PLATS, DESK_W, LATAM, P_AND_APP, P_AND_CHROME, P_IOS_APP,
-                     P_IOS_SAFARI, P_WIN_CHROME, P_WIN_EDGE, TZ, V6_HOME, V6_MOB, Infra, ua_key,
-                     ua_version)
+from ._common import DAY, HOUR, hkey, hsh, hunit
+from ._infra import (
+    COUNTRIES,
+    DESK_PLATS,
+    DESK_W,
+    LATAM,
+    P_AND_APP,
+    P_AND_CHROME,
+    P_IOS_APP,
+    P_IOS_SAFARI,
+    P_WIN_CHROME,
+    P_WIN_EDGE,
+    TZ,
+    V6_HOME,
+    V6_MOB,
+    Infra,
+    ua_key,
+    ua_version,
+)
 
 # login contexts
 HOME, MOBILE, OFFICE, VPN, CAFE, TRAVEL, CLOUD, RESI, DCPROXY = range(9)
@@ -42,12 +58,15 @@ class World:
         else:
             end_day = int(np.datetime64(end, "D").astype(np.int64))
         self.end_day = end_day
-        self.data_end = (end_day + 1) * DAY - 1          # last microsecond of the last day
+        self.data_end = (end_day + 1) * DAY - 1  # last microsecond of the last day
         gap = int(r.integers(3, 7))
         last_end_day = end_day - gap
         # campaign block: (offset from block start, length) in days
-        L_ref = int(r.integers(26, 29)); L_new = int(r.integers(25, 29)); L_dep = int(r.integers(13, 16))
-        L_comp = int(r.integers(19, 23)); L_air = int(r.integers(12, 16))
+        L_ref = int(r.integers(26, 29))
+        L_new = int(r.integers(25, 29))
+        L_dep = int(r.integers(13, 16))
+        L_comp = int(r.integers(19, 23))
+        L_air = int(r.integers(12, 16))
         off = {REF: 0, NEW: int(r.integers(3, 6)), DEP: int(r.integers(8, 11))}
         off[COMP] = 34 - L_comp + int(r.integers(-1, 1))
         off[AIR] = 34 - L_air + int(r.integers(-2, 1))
@@ -56,23 +75,38 @@ class World:
         block_start_day = last_end_day - block_len
         self.S0 = block_start_day * DAY
         hist_months = float(r.uniform(9, 15))
-        self.H = self.S0 - int(hist_months * 30.44) * DAY       # start of ordinary history in the data
+        self.H = self.S0 - int(hist_months * 30.44) * DAY  # start of ordinary history in the data
         self.fp_since = self.H - int(r.integers(200, 500)) * DAY  # device fingerprinting introduced
         ym = np.datetime64(block_start_day, "D").astype(object)
         tag = f"{ym.year % 100:02d}{ym.month:02d}"
-        names = {REF: "Invite friends, trade together", NEW: "Welcome pack for new traders",
-                 DEP: "Deposit boost", COMP: "Meridian Trading Cup INJ/USDT", AIR: "ONDO holder airdrop"}
+        names = {
+            REF: "Invite friends, trade together",
+            NEW: "Welcome pack for new traders",
+            DEP: "Deposit boost",
+            COMP: "Meridian Trading Cup INJ/USDT",
+            AIR: "ONDO holder airdrop",
+        }
         budgets = {REF: 60000.0, NEW: 80000.0, DEP: 150000.0, COMP: 50000.0, AIR: 40000.0}
         letters = r.permutation(list("abcdefgh"))[:5]
         self.camps = []
         for k in range(5):
             st = (block_start_day + off[k]) * DAY + int(r.integers(8, 12)) * HOUR
             en = (block_start_day + off[k] + lens[k]) * DAY + int(r.integers(20, 24)) * HOUR - 1
-            self.camps.append(Campaign(f"mc-{tag}-{letters[k]}{int(r.integers(10, 99))}", names[k],
-                                       KINDS[k], st, en, budgets[k] * self.f if k != AIR else None))
+            self.camps.append(
+                Campaign(
+                    f"mc-{tag}-{letters[k]}{int(r.integers(10, 99))}",
+                    names[k],
+                    KINDS[k],
+                    st,
+                    en,
+                    budgets[k] * self.f if k != AIR else None,
+                )
+            )
+
         # batch payout jobs (deposit bonus, competition, airdrop) run on fixed mornings after the end
         def _after(k, days, hour):
             return (self.camps[k].end // DAY + days) * DAY + hour * HOUR
+
         self.grant_base = {DEP: _after(DEP, 1, 9), COMP: _after(COMP, 2, 10), AIR: _after(AIR, 1, 12)}
         self.infra = Infra(self.rng("infra"))
         self.domains: list[str] = []
@@ -130,8 +164,11 @@ class World:
         # phone platform: iOS app, Android app, iOS Safari, Android Chrome
         pios = np.where(latam, 0.2, 0.33)
         r = rng.random(n)
-        phone_plat = np.where(r < pios, P_IOS_APP, np.where(r < pios + 0.47, P_AND_APP,
-                              np.where(r < pios + 0.55, P_IOS_SAFARI, P_AND_CHROME)))
+        phone_plat = np.where(
+            r < pios,
+            P_IOS_APP,
+            np.where(r < pios + 0.47, P_AND_APP, np.where(r < pios + 0.55, P_IOS_SAFARI, P_AND_CHROME)),
+        )
         w = np.zeros((n, NCTX))
         mob = np.where(latam, 0.62, 0.48) + rng.normal(0, 0.12, n)
         w[:, MOBILE] = np.clip(mob, 0.05, 0.95)
@@ -144,24 +181,36 @@ class World:
             hh_country=country.copy(),
             carrier=self.infra.carrier_for(rng, country),
             mob_v6=rng.random(n) < V6_MOB[country],
-            office=np.full(n, -1, np.int64), cafe=np.full(n, -1, np.int64),
-            vpn=np.full(n, -1, np.int64), dcpool=np.full(n, -1, np.int64),
+            office=np.full(n, -1, np.int64),
+            cafe=np.full(n, -1, np.int64),
+            vpn=np.full(n, -1, np.int64),
+            dcpool=np.full(n, -1, np.int64),
             cloud_pool=np.full(n, -1, np.int64),
-            proxy_country=country.copy(), sticky_h=np.full(n, 6.0),
+            proxy_country=country.copy(),
+            sticky_h=np.full(n, 6.0),
             dev_desk=np.where(has_desk, hkey(8100, self.seed, idx), -1),
             dev_phone=hkey(8200, self.seed, idx),
             dev_tab=np.where(rng.random(n) < 0.12, hkey(8300, self.seed, idx), -1),
             dev_work=np.full(n, -1, np.int64),
             desk_T=np.where(rng.random(n) < 0.6, rng.uniform(120, 500, n), 0.0),
             phone_T=np.where(rng.random(n) < 0.7, rng.uniform(300, 900, n), 0.0),
-            fresh_desk=np.zeros(n, bool), fresh_phone=np.zeros(n, bool), ua_rand=np.zeros(n, bool),
-            plat_desk=pl, plat_phone=phone_plat,
-            plat_tab=np.full(n, 10, np.int64), plat_work=np.where(rng.random(n) < 0.7, P_WIN_CHROME, P_WIN_EDGE),
+            fresh_desk=np.zeros(n, bool),
+            fresh_phone=np.zeros(n, bool),
+            ua_rand=np.zeros(n, bool),
+            plat_desk=pl,
+            plat_phone=phone_plat,
+            plat_tab=np.full(n, 10, np.int64),
+            plat_work=np.where(rng.random(n) < 0.7, P_WIN_CHROME, P_WIN_EDGE),
             plat_api=np.full(n, 11, np.int64),
-            model=rng.integers(0, 16, n), ua_lag=rng.choice([0, 0, 0, 1, 1, 2, 3], n),
-            w=w, p_desk=np.where(has_desk, rng.uniform(0.25, 0.7, n), 0.0), p_tab=np.full(n, 0.15),
-            cloud_ip=np.full(n, -1, np.int64), cloud_ip2=np.full(n, -1, np.int64),
-            dev_null=np.full(n, 0.045), peak=rng.uniform(7, 23.5, n),
+            model=rng.integers(0, 16, n),
+            ua_lag=rng.choice([0, 0, 0, 1, 1, 2, 3], n),
+            w=w,
+            p_desk=np.where(has_desk, rng.uniform(0.25, 0.7, n), 0.0),
+            p_tab=np.full(n, 0.15),
+            cloud_ip=np.full(n, -1, np.int64),
+            cloud_ip2=np.full(n, -1, np.int64),
+            dev_null=np.full(n, 0.045),
+            peak=rng.uniform(7, 23.5, n),
         )
         for k, v in cols.items():
             if k not in d:
@@ -210,7 +259,9 @@ class World:
         ts = np.asarray(ts, np.int64)
         u, ts = np.broadcast_arrays(u, ts)
         prof = self.prof_of[u] if prof is None else np.broadcast_to(np.asarray(prof, np.int64), u.shape)
-        self.ev["login"].append((u.copy(), ts.copy(), prof.copy(), np.broadcast_to(np.asarray(ctx, np.int64), u.shape).copy()))
+        self.ev["login"].append(
+            (u.copy(), ts.copy(), prof.copy(), np.broadcast_to(np.asarray(ctx, np.int64), u.shape).copy())
+        )
 
     def deposit(self, u, ts, asset, amt, addr):
         self.ev["dep"].append(tuple(np.broadcast_arrays(*(np.asarray(x) for x in (u, ts, asset, amt, addr)))))
@@ -219,7 +270,9 @@ class World:
         self.ev["wd"].append(tuple(np.broadcast_arrays(*(np.asarray(x) for x in (u, ts, asset, amt, addr)))))
 
     def fill(self, taker, maker, ts, sym, side, notional):
-        self.ev["fill"].append(tuple(np.broadcast_arrays(*(np.asarray(x) for x in (taker, maker, ts, sym, side, notional)))))
+        self.ev["fill"].append(
+            tuple(np.broadcast_arrays(*(np.asarray(x) for x in (taker, maker, ts, sym, side, notional))))
+        )
 
     def transfer(self, a, b, ts, asset, amt):
         self.ev["xfer"].append(tuple(np.broadcast_arrays(*(np.asarray(x) for x in (a, b, ts, asset, amt)))))
@@ -280,8 +333,11 @@ def login_attrs(W: World, prof, ts, ctx_forced, rng):
     if m.any():
         p = prof[m]
         v6 = P["mob_v6"][p]
-        ip[m] = np.where(v6, I.v6_key(P["country"][p], hsh(p, ts[m] // (6 * HOUR), 6)),
-                         I.carrier_ip(P["carrier"][p], hsh(p, ts[m] // (2 * HOUR), rbits[m] % 3)))
+        ip[m] = np.where(
+            v6,
+            I.v6_key(P["country"][p], hsh(p, ts[m] // (6 * HOUR), 6)),
+            I.carrier_ip(P["carrier"][p], hsh(p, ts[m] // (2 * HOUR), rbits[m] % 3)),
+        )
     m = ctx == OFFICE
     if m.any():
         ip[m] = W.office_ips[P["office"][prof[m]], (hsh(ts[m] // DAY) % np.uint64(2)).astype(np.int64)]
@@ -295,8 +351,9 @@ def login_attrs(W: World, prof, ts, ctx_forced, rng):
     if m.any():
         k = m.sum()
         hot = rbits[m] % 2 == 0
-        ip[m] = np.where(hot, I.hotel_ips[rbits[m] % len(I.hotel_ips)],
-                         I.resi_ip(rbits[m] % len(COUNTRIES), hsh(rbits[m])))
+        ip[m] = np.where(
+            hot, I.hotel_ips[rbits[m] % len(I.hotel_ips)], I.resi_ip(rbits[m] % len(COUNTRIES), hsh(rbits[m]))
+        )
     m = ctx == CLOUD
     if m.any():
         p = prof[m]
@@ -329,7 +386,7 @@ def login_attrs(W: World, prof, ts, ctx_forced, rng):
     has_desk = P["dev_desk"][prof] >= 0
     use_desk = (r < P["p_desk"][prof]) & has_desk
     use_tab = (~use_desk) & (r < P["p_desk"][prof] + P["p_tab"][prof]) & (P["dev_tab"][prof] >= 0) & (ctx == HOME)
-    kind = np.where(use_desk, 0, np.where(use_tab, 2, 1))          # 0 desk, 1 phone, 2 tablet, 3 work, 4 cafe, 5 none
+    kind = np.where(use_desk, 0, np.where(use_tab, 2, 1))  # 0 desk, 1 phone, 2 tablet, 3 work, 4 cafe, 5 none
     kind = np.where(ctx == MOBILE, 1, kind)
     kind = np.where((ctx == OFFICE) & (rng.random(n) < 0.7) & (P["dev_work"][prof] >= 0), 3, kind)
     kind = np.where(ctx == CAFE, 4, kind)

@@ -2,6 +2,7 @@
 
 ``generate(path, seed, users, end)`` writes the world into a new DuckDB file.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,8 +35,11 @@ def generate(path: str, seed: int = 1, users: int = DEFAULT_USERS, end: str | No
     """Write the world to a new DuckDB file at ``path``; return row counts per table."""
     t = build(seed=seed, users=users, end=end)
     frames = {
-        "src.campaigns": t["campaigns"], "src.users": t["users"], "src.enrollments": t["enrollments"],
-        "src.transfers": t["transfers"], "synthetic.labels": t["labels"],
+        "src.campaigns": t["campaigns"],
+        "src.users": t["users"],
+        "src.enrollments": t["enrollments"],
+        "src.transfers": t["transfers"],
+        "synthetic.labels": t["labels"],
         "synthetic.hard_negatives": t["hard_negatives"],
     }
     for p in (path, path + ".wal"):

@@ -1,4 +1,5 @@
 """python -m riskflows.worlds.tollgate OUT.duckdb [--seed N] [--users N] [--end YYYY-MM-DD]"""
+
 from __future__ import annotations
 
 import argparse

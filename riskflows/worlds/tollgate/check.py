@@ -11,6 +11,7 @@ and two naive on-chain detectors (plus a variant) scored over enrollments:
                           address with degree > 1000; flag eligible addresses whose
                           component holds >= 5 eligible addresses
 """
+
 from __future__ import annotations
 
 import sys
@@ -71,8 +72,12 @@ def detectors(con) -> dict[str, set]:
     d2 = set(elig[cnt >= MIN_GROUP])
     sizes = pd.Series(ec).value_counts()
     d2_info = (int((sizes >= MIN_GROUP).sum()), int(sizes.max()))
-    return {"D1  first_funder>=5": d1, "D1h first_funder>=5, hubs ignored": d1h,
-            "D2  component>=5 (deg<=1000)": d2, "_d2_info": d2_info}
+    return {
+        "D1  first_funder>=5": d1,
+        "D1h first_funder>=5, hubs ignored": d1h,
+        "D2  component>=5 (deg<=1000)": d2,
+        "_d2_info": d2_info,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -89,7 +94,9 @@ def main(argv: list[str] | None = None) -> None:
     span = con.execute("SELECT min(ts), max(ts) FROM src.transfers").fetchone()
     print("\n== campaign")
     for r in c.itertuples():
-        print(f"  {r.campaign_id} kind={r.kind} window {r.starts_at} .. {r.ends_at} (snapshot)  budget ${r.reward_budget_usd:,.0f}")
+        print(
+            f"  {r.campaign_id} kind={r.kind} window {r.starts_at} .. {r.ends_at} (snapshot)  budget ${r.reward_budget_usd:,.0f}"
+        )
     print(f"  transfers span {span[0]} .. {span[1]}")
     claim = con.execute("""SELECT min(t.ts) FROM src.transfers t WHERE asset='TOLL'
                            AND to_user_id IN (SELECT user_id FROM src.enrollments)""").fetchone()[0]
@@ -103,16 +110,20 @@ def main(argv: list[str] | None = None) -> None:
 
     hn = con.execute('SELECT "group", user_id FROM synthetic.hard_negatives').df()
     honest = n_el - len(lab)
-    print(f"\n== honest look-alike participants ({hn['user_id'].nunique():,} distinct = "
-          f"{hn['user_id'].nunique() / honest:.1%} of {honest:,} honest participants)")
+    print(
+        f"\n== honest look-alike participants ({hn['user_id'].nunique():,} distinct = "
+        f"{hn['user_id'].nunique() / honest:.1%} of {honest:,} honest participants)"
+    )
     for gname, k in hn.groupby("group").size().sort_values(ascending=False).items():
         print(f"  {gname:26s} {k:>6,}")
 
     det = detectors(con)
     d2n, d2max = det.pop("_d2_info")
     bad = set(lab["user_id"])
-    print(f"\n== naive detectors (over {n_el:,} enrollments; D2: {d2n} components with >= {MIN_GROUP} "
-          f"eligible, largest holds {d2max:,})")
+    print(
+        f"\n== naive detectors (over {n_el:,} enrollments; D2: {d2n} components with >= {MIN_GROUP} "
+        f"eligible, largest holds {d2max:,})"
+    )
     groups = sorted(hn["group"].unique())
     for name, flagged in det.items():
         tp = len(flagged & bad)

@@ -13,6 +13,7 @@ Phases
      protocol's published formula, then claims and what everyone does with the tokens;
   3. exchange deposit-address sweeps, memo batches, spam NFTs, address poisoning.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,42 +24,62 @@ HOUR = 3_600
 MIN = 60
 
 NFT_COLLECTIONS = [
-    "Driftwood Cats", "Layer Punks", "Bridge Bunnies", "Orbit Keys", "Neon Foxes",
-    "Pixel Harbors", "Chain Gardens", "Quiet Moons", "Relay Robots", "Gate Pass",
-    "Tide Tickets", "Copper Crowns",
+    "Driftwood Cats",
+    "Layer Punks",
+    "Bridge Bunnies",
+    "Orbit Keys",
+    "Neon Foxes",
+    "Pixel Harbors",
+    "Chain Gardens",
+    "Quiet Moons",
+    "Relay Robots",
+    "Gate Pass",
+    "Tide Tickets",
+    "Copper Crowns",
 ]
 SPAM_NFTS = ["Claim Voucher", "Reward Ticket", "Bonus Pass", "Visit Mint Site", "Gift Box"]
-ASSETS = (["ETH", "USDC", "USDT", "DAI", "WETH", "TOLL"]
-          + ["NFT:" + c for c in NFT_COLLECTIONS] + ["NFT:" + s for s in SPAM_NFTS])
+ASSETS = (
+    ["ETH", "USDC", "USDT", "DAI", "WETH", "TOLL"]
+    + ["NFT:" + c for c in NFT_COLLECTIONS]
+    + ["NFT:" + s for s in SPAM_NFTS]
+)
 ETH, USDC, USDT, DAI, WETH, TOLL = range(6)
 NFT0 = 6
 SPAM0 = NFT0 + len(NFT_COLLECTIONS)
 STABLES = np.array([USDC, USDT, DAI])
 
 PATTERNS = [
-    "star_funder_sweep",       # one funder -> many near-equal amounts -> act -> sweep to one collector
-    "peel_chain",              # A funds B funds C ..., proceeds swept down the chain
-    "cex_withdrawal_burst",    # burst of exchange withdrawals; linked by timing/amount/collector only
-    "disperse_cadence_bots",   # one disperse call funds a bot farm acting on a fixed cadence
-    "refuel_drip_bots",        # gas from a public refuel service, funds from a bridge, cadence bots
-    "otc_sourced_farm",        # an OTC desk delivers to the farm and buys the tokens back
-    "slow_careful_farm",       # varied funding, random amounts, camouflage, actions spread over days
+    "star_funder_sweep",  # one funder -> many near-equal amounts -> act -> sweep to one collector
+    "peel_chain",  # A funds B funds C ..., proceeds swept down the chain
+    "cex_withdrawal_burst",  # burst of exchange withdrawals; linked by timing/amount/collector only
+    "disperse_cadence_bots",  # one disperse call funds a bot farm acting on a fixed cadence
+    "refuel_drip_bots",  # gas from a public refuel service, funds from a bridge, cadence bots
+    "otc_sourced_farm",  # an OTC desk delivers to the farm and buys the tokens back
+    "slow_careful_farm",  # varied funding, random amounts, camouflage, actions spread over days
 ]
 GROUPS = [
-    "cex_announcement_wave", "faucet_refuel_newcomers", "dao_contributors",
-    "workshop_cohort", "friend_onboarding", "multi_wallet_owners",
-    "shared_family_deposit", "memo_deposit_users", "otc_clients",
-    "first_hour_claimers", "minimal_bridgers", "scheduled_bots",
+    "cex_announcement_wave",
+    "faucet_refuel_newcomers",
+    "dao_contributors",
+    "workshop_cohort",
+    "friend_onboarding",
+    "multi_wallet_owners",
+    "shared_family_deposit",
+    "memo_deposit_users",
+    "otc_clients",
+    "first_hour_claimers",
+    "minimal_bridgers",
+    "scheduled_bots",
 ]
 
 TZ_VALS = np.array([-8, -7, -6, -5, -4, -3, 0, 1, 2, 3, 4, 5.5, 7, 8, 9, 10])
-TZ_P = np.array([.05, .04, .04, .10, .03, .05, .08, .13, .08, .07, .03, .06, .07, .09, .05, .03])
+TZ_P = np.array([0.05, 0.04, 0.04, 0.10, 0.03, 0.05, 0.08, 0.13, 0.08, 0.07, 0.03, 0.06, 0.07, 0.09, 0.05, 0.03])
 TZ_P = TZ_P / TZ_P.sum()
 
 # big exchanges: hot wallets per exchange, customer share; the last three take deposits on
 # one memo/tag address on this chain
 EX_HOTS = np.array([2, 2, 2, 1, 1, 1, 1, 1, 2, 1])
-EX_SHARE = np.array([.22, .16, .12, .09, .08, .07, .06, .09, .07, .04])
+EX_SHARE = np.array([0.22, 0.16, 0.12, 0.09, 0.08, 0.07, 0.06, 0.09, 0.07, 0.04])
 MEMO_EX = np.array([7, 8, 9])
 
 # internal event kinds (never written)
@@ -82,8 +103,7 @@ class Ledger:
             if x.size not in (1, n):
                 raise ValueError(f"ledger arrays of sizes {[y.size for y in (f, t, ts, a, u)]}")
         b = lambda x: np.broadcast_to(x, (n,)) if x.size == 1 else x  # noqa: E731
-        self.parts.append((b(f), b(t), b(ts).astype(np.int64), b(a), b(u),
-                           np.full(n, k, np.int16)))
+        self.parts.append((b(f), b(t), b(ts).astype(np.int64), b(a), b(u), np.full(n, k, np.int16)))
 
     def frame(self) -> dict:
         cols = list(zip(*self.parts))
@@ -110,7 +130,7 @@ class Gen:
         else:
             end_day = pd.Timestamp(end).normalize()
         self.end_day = end_day
-        self.rng = np.random.default_rng([int(seed), int(users), end_day.toordinal(), 0x6a7e])
+        self.rng = np.random.default_rng([int(seed), int(users), end_day.toordinal(), 0x6A7E])
         self.N = int(users)
         self.f = self.N / 150_000
         self.L = Ledger()
@@ -215,17 +235,18 @@ class Gen:
         self.FAUCET = self.alloc(3, "faucet")
         self.REFUEL = self.alloc(3, "refuel_service")
         self.DISPERSE = self.alloc(2, "disperse_contract")
-        (self.P_BRIDGE, self.P_BONDER, self.P_POOL, self.P_STAKE, self.P_DIST,
-         self.P_TREASURY) = self.alloc(6, "protocol")
+        (self.P_BRIDGE, self.P_BONDER, self.P_POOL, self.P_STAKE, self.P_DIST, self.P_TREASURY) = self.alloc(
+            6, "protocol"
+        )
         self.SPAM = self.alloc(5, "spam_airdropper")
         self.POISON = self.alloc(max(8, int(round(30 * self.f))), "address_poisoner")
         self.DAO = self.alloc(10, "dao_multisig")
         self.WORKSHOP = self.alloc(6, "workshop_host")
-        self.router_p = np.array([.42, .26, .16, .1, .06])
+        self.router_p = np.array([0.42, 0.26, 0.16, 0.1, 0.06])
         z = lambda k, a: (lambda w: w / w.sum())(1.0 / np.arange(1, k + 1) ** a)  # noqa: E731
         self.otc_p = rng.permutation(z(len(self.OTC), 1.1))
         self.smallex_p = rng.permutation(z(len(self.SMALLEX), 0.8))
-        self.bridge_p = np.array([.34, .22, .16, .12, .1, .06])
+        self.bridge_p = np.array([0.34, 0.22, 0.16, 0.12, 0.1, 0.06])
         self.mint_eth = rng.choice([0.005, 0.01, 0.02, 0.03, 0.05, 0.08], len(NFT_COLLECTIONS))
         self.faucet_eth = np.array([0.001, 0.0005, 0.002])
         self.refuel_menu = np.array([2, 5, 10, 20, 50])
@@ -258,8 +279,7 @@ class Gen:
         rm &= tr < np.asarray(t_hi)
         if rm.any():
             uu = np.broadcast_to(np.asarray(usd, np.float64), (n,))[rm] * rng.uniform(0.97, 1.04, rm.sum())
-            self.L.add(self.P_POOL, addr[rm], tr[rm], np.broadcast_to(asset, (n,))[rm],
-                       np.round(uu, 2), K_RET)
+            self.L.add(self.P_POOL, addr[rm], tr[rm], np.broadcast_to(asset, (n,))[rm], np.round(uu, 2), K_RET)
 
     def emit_swap(self, addr, t, usd, a_in, a_out, router):
         addr = np.atleast_1d(addr)
@@ -288,26 +308,26 @@ class Gen:
         u = rng.random()
         R = lambda a, b: int(rng.integers(a, b + 1))  # noqa: E731
         if pat == "star_funder_sweep":
-            return R(3, 10) if u < .68 else (R(11, 45) if u < .92 else R(50, 300))
+            return R(3, 10) if u < 0.68 else (R(11, 45) if u < 0.92 else R(50, 300))
         if pat == "peel_chain":
-            return R(4, 9) if u < .6 else (R(10, 25) if u < .95 else R(26, 40))
+            return R(4, 9) if u < 0.6 else (R(10, 25) if u < 0.95 else R(26, 40))
         if pat == "cex_withdrawal_burst":
-            return R(4, 12) if u < .55 else (R(13, 50) if u < .9 else R(51, 150))
+            return R(4, 12) if u < 0.55 else (R(13, 50) if u < 0.9 else R(51, 150))
         if pat == "disperse_cadence_bots":
-            return R(20, 60) if u < .4 else (R(61, 150) if u < .85 else R(151, 300))
+            return R(20, 60) if u < 0.4 else (R(61, 150) if u < 0.85 else R(151, 300))
         if pat == "refuel_drip_bots":
-            return R(5, 20) if u < .5 else (R(21, 80) if u < .9 else R(81, 200))
+            return R(5, 20) if u < 0.5 else (R(21, 80) if u < 0.9 else R(81, 200))
         if pat == "otc_sourced_farm":
-            return R(3, 10) if u < .6 else R(11, 60)
-        return R(3, 10) if u < .7 else R(11, 25)
+            return R(3, 10) if u < 0.6 else R(11, 60)
+        return R(3, 10) if u < 0.7 else R(11, 25)
 
     STYLE = {
-        "star_funder_sweep": ([.45, .4, .15]),
-        "peel_chain": ([0, .6, .4]),
-        "cex_withdrawal_burst": ([.3, .5, .2]),
+        "star_funder_sweep": ([0.45, 0.4, 0.15]),
+        "peel_chain": ([0, 0.6, 0.4]),
+        "cex_withdrawal_burst": ([0.3, 0.5, 0.2]),
         "disperse_cadence_bots": ([1, 0, 0]),
         "refuel_drip_bots": ([1, 0, 0]),
-        "otc_sourced_farm": ([0, .7, .3]),
+        "otc_sourced_farm": ([0, 0.7, 0.3]),
         "slow_careful_farm": ([0, 0, 1]),
     }
 
@@ -328,8 +348,14 @@ class Gen:
         self.retired = []
         for _ in range(n_ret):
             s = int(rng.integers(8, 61))
-            self.retired.append(dict(addrs=self.alloc(s, "farm_addr"), funder=self.alloc(1, "farm_funder")[0],
-                                     collector=self.alloc(1, "farm_collector")[0], op=self.new_op()))
+            self.retired.append(
+                dict(
+                    addrs=self.alloc(s, "farm_addr"),
+                    funder=self.alloc(1, "farm_funder")[0],
+                    collector=self.alloc(1, "farm_collector")[0],
+                    op=self.new_op(),
+                )
+            )
         aged_pool = np.concatenate([r["addrs"] for r in self.retired])
         aged_pool = aged_pool[rng.permutation(aged_pool.size)]
         aged_pos = 0
@@ -350,7 +376,7 @@ class Gen:
                 if pat in ("star_funder_sweep", "otc_sourced_farm", "slow_careful_farm") and rng.random() < 0.22:
                     n_aged = min(int(s * rng.uniform(0.3, 1.0)), aged_pool.size - aged_pos)
                 fresh = self.alloc(s - n_aged, "farm_addr")
-                addrs = np.concatenate([aged_pool[aged_pos:aged_pos + n_aged], fresh])
+                addrs = np.concatenate([aged_pool[aged_pos : aged_pos + n_aged], fresh])
                 aged_pos += n_aged
                 addrs = addrs[rng.permutation(addrs.size)]
                 fm = dict(pat=pat, op=op, style=style, addrs=addrs, tz=op["tz"])
@@ -358,8 +384,13 @@ class Gen:
                 self.farms.append(fm)
         # per-op infrastructure: a master wallet (when the op's patterns use one) and
         # deposit addresses at the op's exchange (several for careful ops)
-        uses_master = {"star_funder_sweep", "peel_chain", "cex_withdrawal_burst",
-                       "disperse_cadence_bots", "otc_sourced_farm"}
+        uses_master = {
+            "star_funder_sweep",
+            "peel_chain",
+            "cex_withdrawal_burst",
+            "disperse_cadence_bots",
+            "otc_sourced_farm",
+        }
         for op in self.ops:
             pats = {fm["pat"] for fm in op["farms"]}
             if pats & uses_master or len(op["farms"]) > 1:
@@ -377,16 +408,18 @@ class Gen:
                 fm["funder"] = self.alloc(1, "farm_funder")[0]
                 fm["sweep_to_funder"] = bool(rng.random() < 0.3)
             if pat == "cex_withdrawal_burst":
-                fm["sweep_mode"] = str(rng.choice(["collector", "memo", "deposit"], p=[.4, .35, .25]))
+                fm["sweep_mode"] = str(rng.choice(["collector", "memo", "deposit"], p=[0.4, 0.35, 0.25]))
             if pat == "otc_sourced_farm":
                 fm["otc_direct"] = bool(rng.random() < 0.6)
-            if pat in ("disperse_cadence_bots", "refuel_drip_bots", "peel_chain") or \
-                    (pat == "star_funder_sweep" and not fm["sweep_to_funder"]) or \
-                    (pat == "cex_withdrawal_burst" and fm["sweep_mode"] == "collector") or \
-                    (pat == "otc_sourced_farm" and not fm["otc_direct"]):
+            if (
+                pat in ("disperse_cadence_bots", "refuel_drip_bots", "peel_chain")
+                or (pat == "star_funder_sweep" and not fm["sweep_to_funder"])
+                or (pat == "cex_withdrawal_burst" and fm["sweep_mode"] == "collector")
+                or (pat == "otc_sourced_farm" and not fm["otc_direct"])
+            ):
                 fm["collector"] = self.alloc(1, "farm_collector")[0]
             if pat == "slow_careful_farm":
-                fm["src"] = rng.choice(3, fm["addrs"].size, p=[.55, .2, .25])
+                fm["src"] = rng.choice(3, fm["addrs"].size, p=[0.55, 0.2, 0.25])
                 k = int(np.ceil((fm["src"] == 2).sum() / 3))
                 fm["inter"] = self.alloc(k, "farm_funder")
 
@@ -490,7 +523,9 @@ class Gen:
         usd = self.amount(rng.uniform(8, 45) * (rng.uniform(0.85, 1.15, n) if st != "script" else 1.0), ETH, t, 0.5)
         if pat == "star_funder_sweep":
             F = fm["funder"]
-            self.L.add(self.hot_of([fm["op"]["ex"]])[0], F, int(t.min() - HOUR), ETH, float(usd.sum() * 1.1 + 20), K_FUND)
+            self.L.add(
+                self.hot_of([fm["op"]["ex"]])[0], F, int(t.min() - HOUR), ETH, float(usd.sum() * 1.1 + 20), K_FUND
+            )
             self.L.add(F, a, t, ETH, usd, K_FUND)
         elif pat == "disperse_cadence_bots":
             M = fm["op"]["master"]
@@ -499,17 +534,32 @@ class Gen:
             self.L.add(M, self.DISPERSE[0], T, ETH, float(usd[0] * n), K_FUND)
             self.L.add(self.DISPERSE[0], a, T, ETH, usd[0], K_FUND)
         elif pat == "refuel_drip_bots":
-            self.L.add(self.pick(self.REFUEL, n, [.5, .3, .2]), a, t, ETH, np.round(rng.choice([5, 10, 20], n) * 0.99, 2), K_FUND)
+            self.L.add(
+                self.pick(self.REFUEL, n, [0.5, 0.3, 0.2]),
+                a,
+                t,
+                ETH,
+                np.round(rng.choice([5, 10, 20], n) * 0.99, 2),
+                K_FUND,
+            )
         elif st == "careful":
             src = rng.random(n) < 0.7
-            self.L.add(np.where(src, self.hot_of(rng.choice(len(EX_SHARE), n, p=EX_SHARE)),
-                                self.pick(self.BRIDGE, n, self.bridge_p)), a, t, ETH, usd, K_FUND)
+            self.L.add(
+                np.where(
+                    src, self.hot_of(rng.choice(len(EX_SHARE), n, p=EX_SHARE)), self.pick(self.BRIDGE, n, self.bridge_p)
+                ),
+                a,
+                t,
+                ETH,
+                usd,
+                K_FUND,
+            )
         else:
             self.L.add(self.hot_of(np.full(n, fm["op"]["ex"])), a, t, ETH, usd, K_FUND)
         k = rng.integers(1, 4, n) if st != "script" else np.full(n, int(rng.integers(1, 4)))
         I = np.repeat(np.arange(n), k)
         ta = t[I] + (rng.uniform(0.02, 1, I.size) * rng.uniform(1, 30) * DAY).astype(np.int64)
-        kind = rng.choice(3, I.size, p=[.55, .3, .15])
+        kind = rng.choice(3, I.size, p=[0.55, 0.3, 0.15])
         ua = np.round(usd[I] * rng.uniform(0.3, 0.7, I.size), 2)
         s = kind == 0
         self.emit_swap(a[I[s]], ta[s], ua[s], ETH, USDC, self.pick(self.ROUTER, s.sum(), self.router_p))
@@ -694,7 +744,7 @@ class Gen:
         self.master_topup(op, t_in - DAY, self.eth_usd(n * A * 1.4, t_in))
         self.L.add(op["master"], dep, t_in, ETH, self.eth_usd(n * A * 1.2, t_in), K_DEP)
         self.farm_tasks(fm, max(ends) + 900, max(hi, max(ends) + DAY), A)
-        fm["memo"] = self.MEMO[int(rng.choice(len(self.MEMO), p=[.5, .35, .15]))]
+        fm["memo"] = self.MEMO[int(rng.choice(len(self.MEMO), p=[0.5, 0.35, 0.15]))]
 
     def p1_disperse_cadence_bots(self, fm):
         rng = self.rng
@@ -732,7 +782,7 @@ class Gen:
         rng = self.rng
         a, n = fm["addrs"], fm["addrs"].size
         lo, hi = self.farm_window(fm)
-        R_ = self.REFUEL[int(rng.choice(3, p=[.5, .3, .2]))]
+        R_ = self.REFUEL[int(rng.choice(3, p=[0.5, 0.3, 0.2]))]
         menu = float(rng.choice([2, 5, 10]))
         if rng.random() < 0.6:
             t = (lo + np.cumsum(rng.uniform(20, 200, n))).astype(np.int64)
@@ -809,13 +859,19 @@ class Gen:
             self.L.add(iv, a[k], t[k], ETH, self.amount(usd[k], ETH, t[k], 0.2), K_FUND)
             for j, iv1 in enumerate(inter):
                 tj = int(lo - rng.uniform(HOUR, 4 * DAY))
-                self.L.add(self.hot_of(rng.choice(len(EX_SHARE), 1, p=EX_SHARE))[0], iv1, tj, ETH,
-                           self.amount(rng.uniform(500, 2000), ETH, tj, 0.6), K_FUND)
+                self.L.add(
+                    self.hot_of(rng.choice(len(EX_SHARE), 1, p=EX_SHARE))[0],
+                    iv1,
+                    tj,
+                    ETH,
+                    self.amount(rng.uniform(500, 2000), ETH, tj, 0.6),
+                    K_FUND,
+                )
         # camouflage: ordinary-looking activity spread over weeks
         m = rng.integers(2, 7, n)
         ai = np.repeat(np.arange(n), m)
         tc = self.human(t[ai] + HOUR, np.full(ai.size, self.t_end - 2 * DAY), fm["tz"])
-        kind = rng.choice(3, ai.size, p=[.6, .2, .2])
+        kind = rng.choice(3, ai.size, p=[0.6, 0.2, 0.2])
         cu = np.round(usd[ai] * rng.lognormal(-1, 0.6, ai.size), 2)
         s = kind == 0
         self.emit_swap(a[ai[s]], tc[s], cu[s], ETH, USDC, self.pick(self.ROUTER, s.sum(), self.router_p))
@@ -842,7 +898,9 @@ class Gen:
                 on_protocol = True
             A = float(rng.choice([0.01, 0.02, 0.03, 0.05]))
             t = (lo + np.cumsum(rng.uniform(10, 300, n))).astype(np.int64)
-            self.L.add(self.hot_of([op["ex"]])[0], r["funder"], int(lo - DAY), ETH, self.eth_usd(A * n * 1.1, lo), K_FUND)
+            self.L.add(
+                self.hot_of([op["ex"]])[0], r["funder"], int(lo - DAY), ETH, self.eth_usd(A * n * 1.1, lo), K_FUND
+            )
             self.L.add(r["funder"], a, t, ETH, self.eth_usd(A, t), K_FUND)
             for rr in range(int(rng.integers(2, 5))):
                 tt = (lo + DAY * rng.uniform(1, 15) + np.arange(n) * rng.uniform(20, 200)).astype(np.int64)
@@ -871,7 +929,7 @@ class Gen:
             raise ValueError("too few addresses left for people")
         self.W = self.alloc(Hw, "wallet")
         self.w0 = int(self.W[0])
-        sizes = rng.choice([1, 2, 3, 4, 5, 6], size=Hw, p=[.8, .125, .045, .017, .008, .005])
+        sizes = rng.choice([1, 2, 3, 4, 5, 6], size=Hw, p=[0.8, 0.125, 0.045, 0.017, 0.008, 0.005])
         cs = np.cumsum(sizes)
         P = int(np.searchsorted(cs, Hw)) + 1
         sizes = sizes[:P].copy()
@@ -902,9 +960,9 @@ class Gen:
         nonmemo = np.flatnonzero(~np.isin(self.p_ex, MEMO_EX))
         owners = rng.choice(nonmemo, size=min(D, nonmemo.size), replace=False)
         self.p_dep = np.full(P, -1, np.int64)
-        self.p_dep[owners] = self.DEP[:owners.size]
+        self.p_dep[owners] = self.DEP[: owners.size]
         self.dep_ex = np.full(self.N, -1, np.int64)
-        self.dep_ex[self.DEP[:owners.size]] = self.p_ex[owners]
+        self.dep_ex[self.DEP[: owners.size]] = self.p_ex[owners]
         for deps, ex in self.farm_dep_ex:
             self.dep_ex[deps] = ex
         self.p_shared = np.full(P, -1, np.int64)  # a family member's deposit address
@@ -920,9 +978,12 @@ class Gen:
         self.role_names = sorted({r for r, _, _ in self.roles})
         self.role = np.empty(self.N, np.int16)
         for r, st, k in self.roles:
-            self.role[st:st + k] = self.role_names.index(r)
-        actors = [self.role_names.index(r) for r in ("wallet", "farm_addr", "farm_funder", "farm_collector", "farm_master")
-                  if r in self.role_names]
+            self.role[st : st + k] = self.role_names.index(r)
+        actors = [
+            self.role_names.index(r)
+            for r in ("wallet", "farm_addr", "farm_funder", "farm_collector", "farm_master")
+            if r in self.role_names
+        ]
         self.actor = np.isin(self.role, actors)
 
     def wallet_of_person(self, p, rnd=True):
@@ -958,7 +1019,7 @@ class Gen:
 
         def take(k, knd):
             nonlocal pos
-            s = pool[pos:pos + int(k)]
+            s = pool[pos : pos + int(k)]
             pos += int(k)
             kind[s] = knd
             return s
@@ -967,29 +1028,37 @@ class Gen:
         n_wave = int(0.19 * H)
         wsz = np.maximum(20, (rng.dirichlet(np.ones(6) * 4) * n_wave).astype(int))
         self.waves = []
-        wave_times = [self.launch + rng.uniform(0, 3) * DAY,
-                      self.ws + rng.uniform(0.3, 2) * DAY,
-                      self.ws + rng.uniform(0.2, 0.45) * self.wlen,
-                      self.ws + rng.uniform(0.45, 0.7) * self.wlen,
-                      self.ws + rng.uniform(0.7, 0.9) * self.wlen,
-                      self.snap + rng.uniform(1, 8) * DAY]
+        wave_times = [
+            self.launch + rng.uniform(0, 3) * DAY,
+            self.ws + rng.uniform(0.3, 2) * DAY,
+            self.ws + rng.uniform(0.2, 0.45) * self.wlen,
+            self.ws + rng.uniform(0.45, 0.7) * self.wlen,
+            self.ws + rng.uniform(0.7, 0.9) * self.wlen,
+            self.snap + rng.uniform(1, 8) * DAY,
+        ]
         for i in range(6):
             T = int(wave_times[i] // HOUR * HOUR + rng.integers(0, 15 * MIN))
-            ex = int(rng.choice(4, p=[.45, .3, .15, .1]))
+            ex = int(rng.choice(4, p=[0.45, 0.3, 0.15, 0.1]))
             self.waves.append(dict(T=T, ex=ex, hot=int(self.hot_of([ex])[0]), members=take(wsz[i], 1), phase=i))
         # workshops
         self.workshops = []
         for i in range(6):
-            m = int(max(10, rng.integers(15, 71) * min(1.0, self.f ** 0.5)))
+            m = int(max(10, rng.integers(15, 71) * min(1.0, self.f**0.5)))
             T = self.ws - rng.uniform(20, 40) * DAY if i == 0 else self.ws + rng.uniform(0.05, 0.9) * self.wlen
             T = int(T // DAY * DAY + rng.integers(14, 19) * HOUR)
-            self.workshops.append(dict(T=T, host=self.WORKSHOP[i], members=take(m, 2),
-                                       disperse=(i % 3 == 1),
-                                       A=float(rng.choice([0.005, 0.01, 0.02]))))
+            self.workshops.append(
+                dict(
+                    T=T,
+                    host=self.WORKSHOP[i],
+                    members=take(m, 2),
+                    disperse=(i % 3 == 1),
+                    A=float(rng.choice([0.005, 0.01, 0.02])),
+                )
+            )
         # DAO contributors
         self.daos = []
         for i in range(len(self.DAO)):
-            m = int(max(5, rng.integers(6, 51) * min(1.0, self.f ** 0.5)))
+            m = int(max(5, rng.integers(6, 51) * min(1.0, self.f**0.5)))
             self.daos.append(dict(node=self.DAO[i], members=take(m, 3)))
         # market-maker rebalancing bots and retail DCA automations
         self.mmbots = []
@@ -1078,8 +1147,7 @@ class Gen:
             el = self.elig_plan[m]
             inwin = (first >= self.ws) & (first < self.snap)
             # early-wave members who stay eligible come back inside the window
-            u = np.where(inwin, first,
-                         self.human(np.full(k, self.ws), np.full(k, self.snap - HOUR), tz[m]))
+            u = np.where(inwin, first, self.human(np.full(k, self.ws), np.full(k, self.snap - HOUR), tz[m]))
             self.u1[m[el]] = u[el]
             # everyone in a wave tries the protocol right away
             out = ~el | ~inwin
@@ -1097,7 +1165,9 @@ class Gen:
             T = wk["T"]
             host = wk["host"]
             hot = self.hot_of([int(rng.choice(3))])[0]
-            self.L.add(hot, host, T - int(rng.uniform(DAY, 5 * DAY)), ETH, self.eth_usd(wk["A"] * k * 1.5 + 0.05, T), K_FUND)
+            self.L.add(
+                hot, host, T - int(rng.uniform(DAY, 5 * DAY)), ETH, self.eth_usd(wk["A"] * k * 1.5 + 0.05, T), K_FUND
+            )
             if wk["disperse"]:
                 t = np.full(k, T + int(rng.integers(5 * MIN, 20 * MIN)))
                 self.L.add(host, self.DISPERSE[0], t[0], ETH, self.eth_usd(wk["A"] * k, T), K_FUND)
@@ -1119,16 +1189,23 @@ class Gen:
             self.lam[m] = np.where(quiet, rng.lognormal(np.log(0.004), 0.5, k), rng.lognormal(np.log(0.05), 0.9, k))
             self.te[m] = np.where(el | ~quiet, self.t_end, np.minimum(self.t_end, T + 20 * DAY))
         # DAO payroll: monthly, same day, from one multisig (token multisend = same second)
-        months = pd.date_range(pd.Timestamp(self.t0, unit="s").normalize() - pd.offsets.MonthBegin(1),
-                               pd.Timestamp(self.t_end, unit="s"), freq="MS")
+        months = pd.date_range(
+            pd.Timestamp(self.t0, unit="s").normalize() - pd.offsets.MonthBegin(1),
+            pd.Timestamp(self.t_end, unit="s"),
+            freq="MS",
+        )
         for i, d in enumerate(self.daos):
             m = d["members"]
             k = m.size
             node = d["node"]
             tier = rng.choice([1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000], k)
             joined_pre = rng.random(k) < 0.7
-            join = np.where(joined_pre, self.t0 - DAY, self.t0 + rng.uniform(0, 1, k) * (self.ws - self.t0)).astype(np.int64)
-            leave = np.where(rng.random(k) < 0.15, join + rng.uniform(60, 200, k) * DAY, self.t_end + DAY).astype(np.int64)
+            join = np.where(joined_pre, self.t0 - DAY, self.t0 + rng.uniform(0, 1, k) * (self.ws - self.t0)).astype(
+                np.int64
+            )
+            leave = np.where(rng.random(k) < 0.15, join + rng.uniform(60, 200, k) * DAY, self.t_end + DAY).astype(
+                np.int64
+            )
             el = self.elig_plan[m]
             leave[el] = self.t_end + DAY
             pay_day = int(rng.integers(0, 27))
@@ -1148,8 +1225,14 @@ class Gen:
                     t = np.full(act.sum(), T)
                 else:
                     t = (T + np.cumsum(rng.uniform(20, 240, act.sum()))).astype(np.int64)
-                self.L.add(self.P_TREASURY if i < 3 else self.hot_of([int(rng.choice(3))])[0], node,
-                           T - int(rng.uniform(DAY, 4 * DAY)), asset, float(tier[act].sum() * 1.05), K_FUND)
+                self.L.add(
+                    self.P_TREASURY if i < 3 else self.hot_of([int(rng.choice(3))])[0],
+                    node,
+                    T - int(rng.uniform(DAY, 4 * DAY)),
+                    asset,
+                    float(tier[act].sum() * 1.05),
+                    K_FUND,
+                )
                 self.L.add(node, m[act] + w0, t, asset, tier[act].astype(float), K_FUND)
                 fp = act & (first_pay < 0)
                 first_pay[fp] = t[fp[act]]
@@ -1157,7 +1240,9 @@ class Gen:
             self.tf[m[new]] = first_pay[new]
             self.pre[m[new]] = False
             need = el & (self.u1[m] < self.tf[m])
-            self.u1[m[need]] = self.human(np.maximum(self.tf[m[need]] + HOUR, self.ws), np.full(need.sum(), self.snap - HOUR), tz[m[need]])
+            self.u1[m[need]] = self.human(
+                np.maximum(self.tf[m[need]] + HOUR, self.ws), np.full(need.sum(), self.snap - HOUR), tz[m[need]]
+            )
             self.te[m] = np.maximum(self.te[m], np.minimum(leave, self.t_end))
         # market-maker rebalancing bots: funded by the MM, bridging on a cron
         for b in self.mmbots:
@@ -1176,8 +1261,12 @@ class Gen:
                 r = np.arange(int(dur[j] // P))
                 tt = (Ts[j] + HOUR + phase[j] + r * P + rng.normal(0, 45, r.size)).astype(np.int64)
                 tt = tt[(rng.random(r.size) < 0.5) & (tt < self.t_end - HOUR)]
-                self.emit_bridge(np.full(tt.size, m[j] + w0), tt,
-                                 self.amount(rng.lognormal(np.log(12000), 1.0, tt.size), asset, tt, 0.3), asset)
+                self.emit_bridge(
+                    np.full(tt.size, m[j] + w0),
+                    tt,
+                    self.amount(rng.lognormal(np.log(12000), 1.0, tt.size), asset, tt, 0.3),
+                    asset,
+                )
                 wk = np.arange(Ts[j] + 7 * DAY, self.t_end, 7 * DAY)
                 self.L.add(m[j] + w0, b["mm"], wk, asset, np.round(rng.lognormal(np.log(3000), 1, wk.size), 2))
             self.lam[m] = 0.003
@@ -1185,7 +1274,7 @@ class Gen:
         m = self.dca
         k = m.size
         self.tf[m] = np.minimum(self.tf[m], (self.ws - rng.uniform(10, 80, k) * DAY).astype(np.int64))
-        start = (self.ws - rng.uniform(3, 60, k) * DAY)
+        start = self.ws - rng.uniform(3, 60, k) * DAY
         start = np.maximum(start, self.tf[m] + DAY)
         wd_off = rng.uniform(0, 7 * DAY, k)
         amt = rng.choice([25, 50, 100, 100, 200, 250, 500], k).astype(float)
@@ -1197,7 +1286,7 @@ class Gen:
         # make sure the first run is after the wallet appears and a run falls in the window
         tt = np.where(tt < self.tf[m][I] + HOUR, self.tf[m][I] + HOUR + R * 7 * DAY, tt)
         ok = tt < self.t_end - HOUR
-        asset = rng.choice([USDC, USDT, DAI], k, p=[.7, .2, .1])
+        asset = rng.choice([USDC, USDT, DAI], k, p=[0.7, 0.2, 0.1])
         self.emit_bridge(m[I[ok]] + w0, tt[ok], amt[I[ok]], asset[I[ok]])
         self.te[m] = self.t_end
         # friend onboarding
@@ -1215,7 +1304,9 @@ class Gen:
         self.L.add(fr + w0, to + w0, t, ETH, usd, K_FUND)
         self.tf[to] = t
         self.pre[to] = False
-        self.te[to] = np.where(self.elig_plan[to], self.t_end, np.minimum(self.t_end, t + rng.exponential(90 * DAY, k).astype(np.int64)))
+        self.te[to] = np.where(
+            self.elig_plan[to], self.t_end, np.minimum(self.t_end, t + rng.exponential(90 * DAY, k).astype(np.int64))
+        )
         el = self.elig_plan[to]
         lo = np.maximum(t + HOUR, self.ws)
         okel = el & (lo < self.snap - HOUR)
@@ -1232,11 +1323,11 @@ class Gen:
         w = np.flatnonzero(need)
         n = w.size
         t = self.tf[w]
-        src = rng.choice(9, n, p=[.48, .18, .10, .06, .035, .045, .06, .025, .015])
+        src = rng.choice(9, n, p=[0.48, 0.18, 0.10, 0.06, 0.035, 0.045, 0.06, 0.025, 0.015])
         multi = self.p_nw[self.w_person[w]] > 1
         src = np.where((src == 3) & ~multi, 2, src)
         usd = self.p_wealth[self.w_person[w]] * rng.lognormal(-0.8, 0.9, n)
-        asset = rng.choice([ETH, USDC, USDT], n, p=[.68, .24, .08])
+        asset = rng.choice([ETH, USDC, USDT], n, p=[0.68, 0.24, 0.08])
         frm = np.empty(n, np.int64)
         s = src == 0
         frm[s] = self.hot_of(self.p_ex[self.w_person[w[s]]])
@@ -1247,13 +1338,16 @@ class Gen:
         s = src == 3
         frm[s] = self.own_other(w[s]) + w0
         s = src == 4  # faucet: fixed drip
-        fi = rng.choice(3, s.sum(), p=[.55, .3, .15])
+        fi = rng.choice(3, s.sum(), p=[0.55, 0.3, 0.15])
         frm[s] = self.FAUCET[fi]
         usd[s] = self.eth_usd(self.faucet_eth[fi], t[s])
         asset[s] = ETH
         s = src == 5  # gas refuel menu
-        frm[s] = self.pick(self.REFUEL, s.sum(), [.5, .3, .2])
-        usd[s] = np.round(rng.choice(self.refuel_menu, s.sum(), p=[.25, .3, .25, .12, .08]) * rng.uniform(0.985, 0.995, s.sum()), 2)
+        frm[s] = self.pick(self.REFUEL, s.sum(), [0.5, 0.3, 0.2])
+        usd[s] = np.round(
+            rng.choice(self.refuel_menu, s.sum(), p=[0.25, 0.3, 0.25, 0.12, 0.08]) * rng.uniform(0.985, 0.995, s.sum()),
+            2,
+        )
         asset[s] = ETH
         s = src == 6
         se = self.p_smallex[self.w_person[w[s]]]
@@ -1274,8 +1368,11 @@ class Gen:
             t2 = t[s] + rng.lognormal(np.log(6 * HOUR), 1.3, s.sum()).astype(np.int64)
             ok = t2 < self.t_end
             u2 = self.p_wealth[self.w_person[ws_]] * rng.lognormal(-0.8, 0.9, s.sum())
-            f2 = np.where(rng.random(s.sum()) < 0.6, self.hot_of(self.p_ex[self.w_person[ws_]]),
-                          self.pick(self.BRIDGE, s.sum(), self.bridge_p))
+            f2 = np.where(
+                rng.random(s.sum()) < 0.6,
+                self.hot_of(self.p_ex[self.w_person[ws_]]),
+                self.pick(self.BRIDGE, s.sum(), self.bridge_p),
+            )
             self.L.add(f2[ok], ws_[ok] + w0, t2[ok], ETH, self.amount(u2[ok], ETH, t2[ok], 0.4), K_FUND)
 
     def honest_generic(self):
@@ -1290,13 +1387,15 @@ class Gen:
         w = np.repeat(np.arange(Hw), cnt)
         t = self.human(self.tf[w] + 60, self.te[w], self.w_tz[w])
         persona = rng.integers(0, 4, Hw)
-        PT = np.array([
-            # swap lend nftb nftm nfts cexw cexd peer self brin brout pay otcb otcs sxw sxd
-            [.34, .07, .02, .02, .01, .14, .12, .10, .03, .05, .04, .02, .01, .01, .01, .01],
-            [.18, .03, .08, .08, .05, .13, .10, .12, .03, .04, .03, .03, .005, .005, .02, .02],
-            [.20, .02, .02, .02, .01, .20, .17, .14, .04, .04, .04, .05, .01, .01, .02, .01],
-            [.30, .12, .02, .02, .01, .10, .08, .08, .03, .09, .08, .01, .01, .01, .01, .01],
-        ])
+        PT = np.array(
+            [
+                # swap lend nftb nftm nfts cexw cexd peer self brin brout pay otcb otcs sxw sxd
+                [0.34, 0.07, 0.02, 0.02, 0.01, 0.14, 0.12, 0.10, 0.03, 0.05, 0.04, 0.02, 0.01, 0.01, 0.01, 0.01],
+                [0.18, 0.03, 0.08, 0.08, 0.05, 0.13, 0.10, 0.12, 0.03, 0.04, 0.03, 0.03, 0.005, 0.005, 0.02, 0.02],
+                [0.20, 0.02, 0.02, 0.02, 0.01, 0.20, 0.17, 0.14, 0.04, 0.04, 0.04, 0.05, 0.01, 0.01, 0.02, 0.01],
+                [0.30, 0.12, 0.02, 0.02, 0.01, 0.10, 0.08, 0.08, 0.03, 0.09, 0.08, 0.01, 0.01, 0.01, 0.01, 0.01],
+            ]
+        )
         PT[:, 12:14] *= 0.6
         PT = PT / PT.sum(1, keepdims=True)
         cum = np.cumsum(PT, 1)
@@ -1313,8 +1412,8 @@ class Gen:
         usd = np.maximum(usd, rng.uniform(1, 8, w.size))
         W = w + w0
         n_ = w.size
-        ast = rng.choice([ETH, USDC, USDT, DAI, WETH], n_, p=[.46, .3, .1, .05, .09])
-        ast2 = rng.choice([ETH, USDC, USDT, DAI, WETH], n_, p=[.46, .3, .1, .05, .09])
+        ast = rng.choice([ETH, USDC, USDT, DAI, WETH], n_, p=[0.46, 0.3, 0.1, 0.05, 0.09])
+        ast2 = rng.choice([ETH, USDC, USDT, DAI, WETH], n_, p=[0.46, 0.3, 0.1, 0.05, 0.09])
         ast2 = np.where(ast2 == ast, np.where(ast == ETH, USDC, ETH), ast2)
         amt = self.amount(usd, ast, t, 0.33)
         # 0 swap
@@ -1329,7 +1428,7 @@ class Gen:
         self.L.add(lp[ok], W[s][ok], tb[ok], ast[s][ok], np.round(amt[s][ok] * rng.uniform(1.0, 1.03, ok.sum()), 2))
         # 2 nft buy
         s = typ == 2
-        mk = self.pick(self.NFTMKT, s.sum(), [.6, .3, .1])
+        mk = self.pick(self.NFTMKT, s.sum(), [0.6, 0.3, 0.1])
         col = rng.integers(0, len(NFT_COLLECTIONS), s.sum())
         self.L.add(W[s], mk, t[s], ETH, self.amount(np.maximum(usd[s], 15), ETH, t[s], 0.4))
         self.L.add(mk, W[s], t[s], NFT0 + col, np.nan)
@@ -1338,7 +1437,7 @@ class Gen:
         self.emit_mint(W[s], t[s], rng.integers(0, len(NFT_COLLECTIONS), s.sum()))
         # 4 nft sell
         s = typ == 4
-        mk = self.pick(self.NFTMKT, s.sum(), [.6, .3, .1])
+        mk = self.pick(self.NFTMKT, s.sum(), [0.6, 0.3, 0.1])
         col = rng.integers(0, len(NFT_COLLECTIONS), s.sum())
         self.L.add(W[s], mk, t[s], NFT0 + col, np.nan)
         self.L.add(mk, W[s], t[s] + 1, ETH, self.amount(np.maximum(usd[s], 15), ETH, t[s], 0.2))
@@ -1371,12 +1470,24 @@ class Gen:
         self.L.add(W[s], self.pick(self.BRIDGE, s.sum(), self.bridge_p), t[s], ast[s], amt[s])
         # 11 pay a merchant through a processor
         s = typ == 11
-        self.L.add(W[s], self.pick(self.PAY, s.sum(), [.4, .3, .2, .1]), t[s], ast[s], amt[s])
+        self.L.add(W[s], self.pick(self.PAY, s.sum(), [0.4, 0.3, 0.2, 0.1]), t[s], ast[s], amt[s])
         # 12 otc buy, 13 otc sell (bigger tickets)
         s = typ == 12
-        self.L.add(self.pick(self.OTC, s.sum(), self.otc_p), W[s], t[s], ast[s], self.amount(usd[s] * 5 + 300, ast[s], t[s], 0.6))
+        self.L.add(
+            self.pick(self.OTC, s.sum(), self.otc_p),
+            W[s],
+            t[s],
+            ast[s],
+            self.amount(usd[s] * 5 + 300, ast[s], t[s], 0.6),
+        )
         s = typ == 13
-        self.L.add(W[s], self.pick(self.OTC, s.sum(), self.otc_p), t[s], ast[s], self.amount(usd[s] * 5 + 300, ast[s], t[s], 0.6))
+        self.L.add(
+            W[s],
+            self.pick(self.OTC, s.sum(), self.otc_p),
+            t[s],
+            ast[s],
+            self.amount(usd[s] * 5 + 300, ast[s], t[s], 0.6),
+        )
         # 14/15 small exchange withdraw/deposit
         se = self.p_smallex[p]
         se = np.where(se < 0, rng.choice(len(self.SMALLEX), p.size, p=self.smallex_p), se)
@@ -1386,7 +1497,7 @@ class Gen:
         self.L.add(W[s], self.SMALLEX[se[s]], t[s], ast[s], amt[s])
         # community distributions via the disperse contracts (existing wallets, same second)
         for j, (D, size) in enumerate([(self.DISPERSE[0], 650), (self.DISPERSE[0], 500), (self.DISPERSE[1], 320)]):
-            size = int(size * self.f ** 0.7)
+            size = int(size * self.f**0.7)
             T = int(rng.uniform(self.t0 + 20 * DAY, self.snap))
             cand = np.flatnonzero((self.tf < T) & (self.te > T))
             rc = rng.choice(cand, size=min(size, cand.size), replace=False)
@@ -1409,7 +1520,7 @@ class Gen:
         usd1 = wealth * rng.lognormal(-0.5, 0.9, n)
         usd1 = np.where(minimal, rng.uniform(6, 60, n), usd1)
         usd1 = np.maximum(usd1, rng.uniform(6, 15, n))
-        a1 = rng.choice([ETH, USDC, USDT, DAI], n, p=[.56, .27, .09, .08])
+        a1 = rng.choice([ETH, USDC, USDT, DAI], n, p=[0.56, 0.27, 0.09, 0.08])
         wkm = kd == 2
         a1[wkm] = ETH
         t1 = self.u1[el]
@@ -1439,7 +1550,14 @@ class Gen:
         s = (~minimal) & (rng.random(n) < 0.12)
         tl = self.human(t1[s], np.full(s.sum(), self.snap - 60), tz[s])
         al = np.where(rng.random(s.sum()) < 0.6, USDC, ETH)
-        self.emit_lp(el[s] + w0, tl, self.amount(wealth[s] * rng.lognormal(0, 0.8, s.sum()) + 100, al, tl, 0.5), al, 0.5, self.t_end)
+        self.emit_lp(
+            el[s] + w0,
+            tl,
+            self.amount(wealth[s] * rng.lognormal(0, 0.8, s.sum()) + 100, al, tl, 0.5),
+            al,
+            0.5,
+            self.t_end,
+        )
         # earlier use since launch, continued use after the snapshot
         pre_ok = (self.tf[el] < self.ws - 2 * DAY) & ~minimal
         s = pre_ok & (rng.random(n) < 0.38)
@@ -1447,7 +1565,12 @@ class Gen:
         lo = np.maximum(self.tf[el[I]] + 60, self.launch)
         tp = self.human(lo, np.full(I.size, self.ws - 60), tz[I])
         ok = tp < self.ws
-        self.emit_bridge(el[I[ok]] + w0, tp[ok], self.amount(wealth[I[ok]] * rng.lognormal(-0.6, 1, ok.sum()) + 5, ETH, tp[ok], 0.4), ETH)
+        self.emit_bridge(
+            el[I[ok]] + w0,
+            tp[ok],
+            self.amount(wealth[I[ok]] * rng.lognormal(-0.6, 1, ok.sum()) + 5, ETH, tp[ok], 0.4),
+            ETH,
+        )
         s = (~minimal) & (rng.random(n) < 0.3)
         I = np.repeat(np.flatnonzero(s), rng.integers(1, 4, s.sum()))
         tp = self.human(np.full(I.size, self.snap), np.full(I.size, self.t_end - HOUR), tz[I])
@@ -1506,43 +1629,96 @@ class Gen:
             src = self.hot_of(rng.choice(len(EX_SHARE), nw, p=EX_SHARE))
             self.L.add(src, s, t, USDT, np.round(rng.lognormal(np.log(6e4), 0.7, nw), 2), K_SVC)
             t2 = weeks + rng.integers(0, 7 * DAY, nw)
-            self.L.add(s, self.hot_of(rng.choice(len(EX_SHARE), nw, p=EX_SHARE)), t2, ETH,
-                       np.round(rng.lognormal(np.log(4e4), 0.7, nw), 2), K_SVC)
+            self.L.add(
+                s,
+                self.hot_of(rng.choice(len(EX_SHARE), nw, p=EX_SHARE)),
+                t2,
+                ETH,
+                np.round(rng.lognormal(np.log(4e4), 0.7, nw), 2),
+                K_SVC,
+            )
         for o in self.OTC:
             t = weeks + rng.integers(0, 7 * DAY, nw)
             self.L.add(self.pick(self.MM, nw), o, t, USDT, np.round(rng.lognormal(np.log(1e5), 0.8, nw), 2), K_SVC)
             t2 = weeks + rng.integers(0, 7 * DAY, nw)
-            self.L.add(o, self.hot_of(rng.choice(len(EX_SHARE), nw, p=EX_SHARE)), t2, USDC,
-                       np.round(rng.lognormal(np.log(8e4), 0.8, nw), 2), K_SVC)
+            self.L.add(
+                o,
+                self.hot_of(rng.choice(len(EX_SHARE), nw, p=EX_SHARE)),
+                t2,
+                USDC,
+                np.round(rng.lognormal(np.log(8e4), 0.8, nw), 2),
+                K_SVC,
+            )
         for pnode in self.PAY:
             t = days + rng.integers(18 * HOUR, 23 * HOUR, nd)
-            self.L.add(pnode, self.hot_of(rng.choice(len(EX_SHARE), nd, p=EX_SHARE)), t, USDC,
-                       np.round(rng.lognormal(np.log(2e4), 0.6, nd), 2), K_SVC)
+            self.L.add(
+                pnode,
+                self.hot_of(rng.choice(len(EX_SHARE), nd, p=EX_SHARE)),
+                t,
+                USDC,
+                np.round(rng.lognormal(np.log(2e4), 0.6, nd), 2),
+                K_SVC,
+            )
         for m in self.MM:
             k = nd * 6
             t = np.repeat(days, 6) + rng.integers(0, DAY, k)
             a_in = rng.choice([ETH, USDC, WETH], k)
             a_out = np.where(a_in == USDC, ETH, USDC)
-            self.emit_swap(np.full(k, m), t, np.round(rng.lognormal(np.log(5e4), 0.9, k), 2), a_in, a_out,
-                           self.pick(self.ROUTER, k, self.router_p))
+            self.emit_swap(
+                np.full(k, m),
+                t,
+                np.round(rng.lognormal(np.log(5e4), 0.9, k), 2),
+                a_in,
+                a_out,
+                self.pick(self.ROUTER, k, self.router_p),
+            )
             t2 = weeks + rng.integers(0, 7 * DAY, nw)
-            self.L.add(self.hot_of(rng.choice(len(EX_SHARE), nw, p=EX_SHARE)), m, t2, USDC,
-                       np.round(rng.lognormal(np.log(5e5), 0.5, nw), 2), K_SVC)
+            self.L.add(
+                self.hot_of(rng.choice(len(EX_SHARE), nw, p=EX_SHARE)),
+                m,
+                t2,
+                USDC,
+                np.round(rng.lognormal(np.log(5e5), 0.5, nw), 2),
+                K_SVC,
+            )
         for f in np.concatenate([self.FAUCET, self.REFUEL]):
             t = weeks + rng.integers(0, 7 * DAY, nw)
-            self.L.add(self.hot_of(rng.choice(len(EX_SHARE), nw, p=EX_SHARE)), f, t, ETH,
-                       np.round(rng.lognormal(np.log(3000), 0.5, nw), 2), K_SVC)
+            self.L.add(
+                self.hot_of(rng.choice(len(EX_SHARE), nw, p=EX_SHARE)),
+                f,
+                t,
+                ETH,
+                np.round(rng.lognormal(np.log(3000), 0.5, nw), 2),
+                K_SVC,
+            )
         # protocol: bridge settles to bonder, treasury provides liquidity
         pdays = days[days >= self.launch]
         t = pdays + rng.integers(0, DAY, pdays.size)
-        self.L.add(self.P_BRIDGE, self.P_BONDER, t, ETH, np.round(rng.lognormal(np.log(2e5), 0.6, pdays.size), 2), K_SVC)
-        self.L.add(self.P_BRIDGE, self.P_BONDER, t + 7, USDC, np.round(rng.lognormal(np.log(1.5e5), 0.6, pdays.size), 2), K_SVC)
+        self.L.add(
+            self.P_BRIDGE, self.P_BONDER, t, ETH, np.round(rng.lognormal(np.log(2e5), 0.6, pdays.size), 2), K_SVC
+        )
+        self.L.add(
+            self.P_BRIDGE, self.P_BONDER, t + 7, USDC, np.round(rng.lognormal(np.log(1.5e5), 0.6, pdays.size), 2), K_SVC
+        )
         pw = pdays[::7]
-        self.L.add(self.P_TREASURY, self.P_BONDER, pw + rng.integers(0, DAY, pw.size), USDC,
-                   np.round(rng.lognormal(np.log(5e5), 0.4, pw.size), 2), K_SVC)
+        self.L.add(
+            self.P_TREASURY,
+            self.P_BONDER,
+            pw + rng.integers(0, DAY, pw.size),
+            USDC,
+            np.round(rng.lognormal(np.log(5e5), 0.4, pw.size), 2),
+            K_SVC,
+        )
         for d in self.DAO[3:]:
             t = weeks[::4] + rng.integers(0, DAY, weeks[::4].size)
-            self.L.add(self.hot_of(rng.choice(3, t.size)), d, t, ETH, np.round(rng.lognormal(np.log(2e4), 0.5, t.size), 2), K_SVC)
+            self.L.add(
+                self.hot_of(rng.choice(3, t.size)),
+                d,
+                t,
+                ETH,
+                np.round(rng.lognormal(np.log(2e4), 0.5, t.size), 2),
+                K_SVC,
+            )
 
     # ================================================================== eligibility
     def eligibility(self):
@@ -1557,9 +1733,13 @@ class Gen:
         early_q = tgt & (L["ts"] >= self.launch) & (L["ts"] < self.ws) & (L["u"] >= 5.0)
         early = np.unique(L["f"][early_q])
         el["early"] = el.index.isin(early)
-        alloc = (300 + 60 * np.minimum(el["n"] - 1, 10)
-                 + np.select([el["vol"] >= 1e5, el["vol"] >= 1e4, el["vol"] >= 1e3], [1500, 600, 250], 0)
-                 + 400 * el["lp"] + 200 * el["early"])
+        alloc = (
+            300
+            + 60 * np.minimum(el["n"] - 1, 10)
+            + np.select([el["vol"] >= 1e5, el["vol"] >= 1e4, el["vol"] >= 1e3], [1500, 600, 250], 0)
+            + 400 * el["lp"]
+            + 200 * el["early"]
+        )
         el["alloc"] = alloc.astype(float)
         self.el = el
         self.is_el = np.zeros(self.N, bool)
@@ -1580,8 +1760,14 @@ class Gen:
     def honest_claims(self):
         rng = self.rng
         w0 = self.w0
-        self.L.add(self.P_TREASURY, self.P_DIST, self.claim - int(rng.uniform(HOUR, DAY)), TOLL,
-                   np.round(self.alloc_of.sum() * 1.1 * self.toll_p0, 2), K_SVC)
+        self.L.add(
+            self.P_TREASURY,
+            self.P_DIST,
+            self.claim - int(rng.uniform(HOUR, DAY)),
+            TOLL,
+            np.round(self.alloc_of.sum() * 1.1 * self.toll_p0, 2),
+            K_SVC,
+        )
         hw = np.flatnonzero(self.is_el[self.W])
         n = hw.size
         kd = self.kind[hw]
@@ -1590,9 +1776,15 @@ class Gen:
         quiet = self.minimal[hw] | (kd == 2)
         r = np.where(quiet, 0.25 + 0.75 * r, r)
         span = self.t_end - self.claim
-        t = np.where(r < 0.16, self.claim + np.minimum(rng.exponential(14 * MIN, n), 58 * MIN),
-            np.where(r < 0.52, self.claim + rng.exponential(1.3 * DAY, n),
-            np.where(r < 0.78, self.claim + rng.uniform(0, 1, n) * span, -1))).astype(np.int64)
+        t = np.where(
+            r < 0.16,
+            self.claim + np.minimum(rng.exponential(14 * MIN, n), 58 * MIN),
+            np.where(
+                r < 0.52,
+                self.claim + rng.exponential(1.3 * DAY, n),
+                np.where(r < 0.78, self.claim + rng.uniform(0, 1, n) * span, -1),
+            ),
+        ).astype(np.int64)
         late = (r >= 0.16) & (r < 0.78)
         t[late] = self.human(t[late], t[late] + 6 * HOUR, tz[late])
         claimers = t > 0
@@ -1607,8 +1799,14 @@ class Gen:
         ok = t2 < self.t_end
         usd = lambda sel, frac: np.round(tok[sel] * frac * self.toll_px(t2[sel]), 2)  # noqa: E731
         s = (r < 0.34) & ok
-        self.emit_swap(a[s], t2[s], usd(s, rng.uniform(0.4, 1.0, s.sum())), TOLL,
-                       rng.choice([ETH, USDC], s.sum()), self.pick(self.ROUTER, s.sum(), self.router_p))
+        self.emit_swap(
+            a[s],
+            t2[s],
+            usd(s, rng.uniform(0.4, 1.0, s.sum())),
+            TOLL,
+            rng.choice([ETH, USDC], s.sum()),
+            self.pick(self.ROUTER, s.sum(), self.router_p),
+        )
         s = (r >= 0.34) & (r < 0.52) & ok
         dep = self.p_dep[p[s]]
         sh = self.p_shared[p[s]]
@@ -1731,8 +1929,11 @@ class Gen:
         rng = self.rng
         a = fm["addrs"]
         n = a.size
-        t = self.human(self.claim, self.claim + 3 * DAY, fm["tz"])[0] if fm["style"] == "manual" else \
-            int(self.claim + rng.uniform(HOUR, 6 * DAY))
+        t = (
+            self.human(self.claim, self.claim + 3 * DAY, fm["tz"])[0]
+            if fm["style"] == "manual"
+            else int(self.claim + rng.uniform(HOUR, 6 * DAY))
+        )
         carry = 0.0
         for i in range(n):
             if self.is_el[a[i]] and rng.random() < 0.97:
@@ -1746,8 +1947,14 @@ class Gen:
                 self.L.add(a[i], dest, t, TOLL, round(carry * float(self.toll_px(t)), 2), K_SWEEP)
             t += int(rng.uniform(20, 600))
         if t < self.t_end - DAY:
-            self.L.add(fm["collector"], fm["op"]["deps"][0], t + int(rng.uniform(HOUR, DAY)), TOLL,
-                       round(carry * float(self.toll_px(t)), 2), K_DEP)
+            self.L.add(
+                fm["collector"],
+                fm["op"]["deps"][0],
+                t + int(rng.uniform(HOUR, DAY)),
+                TOLL,
+                round(carry * float(self.toll_px(t)), 2),
+                K_DEP,
+            )
 
     # ================================================================== exchange plumbing, noise
     def plumbing(self):
@@ -1768,7 +1975,9 @@ class Gen:
         t = g["d"].values * DAY + DAY - rng.integers(60, 3 * HOUR, len(g))
         ok = t <= self.t_end
         mex = MEMO_EX[np.searchsorted(self.MEMO, g["m"].values)]
-        self.L.add(g["m"].values[ok], self.hot_of(mex[ok]), t[ok], g["a"].values[ok], np.round(g["u"].values[ok], 2), K_SVC)
+        self.L.add(
+            g["m"].values[ok], self.hot_of(mex[ok]), t[ok], g["a"].values[ok], np.round(g["u"].values[ok], 2), K_SVC
+        )
         # spam NFT drops to active addresses (everyone active gets them)
         active = np.unique(np.concatenate([L["f"][L["k"] != K_SVC], L["t"][L["k"] != K_SVC]]))
         active = active[self.actor[active]]
@@ -1795,8 +2004,14 @@ class Gen:
         self.L.add(v[fool][ok2], pz[fool][ok2], tf_[ok2], L["a"][pick][fool][ok2], L["u"][pick][fool][ok2], K_GEN)
         for z in self.POISON:
             t = int(rng.uniform(self.t0 + 30 * DAY, self.t_end - DAY))
-            self.L.add(z, self.SMALLEX[int(rng.integers(0, len(self.SMALLEX)))], t, USDT,
-                       round(float(rng.uniform(50, 5000)), 2), K_SVC)
+            self.L.add(
+                z,
+                self.SMALLEX[int(rng.integers(0, len(self.SMALLEX)))],
+                t,
+                USDT,
+                round(float(rng.uniform(50, 5000)), 2),
+                K_SVC,
+            )
 
     # ================================================================== labels & output
     def finalize(self) -> dict[str, pd.DataFrame]:
@@ -1813,8 +2028,14 @@ class Gen:
         if miss.size:
             t = rng.integers(self.t0 + DAY, self.t_end - DAY, miss.size)
             sp = rng.integers(0, len(self.SPAM), miss.size)
-            for k, v in (("f", self.SPAM[sp]), ("t", miss), ("ts", t), ("a", SPAM0 + sp),
-                         ("u", np.full(miss.size, np.nan)), ("k", np.full(miss.size, K_SPAM))):
+            for k, v in (
+                ("f", self.SPAM[sp]),
+                ("t", miss),
+                ("ts", t),
+                ("a", SPAM0 + sp),
+                ("u", np.full(miss.size, np.nan)),
+                ("k", np.full(miss.size, K_SPAM)),
+            ):
                 L[k] = np.concatenate([L[k], v.astype(L[k].dtype)])
         # users: random 48-bit ids, order of nodes carries no meaning
         ids = np.unique(rng.integers(10**9, 2**48, int(self.N * 1.05) + 100))
@@ -1828,53 +2049,69 @@ class Gen:
         assert (first < np.iinfo(np.int64).max).all()
         to_ts = lambda s: pd.to_datetime(np.asarray(s, np.int64), unit="s")  # noqa: E731
         assets = np.array(ASSETS, dtype=object)
-        transfers = pd.DataFrame({
-            "transfer_id": np.arange(1, L["ts"].size + 1, dtype=np.int64),
-            "from_user_id": ids[L["f"]],
-            "to_user_id": ids[L["t"]],
-            "ts": to_ts(L["ts"]),
-            "asset": assets[L["a"]],
-            "amount_usd": np.round(L["u"], 2),
-        })
+        transfers = pd.DataFrame(
+            {
+                "transfer_id": np.arange(1, L["ts"].size + 1, dtype=np.int64),
+                "from_user_id": ids[L["f"]],
+                "to_user_id": ids[L["t"]],
+                "ts": to_ts(L["ts"]),
+                "asset": assets[L["a"]],
+                "amount_usd": np.round(L["u"], 2),
+            }
+        )
         uperm = rng.permutation(self.N)
-        users = pd.DataFrame({
-            "user_id": ids[uperm],
-            "registered_at": to_ts(first[uperm]),
-            "country": pd.Series([None] * self.N, dtype=object),
-            "kyc_level": np.zeros(self.N, np.int32),
-            "referrer_id": pd.Series([None] * self.N, dtype="Int64"),
-            "registration_ip": pd.Series([None] * self.N, dtype=object),
-            "registration_device_id": pd.Series([None] * self.N, dtype=object),
-            "email_domain": pd.Series([None] * self.N, dtype=object),
-        })
+        users = pd.DataFrame(
+            {
+                "user_id": ids[uperm],
+                "registered_at": to_ts(first[uperm]),
+                "country": pd.Series([None] * self.N, dtype=object),
+                "kyc_level": np.zeros(self.N, np.int32),
+                "referrer_id": pd.Series([None] * self.N, dtype="Int64"),
+                "registration_ip": pd.Series([None] * self.N, dtype=object),
+                "registration_device_id": pd.Series([None] * self.N, dtype=object),
+                "email_domain": pd.Series([None] * self.N, dtype=object),
+            }
+        )
         cid = "tollgate-airdrop-s1"
         el = self.el.sort_values("enrolled_at")
-        enroll = pd.DataFrame({
-            "campaign_id": cid,
-            "user_id": ids[el.index.values],
-            "enrolled_at": to_ts(el["enrolled_at"].values),
-            "referrer_id": pd.Series([None] * len(el), dtype="Int64"),
-        })
-        campaigns = pd.DataFrame({
-            "campaign_id": [cid],
-            "name": ["Tollgate bridge retroactive airdrop (season 1 snapshot)"],
-            "kind": ["airdrop"],
-            "starts_at": to_ts([self.ws]),
-            "ends_at": to_ts([self.snap]),
-            "reward_budget_usd": [round(float(self.el["alloc"].sum() * self.toll_p0), 2)],
-            "rule_pack": pd.Series([None], dtype=object),
-        })
+        enroll = pd.DataFrame(
+            {
+                "campaign_id": cid,
+                "user_id": ids[el.index.values],
+                "enrolled_at": to_ts(el["enrolled_at"].values),
+                "referrer_id": pd.Series([None] * len(el), dtype="Int64"),
+            }
+        )
+        campaigns = pd.DataFrame(
+            {
+                "campaign_id": [cid],
+                "name": ["Tollgate bridge retroactive airdrop (season 1 snapshot)"],
+                "kind": ["airdrop"],
+                "starts_at": to_ts([self.ws]),
+                "ends_at": to_ts([self.snap]),
+                "reward_budget_usd": [round(float(self.el["alloc"].sum() * self.toll_p0), 2)],
+                "rule_pack": pd.Series([None], dtype=object),
+            }
+        )
         # truth
         lab = []
         for fm in self.farms:
             a = fm["addrs"][self.is_el[fm["addrs"]]]
             lab.append(pd.DataFrame({"user_id": a, "pattern": fm["pat"]}))
         lab = pd.concat(lab).drop_duplicates("user_id")
-        labels = pd.DataFrame({"campaign_id": cid, "user_id": ids[lab["user_id"].values], "pattern": lab["pattern"].values})
+        labels = pd.DataFrame(
+            {"campaign_id": cid, "user_id": ids[lab["user_id"].values], "pattern": lab["pattern"].values}
+        )
         hn = self.hard_negatives(L, lab["user_id"].values)
         hard = pd.DataFrame({"group": hn["group"].values, "user_id": ids[hn["node"].values]})
-        return dict(campaigns=campaigns, users=users, enrollments=enroll, transfers=transfers,
-                    labels=labels, hard_negatives=hard)
+        return dict(
+            campaigns=campaigns,
+            users=users,
+            enrollments=enroll,
+            transfers=transfers,
+            labels=labels,
+            hard_negatives=hard,
+        )
 
     def hard_negatives(self, L, farm_nodes) -> pd.DataFrame:
         w0 = self.w0

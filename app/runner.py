@@ -16,8 +16,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from app.instance_storage import local_instance_yaml
 from assets.definitions import build_definitions
-from assets.instance_storage import local_instance_yaml
 from assets.partitions import CAMPAIGNS, campaign_day_key, earliest_date
 from assets.pipeline import NOTIFY_TAG
 from riskflows.campaigns import load_campaigns
@@ -30,7 +30,7 @@ QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 def local_instance() -> dg.DagsterInstance:
     """The instance in DAGSTER_HOME, or a local one under .riskflows/ (SQLite storage; a new
-    folder gets the pooled event log of assets.instance_storage)."""
+    folder gets the pooled event log of app.instance_storage)."""
     if not os.environ.get("DAGSTER_HOME"):
         home = (DEFAULT_HOME / "dagster_home").resolve()
         home.mkdir(parents=True, exist_ok=True)
@@ -69,12 +69,17 @@ class RangeJobs:
 
     def __init__(self, defs: dg.Definitions):
         phases = run_phases(defs)
-        selections = {"accounts": phases.accounts, "campaigns": phases.campaigns,
-                      "after_campaigns": phases.after_campaigns}
-        jobs = [dg.define_asset_job(f"riskflows_range_{name}", selection=keys)
-                for name, keys in selections.items() if keys]
-        resolved = dg.Definitions(assets=list(defs.assets), asset_checks=list(defs.asset_checks or []), jobs=jobs,
-                                  resources=defs.resources)
+        selections = {
+            "accounts": phases.accounts,
+            "campaigns": phases.campaigns,
+            "after_campaigns": phases.after_campaigns,
+        }
+        jobs = [
+            dg.define_asset_job(f"riskflows_range_{name}", selection=keys) for name, keys in selections.items() if keys
+        ]
+        resolved = dg.Definitions(
+            assets=list(defs.assets), asset_checks=list(defs.asset_checks or []), jobs=jobs, resources=defs.resources
+        )
         for name, keys in selections.items():
             setattr(self, name, resolved.resolve_job_def(f"riskflows_range_{name}") if keys else None)
 
@@ -151,11 +156,14 @@ def materialize_range(
             progress(f"{day}: no live campaign, skipped")
             continue
 
-        def run(job: dg.JobDefinition | None, partition_key: str, what: str) -> bool:
+        def run(job: dg.JobDefinition | None, partition_key: str, what: str, day: dt.date = day) -> bool:
             if job is None:
                 return True
             result = job.execute_in_process(
-                partition_key=partition_key, instance=instance, tags=tags, raise_on_error=False,
+                partition_key=partition_key,
+                instance=instance,
+                tags=tags,
+                raise_on_error=False,
                 run_config=QUIET_LOGS,
             )
             if not result.success:

@@ -5,7 +5,7 @@ must not count against the pipeline's memory. Steps:
 
 1. seed the warehouse with the synthetic exchange (timed, not part of the pipeline time);
 2. materialize every asset for every campaign live on the busiest day, through
-   `assets.runner.materialize_range` on a throw-away DAGSTER_HOME; per-asset wall time comes
+   `app.runner.materialize_range` on a throw-away DAGSTER_HOME; per-asset wall time comes
    from the instance's step stats, SQL time per asset from a statement log on SQLAlchemy;
 3. run the same feature SQL bare on the engine (`riskflows.bench.run_bare_feature_sql`).
 
@@ -27,17 +27,38 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from assets.instance_storage import local_instance_yaml
+from app.instance_storage import local_instance_yaml
 from riskflows import settings
-from riskflows.bench import (DEFAULT_SEED, SIZES, AssetTiming, BenchResult, StatementLog, attribute_statements,
-                             busiest_day, machine_load, median_run, peak_rss_bytes, run_bare_feature_sql)
+from riskflows.bench import (
+    DEFAULT_SEED,
+    SIZES,
+    AssetTiming,
+    BenchResult,
+    StatementLog,
+    attribute_statements,
+    busiest_day,
+    machine_load,
+    median_run,
+    peak_rss_bytes,
+    run_bare_feature_sql,
+)
 from riskflows.warehouse import DEFAULT_HOME, make_engine
 
 BENCH_HOME = DEFAULT_HOME / "bench"
 REPO_RULES = Path(__file__).resolve().parents[1] / "rules"
 # Graph order, for a report that reads top to bottom like the pipeline.
-ASSET_ORDER = ["source_quarantine", "user_features", "account_links", "account_clusters", "participant_features", "rule_hits",
-               "high_risk_users", "campaign_summary", "slack_digest", "rule_performance"]
+ASSET_ORDER = [
+    "source_quarantine",
+    "user_features",
+    "account_links",
+    "account_clusters",
+    "participant_features",
+    "rule_hits",
+    "high_risk_users",
+    "campaign_summary",
+    "slack_digest",
+    "rule_performance",
+]
 
 
 def _graph_position(step: str) -> tuple[int, str]:
@@ -57,13 +78,17 @@ def _in_fresh_process(function: Callable, *args):
 
 # --- phases (module-level: they run in spawned processes) --------------------------------------
 
+
 def _seed_phase(url: str, seed: int, users: int, editions: bool) -> dict:
     from riskflows.synthetic import seed_warehouse
 
     started = time.perf_counter()
     counts = seed_warehouse(make_engine(url), seed=seed, users=users, editions=editions)
-    return {"seconds": time.perf_counter() - started, "counts": {k: int(v) for k, v in counts.items()},
-            "rss": peak_rss_bytes()}
+    return {
+        "seconds": time.perf_counter() - started,
+        "counts": {k: int(v) for k, v in counts.items()},
+        "rss": peak_rss_bytes(),
+    }
 
 
 def _pipeline_phase(url: str, dagster_home: str, day: str, campaign_ids: list[str]) -> dict:
@@ -76,15 +101,16 @@ def _pipeline_phase(url: str, dagster_home: str, day: str, campaign_ids: list[st
 
     import dagster as dg
 
-    from assets.runner import materialize_range
+    from app.runner import materialize_range
 
     instance = dg.DagsterInstance.get()
     load_before = machine_load()
     log = StatementLog().install()
     started = time.perf_counter()
     try:
-        outcome = materialize_range(day, day, campaign_ids=campaign_ids, notify=False, instance=instance,
-                                    progress=lambda _line: None)
+        outcome = materialize_range(
+            day, day, campaign_ids=campaign_ids, notify=False, instance=instance, progress=lambda _line: None
+        )
     finally:
         seconds = time.perf_counter() - started
         log.remove()
@@ -95,8 +121,11 @@ def _pipeline_phase(url: str, dagster_home: str, day: str, campaign_ids: list[st
         for stat in instance.get_run_step_stats(record.dagster_run.run_id):
             if stat.start_time is not None and stat.end_time is not None:
                 steps.append((stat.step_key.removeprefix("risk__"), stat.start_time, stat.end_time))
-    machine = {"cpus": load_before["cpus"], "load_before": load_before["load_1m"],
-               "load_after": machine_load()["load_1m"]}
+    machine = {
+        "cpus": load_before["cpus"],
+        "load_before": load_before["load_1m"],
+        "load_after": machine_load()["load_1m"],
+    }
     return {"seconds": seconds, "steps": steps, "statements": log.timings, "rss": peak_rss_bytes(), "machine": machine}
 
 
@@ -111,6 +140,7 @@ def _bare_total(bared: dict) -> float:
 
 # --- the run ------------------------------------------------------------------------------------
 
+
 def _fresh_warehouse(engine_kind: str, size: str, workdir: Path, pg_url: str | None) -> str:
     """A URL for an empty warehouse: a new DuckDB file, or a dedicated PostgreSQL database."""
     if engine_kind == "duckdb":
@@ -123,8 +153,9 @@ def _fresh_warehouse(engine_kind: str, size: str, workdir: Path, pg_url: str | N
     url = sa.make_url(pg_url or settings.bench_pg_url())
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
-                              {"name": url.database}).first()
+        exists = conn.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+        ).first()
         if not exists:  # identifier from our own URL, not from input data
             conn.exec_driver_sql(f'CREATE DATABASE "{url.database}"')
     admin.dispose()
@@ -195,14 +226,27 @@ def run_benchmark(
     assets = []
     for name in sorted({s[0] for s in piped["steps"]}, key=_graph_position):
         spans = [s for s in piped["steps"] if s[0] == name]
-        assets.append(AssetTiming(name, len(spans), sum(end - start for _, start, end in spans),
-                                  sql_per_asset.get(name, 0.0)))
+        assets.append(
+            AssetTiming(name, len(spans), sum(end - start for _, start, end in spans), sql_per_asset.get(name, 0.0))
+        )
     result = BenchResult(
-        size=size, engine=engine_kind, users=users, seed=seed, source_rows=seeded["counts"],
-        seed_seconds=seeded["seconds"], day=day.isoformat(), campaigns_live=live, campaigns_total=len(campaigns),
-        day_seconds=piped["seconds"], assets=assets, top_statements=top, bare=bared["bare"],
-        pipeline_rss={k: max(p["rss"][k] for p in pipelines) for k in piped["rss"]}, seed_rss=seeded["rss"],
-        bare_rss=bared["rss"], machine=piped["machine"],
+        size=size,
+        engine=engine_kind,
+        users=users,
+        seed=seed,
+        source_rows=seeded["counts"],
+        seed_seconds=seeded["seconds"],
+        day=day.isoformat(),
+        campaigns_live=live,
+        campaigns_total=len(campaigns),
+        day_seconds=piped["seconds"],
+        assets=assets,
+        top_statements=top,
+        bare=bared["bare"],
+        pipeline_rss={k: max(p["rss"][k] for p in pipelines) for k in piped["rss"]},
+        seed_rss=seeded["rss"],
+        bare_rss=bared["rss"],
+        machine=piped["machine"],
         bare_error=bared.get("error"),
         day_seconds_runs=[p["seconds"] for p in pipelines],
         bare_seconds_runs=[_bare_total(b) for b in bares],

@@ -8,7 +8,7 @@ runs written last. Everything else is Dagster's: the same files and schema (a we
 the default storage reads them), its lock per storage object across threads, SQLite's file
 locks across processes, a transaction per operation.
 
-`riskflows run` / `demo` write it into a new local DAGSTER_HOME (assets.runner.local_instance)
+`riskflows run` / `demo` write it into a new local DAGSTER_HOME (app.runner.local_instance)
 and the benchmark uses it; production keeps PostgreSQL (dagster.yaml at the repo root).
 It overrides a private method (`_connect`) of the storage, so it is tested against the
 pinned Dagster release (tests/test_instance_storage.py).
@@ -21,8 +21,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from dagster._core.storage.event_log.sqlite.sqlite_event_log import (INDEX_SHARD_NAME, SQLITE_BUSY_TIMEOUT_SECONDS,
-                                                                     SqliteEventLogStorage)
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    INDEX_SHARD_NAME,
+    SQLITE_BUSY_TIMEOUT_SECONDS,
+    SqliteEventLogStorage,
+)
 from sqlalchemy import Connection, Engine, create_engine
 
 # Run databases whose engines stay open: the run being written and a few just before it
@@ -82,12 +85,12 @@ def local_instance_yaml(home: Path) -> str:
     default uses, event logs through PooledSqliteEventLogStorage, no telemetry."""
     runs = (Path(home).resolve() / "history" / "runs").as_posix()
     return (
-        "# Local instance written by riskflows (assets/instance_storage.py): Dagster's SQLite\n"
+        "# Local instance written by riskflows (app/instance_storage.py): Dagster's SQLite\n"
         "# storage, event log engines kept open between operations.\n"
         "telemetry:\n"
         "  enabled: false\n"
         "event_log_storage:\n"
-        "  module: assets.instance_storage\n"
+        "  module: app.instance_storage\n"
         "  class: PooledSqliteEventLogStorage\n"
         "  config:\n"
         f"    base_dir: {runs}\n"

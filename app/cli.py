@@ -23,14 +23,15 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from riskflows.synthetic import seed_warehouse
     from riskflows.warehouse import make_engine
 
-    counts = seed_warehouse(make_engine(), seed=args.seed, users=args.users, editions=args.editions,
-                            onchain=args.onchain)
+    counts = seed_warehouse(
+        make_engine(), seed=args.seed, users=args.users, editions=args.editions, onchain=args.onchain
+    )
     print("seeded: " + ", ".join(f"{table}={rows}" for table, rows in counts.items()))
     return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from assets.runner import materialize_range
+    from app.runner import materialize_range
 
     outcome = materialize_range(args.date_from, args.date_to, campaign_ids=args.campaign, notify=not args.quiet)
     if not outcome.success:
@@ -48,7 +49,9 @@ def print_evaluation(engine) -> None:
         return
     result = evaluate(engine)
     evaluated_at = store_evaluation(engine, result)
-    _print_table(result.per_campaign, "per campaign (an enrollment counts as listed if it was listed on any day, in any tier)")
+    _print_table(
+        result.per_campaign, "per campaign (an enrollment counts as listed if it was listed on any day, in any tier)"
+    )
     _print_table(result.per_pattern, "recall per abuse pattern")
     _print_table(result.hard_negatives, "flagged share of honest look-alikes (hard negatives)")
     print(f"\noverall: {result.overall}")
@@ -59,13 +62,16 @@ def print_campaign_results(engine) -> None:
     from riskflows.warehouse import read_frame
 
     with engine.connect() as conn:
-        summary = read_frame(conn, """
+        summary = read_frame(
+            conn,
+            """
 SELECT s.campaign_id, s.date, s.participants, s.flagged, s.review, s.hold, s.block,
        ROUND(CAST(s.reward_usd_at_risk AS NUMERIC), 2) AS reward_usd_at_risk
 FROM risk.campaign_summary s
 JOIN (SELECT campaign_id, MAX(date) AS date FROM risk.campaign_summary GROUP BY campaign_id) d
   ON d.campaign_id = s.campaign_id AND d.date = s.date
-ORDER BY s.campaign_id""")
+ORDER BY s.campaign_id""",
+        )
     _print_table(summary, "campaigns on their last evaluated day")
 
 
@@ -75,7 +81,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
         print_evaluation(make_engine())
         return 0
-    from assets.world_matrix import evaluate_worlds
+    from app.world_matrix import evaluate_worlds
     from riskflows.evaluation_worlds import DEFAULT_MATRIX, WorldSpec, WorldSpecError, matrix_markdown
 
     try:
@@ -94,7 +100,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from assets.runner import materialize_range
+    from app.runner import materialize_range
     from riskflows.campaigns import load_campaigns
     from riskflows.synthetic import seed_warehouse
     from riskflows.warehouse import make_engine
@@ -115,7 +121,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from assets.bench_run import run_benchmark
+    from app.bench_run import run_benchmark
 
     result, paths = run_benchmark(args.size, args.engine, out=args.out, seed=args.seed, repeats=args.repeat)
     print(result.to_markdown())
@@ -147,8 +153,14 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     try:
         candidate = load_pack(args.pack, RULE_COLUMN_KINDS)
         active = load_packs(rules_dir, RULE_COLUMN_KINDS)
-        report = backtest(make_engine(), candidate, date_from=args.date_from, date_to=args.date_to,
-                          campaign_ids=args.campaign, active_packs=active)
+        report = backtest(
+            make_engine(),
+            candidate,
+            date_from=args.date_from,
+            date_to=args.date_to,
+            campaign_ids=args.campaign,
+            active_packs=active,
+        )
     except (RulePackError, BacktestError) as error:
         print(f"backtest not run: {error}", file=sys.stderr)
         return 1
@@ -166,8 +178,11 @@ def cmd_rule_performance(args: argparse.Namespace) -> int:
 
     frame = rule_performance(make_engine(), args.date_from, args.date_to, per_date=args.by_date)
     with pd.option_context("display.width", 200, "display.max_columns", 30, "display.precision", 3):
-        _print_table(frame, f"rule performance {args.date_from}..{args.date_to}"
-                     + (" per day" if args.by_date else " (participant-days pooled over the range)"))
+        _print_table(
+            frame,
+            f"rule performance {args.date_from}..{args.date_to}"
+            + (" per day" if args.by_date else " (participant-days pooled over the range)"),
+        )
     return 0
 
 
@@ -178,11 +193,17 @@ def build_parser() -> argparse.ArgumentParser:
     seed = commands.add_parser("seed", help="write a synthetic exchange into the warehouse (src + synthetic)")
     seed.add_argument("--seed", type=int, default=7)
     seed.add_argument("--users", type=int, default=20_000)
-    seed.add_argument("--editions", action="store_true",
-                      help="run every campaign again as an Asia-Pacific edition (10 campaigns instead of 5)")
-    seed.add_argument("--onchain", action="store_true",
-                      help="only what public airdrop data has: accounts linked by transfers (deposit and withdrawal "
-                           "addresses become accounts); no logins, devices, IPs, trades or referrals")
+    seed.add_argument(
+        "--editions",
+        action="store_true",
+        help="run every campaign again as an Asia-Pacific edition (10 campaigns instead of 5)",
+    )
+    seed.add_argument(
+        "--onchain",
+        action="store_true",
+        help="only what public airdrop data has: accounts linked by transfers (deposit and withdrawal "
+        "addresses become accounts); no logins, devices, IPs, trades or referrals",
+    )
     seed.set_defaults(func=cmd_seed)
 
     run = commands.add_parser("run", help="materialize every asset for a range of days through Dagster")
@@ -198,22 +219,34 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
 
     evaluate = commands.add_parser(
-        "evaluate", help="precision/recall against synthetic.labels: of the warehouse, or of a matrix of worlds")
-    evaluate.add_argument("--worlds", nargs="*", metavar="SPEC",
-                          help="write each world (source:seed[:mode], e.g. harbor:11:onchain; none given: the "
-                               "default matrix), run every campaign day through the pipeline and print one table")
+        "evaluate", help="precision/recall against synthetic.labels: of the warehouse, or of a matrix of worlds"
+    )
+    evaluate.add_argument(
+        "--worlds",
+        nargs="*",
+        metavar="SPEC",
+        help="write each world (source:seed[:mode], e.g. harbor:11:onchain; none given: the "
+        "default matrix), run every campaign day through the pipeline and print one table",
+    )
     evaluate.add_argument("--out", help="folder for the worlds' warehouses and the table (default .riskflows/evaluate)")
     evaluate.add_argument("--jobs", type=int, default=1, help="worlds evaluated at once")
     evaluate.set_defaults(func=cmd_evaluate)
 
     bench = commands.add_parser("bench", help="time one busy day of every asset through Dagster vs bare SQL")
-    bench.add_argument("--size", choices=["XS", "S", "M", "L"], default="S",
-                       help="world size: XS 2k, S 50k, M 200k users (5 campaigns), L 1M users (10 campaigns)")
+    bench.add_argument(
+        "--size",
+        choices=["XS", "S", "M", "L"],
+        default="S",
+        help="world size: XS 2k, S 50k, M 200k users (5 campaigns), L 1M users (10 campaigns)",
+    )
     bench.add_argument("--engine", choices=["duckdb", "postgres"], default="duckdb")
     bench.add_argument("--out", help="markdown report (JSON beside it); default .riskflows/bench/<size>-<engine>.md")
     bench.add_argument("--seed", type=int, default=3, help="generator seed (3: all campaigns live on one day)")
-    bench.add_argument("--repeat", type=int, help="run the day and the bare SQL this many times and report the "
-                                                 "median of each (default: 3 for L, else 1)")
+    bench.add_argument(
+        "--repeat",
+        type=int,
+        help="run the day and the bare SQL this many times and report the median of each (default: 3 for L, else 1)",
+    )
     bench.set_defaults(func=cmd_bench)
 
     rules = commands.add_parser("rules", help="rule pack tools")
@@ -221,9 +254,13 @@ def build_parser() -> argparse.ArgumentParser:
     check = rules_commands.add_parser("check", help="validate rule packs (default: rules/)")
     check.add_argument("paths", nargs="*")
     check.set_defaults(func=cmd_rules_check)
-    backtest = commands.add_parser("backtest", help="compare a candidate rule pack with the active ones on stored history")
+    backtest = commands.add_parser(
+        "backtest", help="compare a candidate rule pack with the active ones on stored history"
+    )
     backtest.add_argument("--pack", required=True, help="candidate rule pack YAML")
-    backtest.add_argument("--campaign", action="append", help="campaign id (repeatable); default: those the pack applies to")
+    backtest.add_argument(
+        "--campaign", action="append", help="campaign id (repeatable); default: those the pack applies to"
+    )
     backtest.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD")
     backtest.add_argument("--to", dest="date_to", required=True, help="last day, YYYY-MM-DD")
     backtest.add_argument("--out", default=".riskflows/backtest", help="folder for the CSV files")

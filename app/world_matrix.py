@@ -35,10 +35,20 @@ def evaluate_world(spec: WorldSpec, out: Path, progress: Callable[[str], None] =
     home = out / f"{spec.file_stem}_dagster"
     home.mkdir(parents=True, exist_ok=True)
     rules = Path(os.environ.get("RISKFLOWS_RULES_DIR", REPO_ROOT / "rules")).resolve()
-    env = {**os.environ, "RISKFLOWS_WAREHOUSE_URL": url, "DAGSTER_HOME": str(home.resolve()),
-           "RISKFLOWS_EARLIEST_DATE": first, "RISKFLOWS_RULES_DIR": str(rules)}
-    run = subprocess.run([sys.executable, "-m", "assets.cli", "run", "--from", first, "--to", last, "--quiet"],
-                         env=env, cwd=REPO_ROOT, capture_output=True, text=True)
+    env = {
+        **os.environ,
+        "RISKFLOWS_WAREHOUSE_URL": url,
+        "DAGSTER_HOME": str(home.resolve()),
+        "RISKFLOWS_EARLIEST_DATE": first,
+        "RISKFLOWS_RULES_DIR": str(rules),
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "app.cli", "run", "--from", first, "--to", last, "--quiet"],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    )
     (out / f"{spec.file_stem}.log").write_text(run.stdout + run.stderr, encoding="utf-8")
     if run.returncode != 0:
         progress(f"{spec.name}: pipeline failed, see {out / (spec.file_stem + '.log')}")
@@ -48,13 +58,16 @@ def evaluate_world(spec: WorldSpec, out: Path, progress: Callable[[str], None] =
     store_evaluation(engine, result)
     engine.dispose()
     row = summary_row(spec, result)
-    progress(f"{spec.name} ({first}..{last}, {time.monotonic() - started:.0f} s): precision {row['precision']}, "
-             f"recall {row['recall']}")
+    progress(
+        f"{spec.name} ({first}..{last}, {time.monotonic() - started:.0f} s): precision {row['precision']}, "
+        f"recall {row['recall']}"
+    )
     return row
 
 
-def evaluate_worlds(specs: Sequence[WorldSpec], out: Path | None = None, jobs: int = 1,
-                    progress: Callable[[str], None] = print) -> tuple[list[dict], Path]:
+def evaluate_worlds(
+    specs: Sequence[WorldSpec], out: Path | None = None, jobs: int = 1, progress: Callable[[str], None] = print
+) -> tuple[list[dict], Path]:
     """Every world of the matrix; returns the rows (in the order given) and the markdown file written."""
     out = Path(out or EVALUATE_HOME)
     out.mkdir(parents=True, exist_ok=True)
@@ -63,6 +76,7 @@ def evaluate_worlds(specs: Sequence[WorldSpec], out: Path | None = None, jobs: i
     report = out / "evaluation.md"
     complete = [r for r in rows if "failed" not in r]
     failed = [f"- {r['world']}: {r['failed']}" for r in rows if "failed" in r]
-    report.write_text(matrix_markdown(complete) + ("\n\nfailed:\n" + "\n".join(failed) if failed else "") + "\n",
-                      encoding="utf-8")
+    report.write_text(
+        matrix_markdown(complete) + ("\n\nfailed:\n" + "\n".join(failed) if failed else "") + "\n", encoding="utf-8"
+    )
     return rows, report
