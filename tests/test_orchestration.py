@@ -287,6 +287,77 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _asset_count_served(port: int, webserver: subprocess.Popen, log: Path, timeout: float) -> int:
+    """Wait for the webserver to answer, then ask its GraphQL API how many assets the code location has."""
+    import urllib.error
+    import urllib.request
+
+    query = json.dumps({"query": "{ assetNodes { id } }"}).encode()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert webserver.poll() is None, log.read_text(errors="replace")[-3000:]
+        try:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/graphql", data=query, headers={"Content-Type": "application/json"}
+            )
+            with urllib.request.urlopen(request, timeout=5) as response:
+                nodes = json.loads(response.read())["data"]["assetNodes"]
+            if nodes:
+                return len(nodes)
+        except (urllib.error.URLError, ConnectionError, KeyError, TypeError):
+            pass
+        time.sleep(1)
+    raise AssertionError(
+        f"dagster-webserver did not serve the code location in {timeout} s: {log.read_text(errors='replace')[-3000:]}"
+    )
+
+
+@pytest.mark.parametrize("storage", ["embedded", "postgres"])
+def test_webserver_starts_as_readme_says(storage, world_env, tmp_path, monkeypatch, request):
+    """README's instance setups, literally: the embedded one riskflows writes into DAGSTER_HOME,
+    and the repo's dagster.yaml with DAGSTER_PG_URL=postgresql://... (pg_instance's URL is plain
+    postgresql://). dagster-webserver starts on it and serves every asset of the code location."""
+    if storage == "postgres":
+        request.getfixturevalue("pg_instance")
+        assert os.environ["DAGSTER_PG_URL"].startswith("postgresql://")
+    else:
+        from app.runner import local_instance
+
+        monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "embedded_home"))
+        local_instance().dispose()
+    port, log = _free_port(), tmp_path / "webserver.log"
+    with open(log, "wb") as log_file:
+        webserver = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "dagster-webserver"),
+                "-w",
+                str(REPO / "workspace.yaml"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+            ],
+            cwd=REPO,
+            env=dict(os.environ),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            served = _asset_count_served(port, webserver, log, 180)
+        finally:
+            stop(webserver)
+    assert served == len(build_definitions(EARLIEST).resolve_asset_graph().get_all_asset_keys())
+
+
 def test_ui_backfill_3_days_x_2_campaigns_completes_under_the_daemon_quietly(
     pg_instance, pg_database, world_env, defs, monkeypatch, tmp_path
 ):
