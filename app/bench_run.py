@@ -57,6 +57,8 @@ ASSET_ORDER = [
     "high_risk_users",
     "campaign_summary",
     "slack_digest",
+    "cases",
+    "case_alerts",
     "rule_performance",
 ]
 

@@ -116,7 +116,53 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"FAILED: {outcome.failure}", file=sys.stderr)
         return 1
     print_campaign_results(engine)
+    print_case_counts(engine)
     print_evaluation(engine)
+    return 0
+
+
+def print_case_counts(engine) -> None:
+    """What the on-call analyst was told over the run, beside what there was to tell."""
+    from riskflows.warehouse import read_frame
+
+    with engine.connect() as conn:
+        counts = read_frame(
+            conn,
+            """
+SELECT (SELECT COUNT(DISTINCT case_id) FROM risk.cases) AS cases,
+       (SELECT COUNT(DISTINCT case_id) FROM risk.cases WHERE cluster_size >= 2) AS cluster_cases,
+       (SELECT COUNT(*) FROM risk.notifications WHERE kind = 'case') AS case_escalations,
+       (SELECT COUNT(DISTINCT finding_key) FROM risk.notifications WHERE kind = 'case') AS cases_escalated,
+       (SELECT COUNT(*) FROM risk.notifications WHERE kind = 'case_update') AS case_follow_ups,
+       (SELECT COUNT(*) FROM risk.notifications WHERE kind = 'escalation') AS campaign_escalations,
+       (SELECT COUNT(*) FROM risk.notifications WHERE kind = 'digest') AS digests""",
+        ).iloc[0]
+    print(
+        f"\ncases: {counts['cases']} ({counts['cluster_cases']} of linked accounts); escalated: "
+        f"{counts['case_escalations']} escalations for {counts['cases_escalated']} cases (each at most once), "
+        f"{counts['case_follow_ups']} follow-ups in their threads; campaign escalations: "
+        f"{counts['campaign_escalations']}; digests: {counts['digests']}"
+    )
+
+
+def cmd_case(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from riskflows import settings
+    from riskflows.case_file import write_case_file
+    from riskflows.case_file_data import CaseNotFound, load_case_file_data
+    from riskflows.warehouse import make_engine
+
+    try:
+        data = load_case_file_data(make_engine(), args.case_id, args.date)
+    except CaseNotFound as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    path = write_case_file(
+        data, Path(args.out or settings.case_dir()), language=args.language, mask_user_ids=args.mask_user_ids
+    )
+    print(f"case {data.case_id} as of {data.date}: {len(data.members)} flagged accounts, status {data.status}")
+    print(f"written: {path.resolve()}")
     return 0
 
 
@@ -231,6 +277,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--out", help="folder for the worlds' warehouses and the table (default .riskflows/evaluate)")
     evaluate.add_argument("--jobs", type=int, default=1, help="worlds evaluated at once")
     evaluate.set_defaults(func=cmd_evaluate)
+
+    case = commands.add_parser("case", help="write the case file (HTML) of one case, as of a day")
+    case.add_argument("case_id", help="e.g. C-20260912-1042 (risk.cases)")
+    case.add_argument("--date", help="the day to show (default: the case's last day)")
+    case.add_argument("--out", help="folder (default RISKFLOWS_CASE_DIR or .riskflows/cases)")
+    case.add_argument("--language", choices=["en", "zh", "both"], default="both")
+    case.add_argument("--mask-user-ids", action="store_true", help="show user ids as 12****89")
+    case.set_defaults(func=cmd_case)
 
     bench = commands.add_parser("bench", help="time one busy day of every asset through Dagster vs bare SQL")
     bench.add_argument(

@@ -112,6 +112,62 @@ class HighRiskUsers(pa.DataFrameModel):
         return df["first_flagged_date"] <= df["date"]
 
 
+CASE_STATUSES = ["open", "confirmed_abuse", "false_positive", "inconclusive"]
+
+
+class CaseMembers(pa.DataFrameModel):
+    """Who is in which case on the day: one row per flagged participant (user and campaign)."""
+
+    date: Series[pd.Timestamp]
+    case_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    user_id: Series[int]
+    campaign_id: Series[str]
+    tier: Series[str] = pa.Field(isin=TIERS)
+    score: Series[float] = pa.Field(in_range={"min_value": 0, "max_value": 100})
+    rule_ids: Series[str]
+    cluster_id: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    reward_usd: Series[float] = pa.Field(ge=0)
+
+    class Config:
+        coerce = True
+        unique = ["date", "user_id", "campaign_id"]
+
+
+class Cases(pa.DataFrameModel):
+    """One row per case on the day: a flagged cluster (or a flagged account in no cluster) across
+    campaigns, with a case id that survives re-runs and the cluster's growth, its status from
+    the analysts' verdicts and what changed since the day before."""
+
+    date: Series[pd.Timestamp]
+    case_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    cluster_id: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    cluster_size: Series[int] = pa.Field(ge=1)
+    campaigns: Series[str]  # campaign ids, comma-separated, sorted
+    campaign_count: Series[int] = pa.Field(ge=0)
+    members: Series[int] = pa.Field(ge=0)  # distinct flagged accounts today
+    block_members: Series[int] = pa.Field(ge=0)
+    hold_members: Series[int] = pa.Field(ge=0)
+    max_score: Series[float] = pa.Field(in_range={"min_value": 0, "max_value": 100})
+    reward_usd_at_risk: Series[float] = pa.Field(ge=0)
+    first_flagged_date: Series[pd.Timestamp]
+    last_flagged_date: Series[pd.Timestamp]
+    status: Series[str] = pa.Field(isin=CASE_STATUSES)
+    flagged_today: Series[bool]
+    new_members: Series[int] = pa.Field(ge=0)  # accounts not in the case the day before
+    new_campaigns: Series[str]  # campaigns the case did not touch the day before
+    reward_change_share: Series[float] = pa.Field(nullable=True)  # vs the day before; NULL for a new case
+    merged_case_ids: Series[str]  # earlier cases this one absorbed today
+    changes: Series[str] = pa.Field(str_length={"min_value": 1})
+
+    class Config:
+        coerce = True
+        unique = ["date", "case_id"]
+
+    @pa.dataframe_check
+    def first_flagged_not_after_last(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["first_flagged_date"] <= df["last_flagged_date"]
+
+
 class CampaignSummary(pa.DataFrameModel):
     """Per campaign and day: the figures a BI dashboard and the Slack digest show."""
 
@@ -204,10 +260,12 @@ OUTPUT_TABLES: dict[str, OutputTable] = {
         OutputTable("rule_hits", RuleHits.to_schema(), ("date", "campaign_id")),
         OutputTable("high_risk_users", HighRiskUsers.to_schema(), ("date", "campaign_id")),
         OutputTable("campaign_summary", CampaignSummary.to_schema(), ("date", "campaign_id")),
+        OutputTable("case_members", CaseMembers.to_schema(), ("date",)),
+        OutputTable("cases", Cases.to_schema(), ("date",)),
     ]
 }
 
-_DATE_COLUMNS = {"date", "first_flagged_date"}
+_DATE_COLUMNS = {"date", "first_flagged_date", "last_flagged_date"}
 
 
 def _sql_type(column: str, dtype: Any) -> str:
@@ -220,6 +278,8 @@ def _sql_type(column: str, dtype: Any) -> str:
         return "DOUBLE PRECISION"
     if text.startswith("datetime"):
         return "TIMESTAMP"
+    if text == "bool":
+        return "BOOLEAN"
     return "VARCHAR"
 
 

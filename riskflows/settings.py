@@ -64,3 +64,17 @@ def test_pg_url() -> str:
     """RISKFLOWS_TEST_PG_URL: the PostgreSQL server the tests create their own databases on
     (the database it names is only used to create and drop them)."""
     return os.environ.get("RISKFLOWS_TEST_PG_URL", DEFAULT_TEST_PG_URL)
+
+
+DEFAULT_CASE_DIR = ".riskflows/cases"
+
+
+def case_dir() -> str:
+    """RISKFLOWS_CASE_DIR: where case files (one HTML page per escalated case) are written."""
+    return os.environ.get("RISKFLOWS_CASE_DIR", DEFAULT_CASE_DIR)
+
+
+def case_url_base() -> str | None:
+    """RISKFLOWS_CASE_URL: the address the case folder is served at (a static file host); the
+    escalation links <base>/<case id>.html. Unset: it names the file's path."""
+    return os.environ.get("RISKFLOWS_CASE_URL") or None

@@ -51,6 +51,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "• 账户簇 {cluster_id}：{size} 个账户，本活动标记 {members} 个，风险奖励 ${reward}",
     },
     "digest.no_clusters": {"en": "No flagged clusters.", "zh": "没有被标记的账户簇。"},
+    "digest.cluster_case": {"en": " · case {case_id}", "zh": " · 案件 {case_id}"},
+    "digest.cluster_also": {"en": " · also in {campaigns}", "zh": " · 亦参与 {campaigns}"},
     "digest.top_users": {"en": "*Highest scores*", "zh": "*风险分最高的用户*"},
     "digest.user_line": {
         "en": "• {user_id} · {tier} · score {score} · ${reward} · {reasons}",
@@ -124,6 +126,31 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Review today's new block-tier users first; check whether one rule caused the jump.",
         "zh": "优先复核今日新增的封禁等级用户；确认是否由单条规则引起。",
     },
+    # cases: escalated once, then updated in place and followed up in their thread
+    "case.header": {"en": "Case {case_id}: {title}", "zh": "案件 {case_id}：{title}"},
+    "case.fallback": {
+        "en": "Case {case_id}: {members} flagged accounts in {campaigns}",
+        "zh": "案件 {case_id}：{campaigns} 中 {members} 个被标记账户",
+    },
+    "case.attention": {
+        "en": "{mentions} please review case *{case_id}*: {members} flagged accounts of a cluster of {size}, in {campaigns}.",
+        "zh": "{mentions} 请复核案件 *{case_id}*：{size} 个关联账户中有 {members} 个被标记，涉及 {campaigns}。",
+    },
+    "case.evidence": {
+        "en": "*Evidence*\n{block} block and {hold} hold tier, highest score {score}; ${reward} of rewards at risk; first flagged {first}, status {status}.",
+        "zh": "*证据*\n封禁等级 {block} 个、冻结等级 {hold} 个，最高分 {score}；风险奖励 ${reward}；首次标记 {first}，状态 {status}。",
+    },
+    "case.file": {"en": "Case file: {link}", "zh": "案件档案：{link}"},
+    "case.as_of": {"en": "As of {date}", "zh": "截至 {date}"},
+    "case.update": {
+        "en": "Case *{case_id}* changed on {date}: {changes}. Now {members} flagged accounts in {campaigns}, ${reward} at risk.",
+        "zh": "案件 *{case_id}* 于 {date} 有变化：{changes}。目前 {campaigns} 中有 {members} 个被标记账户，风险奖励 ${reward}。",
+    },
+    "case.change.members": {"en": "+{count} accounts", "zh": "新增 {count} 个账户"},
+    "case.change.campaigns": {"en": "reached {campaigns}", "zh": "扩展至 {campaigns}"},
+    "case.change.reward": {"en": "reward at risk {share}", "zh": "风险奖励 {share}"},
+    "case.change.none": {"en": "no material change", "zh": "无重大变化"},
+    "case.graph_title": {"en": "Linked accounts of case {case_id}", "zh": "案件 {case_id} 的关联账户"},
     # run failure
     "failure.header": {"en": "Risk pipeline run failed", "zh": "风控流水线运行失败"},
     "failure.fallback": {"en": "Run {run_id} of {job} failed", "zh": "{job} 的运行 {run_id} 失败"},

@@ -20,6 +20,7 @@ import yaml
 from riskflows.notify.catalogue import CATALOGUE
 
 TRIGGER_KINDS = ("cluster_size", "reward_at_risk_usd", "reward_at_risk_budget_share", "block_tier_increase")
+CASE_TRIGGER_KINDS = ("cluster_size",)
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parents[2] / "rules" / "escalation.yaml"
 
 
@@ -37,11 +38,32 @@ class Trigger:
 
 
 @dataclass(frozen=True)
+class CaseFollowUp:
+    """When an escalated case earns a reply in its thread: a material change since the day before."""
+
+    new_members: int = 1
+    new_campaigns: int = 1
+    reward_increase_share: float = 0.25
+
+    def is_material(self, new_members: int, new_campaigns: int, reward_change_share: float | None) -> bool:
+        return (
+            new_members >= self.new_members
+            or new_campaigns >= self.new_campaigns
+            or (reward_change_share is not None and reward_change_share >= self.reward_increase_share)
+        )
+
+
+@dataclass(frozen=True)
 class EscalationPolicy:
     triggers: tuple[Trigger, ...]
     oncall_group: str | None = None
     default_owner: str | None = None
     campaign_owners: Mapping[str, str] = field(default_factory=dict)
+    case_follow_up: CaseFollowUp = CaseFollowUp()
+
+    def case_triggers(self) -> tuple[Trigger, ...]:
+        """Triggers about linked accounts: escalated once per case, not per campaign and day."""
+        return tuple(t for t in self.triggers if t.kind in CASE_TRIGGER_KINDS)
 
     def owner_for(self, campaign_id: str) -> str | None:
         return self.campaign_owners.get(campaign_id, self.default_owner)
@@ -66,6 +88,8 @@ class ClusterStat:
     flagged_members: int
     block_members: int
     reward_usd: float
+    case_id: str | None = None  # the case the cluster is (riskflows.cases)
+    other_campaigns: tuple[str, ...] = ()  # other campaigns its accounts joined
 
 
 @dataclass(frozen=True)
@@ -100,11 +124,23 @@ def _policy_from_mapping(raw: Mapping[str, Any], source: str) -> EscalationPolic
             raise PolicyError(f"{where}: unknown action {trig.action!r}; known: {known}")
         triggers.append(trig)
     owners = {str(k): str(v) for k, v in (raw.get("campaign_owners") or {}).items() if v}
+    follow = raw.get("case_follow_up") or {}
+    try:
+        follow_up = CaseFollowUp(
+            new_members=int(follow.get("new_members", 1)),
+            new_campaigns=int(follow.get("new_campaigns", 1)),
+            reward_increase_share=float(follow.get("reward_increase_share", 0.25)),
+        )
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise PolicyError(
+            f"{source}: case_follow_up needs numbers for new_members, new_campaigns, reward_increase_share ({exc})"
+        ) from None
     return EscalationPolicy(
         triggers=tuple(triggers),
         oncall_group=raw.get("oncall_group") or None,
         default_owner=raw.get("default_owner") or None,
         campaign_owners=owners,
+        case_follow_up=follow_up,
     )
 
 

@@ -1,7 +1,9 @@
 """risk.notifications: what the pipeline has told Slack, so a re-run never tells it twice.
 
 One row per (campaign_id, date, kind, finding_key): kind is digest, escalation, chart,
-csv or run_failure; finding_key tells escalations apart ('' for the others). message_ts
+csv, run_failure, or for a case (campaign_id '', finding_key the case id, date the day it was
+escalated) case, case_graph (the link picture in its thread) and case_update (a reply in the
+thread on a later day); finding_key tells escalations apart ('' for the others). message_ts
 is the Slack ts of a posted message (the file id for uploads). A row is written 'pending'
 before the send and 'sent' with its ts after; a send that fails marks it 'failed'. A row
 without message_ts is sent again by the next run; a row with one is updated in place.
@@ -21,7 +23,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-KINDS = ("digest", "escalation", "chart", "csv", "run_failure")
+from riskflows.days import as_date
+
+KINDS = ("digest", "escalation", "chart", "csv", "run_failure", "case", "case_graph", "case_update")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -110,6 +114,22 @@ class NotificationLedger:
             ).first()
         if row is None:
             return None
+        return LedgerRow(key, row.channel, row.message_ts, row.content_hash, row.status, int(row.attempts))
+
+    def first(self, kind: str, finding_key: str, campaign_id: str = "") -> LedgerRow | None:
+        """The earliest row of a kind for a finding on any day: has this case been escalated, and where."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.text(
+                    f"SELECT date, channel, message_ts, content_hash, status, attempts FROM {self.table} "
+                    f"WHERE campaign_id = :campaign_id AND kind = :kind AND finding_key = :finding_key "
+                    f"ORDER BY date LIMIT 1"
+                ),
+                {"campaign_id": campaign_id, "kind": kind, "finding_key": finding_key},
+            ).first()
+        if row is None:
+            return None
+        key = LedgerKey(campaign_id, as_date(row.date), kind, finding_key)
         return LedgerRow(key, row.channel, row.message_ts, row.content_hash, row.status, int(row.attempts))
 
     def mark_pending(self, key: LedgerKey, *, channel: str, content_hash: str | None = None) -> None:

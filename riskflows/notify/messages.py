@@ -303,6 +303,12 @@ def build_digest(
             members=count(c.flagged_members),
             reward=usd(c.reward_usd),
         )
+        + (text("digest.cluster_case", lang_line, case_id=_case_label(c.case_id, mask_user_ids)) if c.case_id else "")
+        + (
+            text("digest.cluster_also", lang_line, campaigns=", ".join(scrub_text(x) for x in c.other_campaigns))
+            if c.other_campaigns
+            else ""
+        )
         for c in list(data.clusters)[:TOP_CLUSTERS]
     ] or [localized("digest.no_clusters", language, sep=" / ")]
     blocks += sections_from_lines(_heading("digest.clusters", language), cluster_lines)
@@ -425,6 +431,126 @@ def build_escalation(
     if mentions:
         fallback = f"{mentions} {fallback}"  # mentions in the notification text are what page people
     return finalize(fallback, blocks, allow=[run_url] if run_url else ())
+
+
+# ---------------------------------------------------------------- cases
+
+
+def _case_label(case_id: str, mask_user_ids: bool) -> str:
+    """A case id ends with the cluster id (its smallest account) or u<user id>: masked like a user id."""
+    head, _, tail = case_id.rpartition("-")
+    prefix = "u" if tail.startswith("u") else ""
+    number = tail.removeprefix("u")
+    if not number.isdigit():
+        return case_id
+    return f"{head}-{prefix}{show_user_id(int(number), mask_user_ids)}"
+
+
+@dataclass(frozen=True)
+class CaseAlert:
+    """What a case message says: the case as of one day."""
+
+    case_id: str
+    date: Date
+    campaigns: tuple[str, ...]
+    members: int
+    cluster_size: int
+    block_members: int
+    hold_members: int
+    max_score: float
+    reward_usd_at_risk: float
+    first_flagged_date: Date
+    status: str
+    new_members: int = 0
+    new_campaigns: tuple[str, ...] = ()
+    reward_change_share: float | None = None
+    case_file: str | None = None  # a URL or a path to the case file
+
+
+def _case_changes(case: CaseAlert, lang: str) -> str:
+    parts = []
+    if case.new_members:
+        parts.append(text("case.change.members", lang, count=count(case.new_members)))
+    if case.new_campaigns:
+        parts.append(
+            text("case.change.campaigns", lang, campaigns=", ".join(scrub_text(c) for c in case.new_campaigns))
+        )
+    if case.reward_change_share is not None and abs(case.reward_change_share) >= 0.005:
+        parts.append(text("case.change.reward", lang, share=f"{case.reward_change_share:+.0%}"))
+    return ("; " if lang == "en" else "；").join(parts) or text("case.change.none", lang)
+
+
+def build_case_escalation(
+    case: CaseAlert,
+    *,
+    trigger_id: str,
+    action: str,
+    policy: EscalationPolicy,
+    language: str,
+    run_url: str | None = None,
+    mask_user_ids: bool = False,
+) -> Message:
+    """A case's one escalation (updated in place afterwards): who must look, the case in counts,
+    the recommended action, and where the case file is."""
+    label = _case_label(case.case_id, mask_user_ids)
+    campaigns = ", ".join(scrub_text(c) for c in case.campaigns)
+    mentions = " ".join(policy.mentions(c) for c in case.campaigns[:1]) or policy.mentions("")
+    values = {
+        "case_id": label,
+        "members": count(case.members),
+        "size": count(case.cluster_size),
+        "campaigns": campaigns,
+        "block": count(case.block_members),
+        "hold": count(case.hold_members),
+        "score": f"{case.max_score:.0f}",
+        "reward": usd(case.reward_usd_at_risk),
+        "first": case.first_flagged_date.isoformat(),
+        "status": case.status,
+    }
+    title = _heading("trigger.cluster_size.title", language)
+    blocks: list[dict[str, Any]] = [
+        header(
+            " | ".join(
+                text("case.header", lang, case_id=label, title=text("trigger.cluster_size.title", lang))
+                for lang in languages(language)
+            )
+        ),
+        section(
+            _per_language(language, lambda lang: text("case.attention", lang, mentions=mentions, **values).strip())
+        ),
+        section(_per_language(language, lambda lang: text("case.evidence", lang, **values))),
+        section(_per_language(language, lambda lang: text("esc.action", lang, action=text(f"action.{action}", lang)))),
+    ]
+    allow = [a for a in (run_url, case.case_file) if a]
+    if case.case_file:
+        blocks.append(context(localized("case.file", language, sep=" · ", link=case.case_file)))
+    blocks.append(context(localized("case.as_of", language, sep=" · ", date=case.date.isoformat()), f"`{trigger_id}`"))
+    if run_url:
+        blocks.append(context(localized("digest.run_link", language, sep=" · ", url=run_url)))
+    fallback = localized("case.fallback", language, case_id=label, members=count(case.members), campaigns=campaigns)
+    if mentions:
+        fallback = f"{mentions} {fallback} ({title})"
+    return finalize(fallback, blocks, allow=allow)
+
+
+def build_case_update(case: CaseAlert, *, language: str, mask_user_ids: bool = False) -> Message:
+    """The short reply in a case's thread on a day it changed materially."""
+    label = _case_label(case.case_id, mask_user_ids)
+    campaigns = ", ".join(scrub_text(c) for c in case.campaigns)
+    body = _per_language(
+        language,
+        lambda lang: text(
+            "case.update",
+            lang,
+            case_id=label,
+            date=case.date.isoformat(),
+            changes=_case_changes(case, lang),
+            members=count(case.members),
+            campaigns=campaigns,
+            reward=usd(case.reward_usd_at_risk),
+        ),
+    )
+    return finalize(body.replace("*", "")[:300], [section(body)])
 
 
 # ---------------------------------------------------------------- run failure

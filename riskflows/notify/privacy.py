@@ -110,8 +110,15 @@ def _is_fingerprint(piece: str) -> bool:
     return len(piece) >= 24
 
 
+# riskflows' own case ids (riskflows.cases: C-<yyyymmdd>-<cluster id> or -u<user id>) are digits
+# and the letter C, which a hex fingerprint also is; they identify a case, not a device.
+_CASE_ID = re.compile(r"C-\d{8}-u?\d{1,20}")
+
+
 @functools.lru_cache(maxsize=4096)
 def _is_opaque_token(run: str) -> bool:
+    if _CASE_ID.fullmatch(run):
+        return False
     # Rule ids use underscores (device_farm_7d): judge each piece, not the run. Cached: the
     # same feature names and rule ids come back in every reason of a list.
     pieces = [p for part in run.split("_") for p in (part, *part.split("-"))]

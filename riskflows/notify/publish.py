@@ -14,7 +14,7 @@ import csv
 import hashlib
 import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date as Date
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from riskflows.cases import campaigns_of_clusters, cases_of_clusters
 from riskflows.days import as_date
 from riskflows.notify.catalogue import languages, localized
 from riskflows.notify.chart import DayPoint, render_trend_chart
@@ -175,16 +176,21 @@ def load_campaign_day(engine: Engine, *, date: Date, campaign_id: str, schema: s
         reward_budget_usd=float(summary["reward_budget_usd"]) if summary["reward_budget_usd"] is not None else None,
         rule_pack_version=str(summary["rule_pack_version"] or ""),
         top_rules=_top_rules(summary["top_rules"]),
-        clusters=[
-            ClusterStat(
-                int(c["cluster_id"]),
-                int(c["cluster_size"] or 0),
-                int(c["flagged_members"]),
-                int(c["block_members"] or 0),
-                float(c["reward_usd"] or 0.0),
-            )
-            for c in clusters
-        ],
+        clusters=_with_cases(
+            engine,
+            date,
+            campaign_id,
+            [
+                ClusterStat(
+                    int(c["cluster_id"]),
+                    int(c["cluster_size"] or 0),
+                    int(c["flagged_members"]),
+                    int(c["block_members"] or 0),
+                    float(c["reward_usd"] or 0.0),
+                )
+                for c in clusters
+            ],
+        ),
         top_users=[
             FlaggedUser(
                 int(u["user_id"]),
@@ -201,6 +207,25 @@ def load_campaign_day(engine: Engine, *, date: Date, campaign_id: str, schema: s
         DayPoint(as_date(h["date"]), int(h["flagged"] or 0), float(h["reward_usd_at_risk"] or 0.0)) for h in history
     ]
     return CampaignDay(digest, points, block_yesterday, [dict(u) for u in users])
+
+
+def _with_cases(engine: Engine, day: Date, campaign_id: str, clusters: list[ClusterStat]) -> list[ClusterStat]:
+    """The digest's clusters with the case each one is and the other campaigns its accounts joined
+    (a warehouse without the case tables yet, e.g. before the first day's cases ran: unnamed)."""
+    inspector = sa.inspect(engine)
+    if not clusters or not all(inspector.has_table(t, schema="risk") for t in ("case_members", "account_clusters")):
+        return clusters
+    ids = [c.cluster_id for c in clusters]
+    cases = cases_of_clusters(engine, day, ids)
+    joined = campaigns_of_clusters(engine, day, ids)
+    return [
+        replace(
+            c,
+            case_id=cases.get(c.cluster_id),
+            other_campaigns=tuple(x for x in joined.get(c.cluster_id, []) if x != campaign_id),
+        )
+        for c in clusters
+    ]
 
 
 # ---------------------------------------------------------------- attachments
@@ -328,8 +353,10 @@ def publish_campaign_digest(
 
     digest = build_digest(d, language=language, run_url=run_url, mask_user_ids=mask_user_ids)
     result.messages["digest:"] = digest
+    # Cluster triggers are escalated once per case, across campaigns (riskflows.notify.case_alerts).
+    campaign_policy = replace(policy, triggers=tuple(t for t in policy.triggers if t not in policy.case_triggers()))
     findings = evaluate_policy(
-        policy,
+        campaign_policy,
         reward_at_risk_usd=d.reward_usd_at_risk,
         reward_budget_usd=d.reward_budget_usd,
         flagged=d.flagged,
