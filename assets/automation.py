@@ -11,6 +11,10 @@ hears about it when a run fails.
                          live yesterday (run key campaign_day:<campaign>|<date>). Campaign
                          features read the day's account features, so they must not start
                          before those are written; ended campaigns get no run.
+    day_close_after_campaign_days
+                         run-status sensor: once every campaign live that day has its
+                         campaign_day run done, one run of the day's cross-campaign assets
+                         (cases, case alerts; run key day_close:<date>).
     run_failure_alert    run-failure sensor: posts the failure, with a link to the run, to
                          the risk channel (once per run, through the notifications ledger).
 
@@ -26,7 +30,8 @@ from collections.abc import Sequence
 import dagster as dg
 import sqlalchemy as sa
 
-from assets.partitions import CAMPAIGNS
+from assets.partitions import CAMPAIGNS, campaign_day_key
+from assets.upstream import missing_inputs
 from resources.slack import SlackResource
 from resources.warehouse import WarehouseResource
 from riskflows import settings
@@ -36,6 +41,7 @@ from riskflows.warehouse import make_engine
 
 ACCOUNT_DAY_JOB = "account_day_job"
 CAMPAIGN_DAY_JOB = "campaign_day_job"
+DAY_CLOSE_JOB = "day_close_job"
 DAILY_SCHEDULE = "daily_campaign_risk"
 DAILY_TAG = "riskflows/daily"  # the day a scheduled run evaluates; what the follow-up sensor fans out
 WILL_RETRY_TAG = "dagster/will_retry"  # set by the instance when run_retries will re-execute a failed run
@@ -122,18 +128,32 @@ def failure_summary(context: dg.RunFailureSensorContext) -> str:
     return "\n".join(lines)
 
 
+def day_close_run_key(day: dt.date) -> str:
+    return f"day_close:{day.isoformat()}"
+
+
 def build_jobs(assets: list) -> tuple:
-    """The account-level job (one date) and the campaign-level job (campaign x date), each
-    with the checks on its assets."""
-    daily_keys, campaign_keys = [], []
-    for asset in assets:
-        if not isinstance(asset, dg.AssetsDefinition) or asset.partitions_def is None:
-            continue
-        target = campaign_keys if isinstance(asset.partitions_def, dg.MultiPartitionsDefinition) else daily_keys
-        target.extend(asset.keys)
+    """The account-level job (one date), the campaign-level job (campaign x date) and the day-close
+    job (one date: the daily assets that read every campaign's day), each with its assets' checks."""
+    definitions = [a for a in assets if isinstance(a, dg.AssetsDefinition) and a.partitions_def is not None]
+    parents = {key: set(deps) for a in definitions for key, deps in a.asset_deps.items()}
+    campaign_keys = [
+        k for a in definitions if isinstance(a.partitions_def, dg.MultiPartitionsDefinition) for k in a.keys
+    ]
+    daily = [k for a in definitions for k in a.keys if k not in campaign_keys]
+
+    def reads_a_campaign_day(key: dg.AssetKey, seen: frozenset = frozenset()) -> bool:
+        return any(
+            p in campaign_keys or (p not in seen and reads_a_campaign_day(p, seen | {key}))
+            for p in parents.get(key, ())
+            if p != key
+        )
+
+    day_close_keys = [k for k in daily if reads_a_campaign_day(k)]
+    account_keys = [k for k in daily if k not in day_close_keys]
     account_day = dg.define_asset_job(
         ACCOUNT_DAY_JOB,
-        selection=dg.AssetSelection.assets(*daily_keys),
+        selection=dg.AssetSelection.assets(*account_keys),
         description="Account-level features and clusters for one day (every campaign reads them).",
     )
     campaign_day = dg.define_asset_job(
@@ -141,12 +161,17 @@ def build_jobs(assets: list) -> tuple:
         selection=dg.AssetSelection.assets(*campaign_keys),
         description="One campaign's day: participant features, rule hits, high-risk list, summary, Slack.",
     )
-    return account_day, campaign_day
+    day_close = dg.define_asset_job(
+        DAY_CLOSE_JOB,
+        selection=dg.AssetSelection.assets(*day_close_keys),
+        description="After every campaign's day: cases across campaigns and their escalations.",
+    )
+    return account_day, campaign_day, day_close
 
 
 def build_automation(assets: list) -> dg.Definitions:
     """Jobs, schedules and sensors for the asset graph `assets` (merged into the one Definitions)."""
-    account_day_job, campaign_day_job = build_jobs(assets)
+    account_day_job, campaign_day_job, day_close_job = build_jobs(assets)
     cron, timezone = schedule_settings()
 
     @dg.sensor(
@@ -218,6 +243,31 @@ def build_automation(assets: list) -> dg.Definitions:
             dynamic_partitions_requests=[CAMPAIGNS.build_add_request(missing)] if missing else None,
         )
 
+    @dg.run_status_sensor(
+        name="day_close_after_campaign_days",
+        run_status=dg.DagsterRunStatus.SUCCESS,
+        monitored_jobs=[campaign_day_job],
+        request_job=day_close_job,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="When the last scheduled campaign run of a day succeeds, one run of the day's cases.",
+    )
+    def day_close_after_campaign_days(context: dg.RunStatusSensorContext, warehouse: WarehouseResource):
+        day_tag = context.dagster_run.tags.get(DAILY_TAG)
+        if day_tag is None:
+            return dg.SkipReason("Not a scheduled daily run.")
+        campaigns = _campaigns(warehouse)
+        if isinstance(campaigns, dg.SkipReason):
+            raise dg.Failure("The warehouse was locked while reading src.campaigns; the tick will be retried.")
+        day = dt.date.fromisoformat(day_tag)
+        needed = [
+            (dg.AssetKey(["risk", "campaign_summary"]), str(campaign_day_key(day, c.campaign_id)))
+            for c in live_on(campaigns, day)
+        ]
+        waiting = missing_inputs(context.instance, needed)
+        if waiting:
+            return dg.SkipReason(f"{day}: waiting for {len(waiting)} campaign day(s): {', '.join(waiting[:5])}")
+        return dg.RunRequest(run_key=day_close_run_key(day), partition_key=day.isoformat(), tags={DAILY_TAG: day_tag})
+
     @dg.run_failure_sensor(
         name="run_failure_alert",
         default_status=dg.DefaultSensorStatus.RUNNING,
@@ -256,7 +306,7 @@ def build_automation(assets: list) -> dg.Definitions:
         return None
 
     return dg.Definitions(
-        jobs=[account_day_job, campaign_day_job],
+        jobs=[account_day_job, campaign_day_job, day_close_job],
         schedules=[daily_campaign_risk],
-        sensors=[campaign_discovery, campaign_days_after_account_day, run_failure_alert],
+        sensors=[campaign_discovery, campaign_days_after_account_day, day_close_after_campaign_days, run_failure_alert],
     )

@@ -28,7 +28,14 @@ from dagster._core.workspace.load_target import WorkspaceFileTarget
 from dagster_graphql.test.utils import execute_dagster_graphql
 
 import riskflows.warehouse as warehouse_module
-from assets.automation import ACCOUNT_DAY_JOB, CAMPAIGN_DAY_JOB, DAILY_TAG, campaign_day_requests, day_before
+from assets.automation import (
+    ACCOUNT_DAY_JOB,
+    CAMPAIGN_DAY_JOB,
+    DAILY_TAG,
+    DAY_CLOSE_JOB,
+    campaign_day_requests,
+    day_before,
+)
 from assets.definitions import build_definitions
 from assets.list_checks import day_over_day, flagged_share, source_arrived
 from assets.pipeline import NOTIFY_TAG
@@ -216,6 +223,31 @@ def test_daily_schedule_requests_yesterday_once_and_only_live_campaigns_follow(
         r.partition_key.split("|")[0] for r in campaign_day_requests(campaigns, dt.date(2026, 9, 11))
     }
     assert day_before(dt.datetime(2026, 9, 1, 0, 5, tzinfo=UTC)) == dt.date(2026, 8, 31)
+
+    # The campaign runs of the day follow; the day closes (cases, case alerts) after the last one.
+    day_close = defs.get_repository_def().get_sensor_def("day_close_after_campaign_days")
+
+    def close_after(campaign_id: str):
+        done = run_job(defs, pg_instance, CAMPAIGN_DAY_JOB, f"{campaign_id}|2026-09-12", tags=request.tags)
+        event = pg_instance.all_logs(done.run_id, of_type=DagsterEventType.RUN_SUCCESS)[0].dagster_event
+        return day_close(
+            dg.build_run_status_sensor_context(
+                sensor_name=day_close.name,
+                dagster_event=event,
+                dagster_instance=pg_instance,
+                dagster_run=pg_instance.get_run_by_id(done.run_id),
+                resources=resources,
+            )
+        )
+
+    pg_instance.add_dynamic_partitions("campaign", sorted(by_campaign))
+    assert isinstance(close_after("dep-2026-09"), dg.SkipReason)  # two campaigns still to go
+    assert isinstance(close_after("tc-2026-09"), dg.SkipReason)
+    closing = close_after("air-2026-09")
+    assert (closing.partition_key, closing.run_key) == ("2026-09-12", "day_close:2026-09-12")
+    assert closing.job_name in (None, DAY_CLOSE_JOB)
+    closed = run_job(defs, pg_instance, DAY_CLOSE_JOB, "2026-09-12", tags=closing.tags)
+    assert closed.success and not partition_rows(duck_world, "cases", "2026-09-12").empty
 
     # A run that is not the schedule's (a manual or backfill run) does not fan out.
     manual = run_job(defs, pg_instance, ACCOUNT_DAY_JOB, "2026-09-12")
