@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 from riskflows.days import as_date, day_params
 from riskflows.quarantine import SourceLayout, day_clean_relation
+from riskflows.verdicts import all_verdicts_relation
 from riskflows.warehouse import read_frame, replace_partition
 
 CASES_TABLE = "risk.cases"
@@ -62,9 +63,14 @@ def _recent_memberships(conn: sa.Connection, day: dt.date) -> pd.DataFrame:
 
 
 def _todays_groups(conn: sa.Connection, day: dt.date, user_ids: Iterable[int]) -> pd.Series:
-    """user_id -> group key of `day` (its cluster id, or u<user id> for an account in no cluster)."""
+    """user_id -> group key of `day` for the accounts of earlier cases (their cluster id, or
+    u<user id> for an account in no cluster today)."""
     clusters = read_frame(
-        conn, "SELECT user_id, cluster_id FROM risk.account_clusters WHERE date = :date", {"date": day}
+        conn,
+        f"SELECT k.user_id, k.cluster_id FROM risk.account_clusters k "
+        f"WHERE k.date = :date AND k.user_id IN (SELECT user_id FROM {CASE_MEMBERS_TABLE} "
+        f"WHERE date >= :since AND date < :date)",
+        {"date": day, "since": day - dt.timedelta(days=CASE_MEMORY_DAYS)},
     )
     group = pd.Series({int(u): f"u{int(u)}" for u in user_ids}, dtype=object)
     if len(clusters):
@@ -138,13 +144,13 @@ def _flagged_today(conn: sa.Connection, day: dt.date) -> pd.DataFrame:
 
 
 def _verdicts(conn: sa.Connection, day: dt.date, user_ids: list[int]) -> pd.Series:
-    """user_id -> the latest verdict on the account (any campaign) reviewed by the end of the day."""
-    layout = SourceLayout.inspect(conn)
-    if not layout.has("reviews") or not user_ids:
+    """user_id -> the latest verdict on the account (any campaign) reviewed by the end of the day:
+    src.reviews and the verdicts given in Slack (risk.verdicts)."""
+    if not user_ids:
         return pd.Series(dtype=object)
     reviews = read_frame(
         conn,
-        f"SELECT user_id, verdict, reviewed_at FROM {day_clean_relation('reviews', layout)} r "
+        f"SELECT user_id, verdict, reviewed_at FROM {all_verdicts_relation(conn, day_scoped=True)} r "
         f"WHERE reviewed_at < :day_end",
         day_params(day),
     )
