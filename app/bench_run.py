@@ -59,6 +59,8 @@ ASSET_ORDER = [
     "slack_digest",
     "cases",
     "case_alerts",
+    "payout_holds",
+    "payout_hold_exports",
     "rule_performance",
 ]
 

@@ -1,4 +1,5 @@
-"""`riskflows` command line: seed, run, demo, evaluate, bench, backtest, rule-performance, rules check.
+"""`riskflows` command line: seed, run, demo, evaluate, bench, backtest, rule-performance, rules check,
+slack listen.
 
 It lives beside the Dagster definitions because `run` and `demo` drive Dagster; the
 domain core (riskflows/) stays free of it. Every command reads the warehouse from
@@ -216,6 +217,15 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_slack_listen(args: argparse.Namespace) -> int:
+    import logging
+
+    from app.slack_listener import listen
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return listen()
+
+
 def cmd_rule_performance(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -326,6 +336,13 @@ def build_parser() -> argparse.ArgumentParser:
     performance.add_argument("--to", dest="date_to", required=True, help="last day, YYYY-MM-DD")
     performance.add_argument("--by-date", action="store_true", help="one row per day instead of pooled")
     performance.set_defaults(func=cmd_rule_performance)
+
+    slack = commands.add_parser("slack", help="Slack tools")
+    slack_commands = slack.add_subparsers(dest="slack_command", required=True)
+    listen = slack_commands.add_parser(
+        "listen", help="record verdicts clicked on case escalations (Socket Mode; runs until stopped)"
+    )
+    listen.set_defaults(func=cmd_slack_listen)
     return parser
 
 

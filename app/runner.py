@@ -132,8 +132,10 @@ def materialize_range(
     notify: bool = True,
     instance: dg.DagsterInstance | None = None,
     progress: Callable[[str], None] = print,
+    tags: dict[str, str] | None = None,
 ) -> RangeRun:
-    """Materialize every asset for days start..end and every campaign live on each day."""
+    """Materialize every asset for days start..end and every campaign live on each day
+    (`tags`: added to every run, e.g. riskflows/intraday=true)."""
     first, last = as_date(start), as_date(end)
     engine = make_engine()
     campaigns = load_campaigns(engine)
@@ -147,7 +149,7 @@ def materialize_range(
 
     earliest = min(first.isoformat(), earliest_date())
     jobs = RangeJobs(build_definitions(earliest))
-    tags = {NOTIFY_TAG: "true" if notify else "false"}
+    tags = {NOTIFY_TAG: "true" if notify else "false", **(tags or {})}
 
     outcome = RangeRun()
     for day in date_range(first, last):

@@ -17,6 +17,16 @@ hears about it when a run fails.
                          (cases, case alerts; run key day_close:<date>).
     run_failure_alert    run-failure sensor: posts the failure, with a link to the run, to
                          the risk channel (once per run, through the notifications ledger).
+    intraday_campaign_warnings
+                         schedule (default every 3 hours; STOPPED unless turned on in the UI
+                         or RISKFLOWS_INTRADAY=on): TODAY's account-level assets, tagged
+                         riskflows/intraday=true and riskflows/intraday_tick=<date>T<hh:mm> (run
+                         key intraday:<date>T<hh:mm>). The two follow-up sensors fan its runs
+                         out the same way (campaign runs, then the day close), keyed by the
+                         tick so each tick runs once. Intraday runs send new escalations only
+                         (no digest, no case follow-ups); today's partitions are replaced by
+                         every tick and finalized by the nightly run, whose messages update
+                         (not repeat) the escalations sent during the day.
 
 Backfills from the UI need none of this: the backfill daemon orders partitions by their
 partition mappings and tags the runs dagster/backfill, which keeps the digest quiet unless
@@ -31,7 +41,7 @@ import dagster as dg
 import sqlalchemy as sa
 
 from assets.partitions import CAMPAIGNS, campaign_day_key
-from assets.upstream import missing_inputs
+from assets.pipeline import INTRADAY_TAG, is_intraday
 from resources.slack import SlackResource
 from resources.warehouse import WarehouseResource
 from riskflows import settings
@@ -45,6 +55,9 @@ DAY_CLOSE_JOB = "day_close_job"
 DAILY_SCHEDULE = "daily_campaign_risk"
 DAILY_TAG = "riskflows/daily"  # the day a scheduled run evaluates; what the follow-up sensor fans out
 WILL_RETRY_TAG = "dagster/will_retry"  # set by the instance when run_retries will re-execute a failed run
+INTRADAY_SCHEDULE = "intraday_campaign_warnings"
+INTRADAY_TICK_TAG = "riskflows/intraday_tick"  # <date>T<hh:mm> of the intraday tick a run belongs to
+CAMPAIGN_SUMMARY = dg.AssetKey(["risk", "campaign_summary"])
 
 
 def schedule_settings() -> tuple[str, str]:
@@ -60,6 +73,19 @@ def day_before(tick: dt.datetime) -> dt.date:
 
 def account_day_run_key(day: dt.date) -> str:
     return f"account_day:{day.isoformat()}"
+
+
+def intraday_stamp(tick: dt.datetime) -> str:
+    """The tick an intraday run belongs to, <date>T<hh:mm> in the schedule's timezone."""
+    return f"{tick.date().isoformat()}T{tick:%H:%M}"
+
+
+def intraday_tags(stamp: str) -> dict[str, str]:
+    return {INTRADAY_TAG: "true", INTRADAY_TICK_TAG: stamp}
+
+
+def intraday_run_key(stamp: str) -> str:
+    return f"intraday:{stamp}"
 
 
 def campaign_day_run_key(campaign_id: str, day: dt.date) -> str:
@@ -91,16 +117,44 @@ def live_on(campaigns: Sequence[Campaign], day: dt.date) -> list[Campaign]:
     return [c for c in campaigns if c.live_on(day)]
 
 
-def campaign_day_requests(campaigns: Sequence[Campaign], day: dt.date) -> list[dg.RunRequest]:
-    """One run per campaign live on the day, keyed so the same day is never launched twice."""
+def campaign_day_requests(
+    campaigns: Sequence[Campaign], day: dt.date, intraday_tick: str | None = None
+) -> list[dg.RunRequest]:
+    """One run per campaign live on the day, keyed so the same day (or, intraday, the same
+    tick) is never launched twice."""
     return [
         dg.RunRequest(
-            run_key=campaign_day_run_key(c.campaign_id, day),
+            run_key=campaign_day_run_key(c.campaign_id, day)
+            if intraday_tick is None
+            else f"intraday:{c.campaign_id}|{intraday_tick}",
             partition_key=str(dg.MultiPartitionKey({"campaign": c.campaign_id, "date": day.isoformat()})),
-            tags={DAILY_TAG: day.isoformat()},
+            tags={DAILY_TAG: day.isoformat()} if intraday_tick is None else intraday_tags(intraday_tick),
         )
         for c in live_on(campaigns, day)
     ]
+
+
+def campaign_days_waiting(
+    instance: dg.DagsterInstance, campaigns: Sequence[Campaign], day: dt.date, intraday_tick: str | None = None
+) -> list[str]:
+    """Campaigns live on the day whose risk/campaign_summary of the day is not (yet) the one the
+    day close should follow: missing, or last written by another run than this chain's (for the
+    nightly chain: any run but an intraday one; for an intraday tick: a run of that tick). So an
+    intraday run of today never passes for the nightly run, nor an earlier tick for this one."""
+    waiting = []
+    for c in live_on(campaigns, day):
+        partition = str(campaign_day_key(day, c.campaign_id))
+        records = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=CAMPAIGN_SUMMARY, asset_partitions=[partition]), limit=1
+        ).records
+        run = instance.get_run_by_id(records[0].run_id) if records else None
+        tags = run.tags if run is not None else None
+        done = tags is not None and (
+            not is_intraday(tags) if intraday_tick is None else tags.get(INTRADAY_TICK_TAG) == intraday_tick
+        )
+        if not done:
+            waiting.append(f"{CAMPAIGN_SUMMARY.to_user_string()} {partition}")
+    return waiting
 
 
 def failure_summary(context: dg.RunFailureSensorContext) -> str:
@@ -128,8 +182,8 @@ def failure_summary(context: dg.RunFailureSensorContext) -> str:
     return "\n".join(lines)
 
 
-def day_close_run_key(day: dt.date) -> str:
-    return f"day_close:{day.isoformat()}"
+def day_close_run_key(day: dt.date, intraday_tick: str | None = None) -> str:
+    return f"day_close:{day.isoformat()}" if intraday_tick is None else f"intraday_close:{intraday_tick}"
 
 
 def build_jobs(assets: list) -> tuple:
@@ -173,6 +227,8 @@ def build_automation(assets: list) -> dg.Definitions:
     """Jobs, schedules and sensors for the asset graph `assets` (merged into the one Definitions)."""
     account_day_job, campaign_day_job, day_close_job = build_jobs(assets)
     cron, timezone = schedule_settings()
+    intraday_cron = settings.intraday_cron()
+    intraday_on = settings.intraday_enabled()
 
     @dg.sensor(
         name="campaign_discovery",
@@ -225,16 +281,18 @@ def build_automation(assets: list) -> dg.Definitions:
         description="When the scheduled account-level run of a day succeeds, one run per campaign live that day.",
     )
     def campaign_days_after_account_day(context: dg.RunStatusSensorContext, warehouse: WarehouseResource):
-        day_tag = context.dagster_run.tags.get(DAILY_TAG)
-        if day_tag is None:
+        tags = context.dagster_run.tags
+        day_tag = tags.get(DAILY_TAG)
+        tick = tags.get(INTRADAY_TICK_TAG) if is_intraday(tags) else None
+        if day_tag is None and tick is None:
             # Backfills and manual runs fan out by themselves (or not at all, by choice).
-            return dg.SkipReason("Not a scheduled daily run.")
+            return dg.SkipReason("Not a scheduled daily or intraday run.")
         campaigns = _campaigns(warehouse)
         if isinstance(campaigns, dg.SkipReason):
             # Run-status sensors do not replay an event, so a busy warehouse must not drop it.
             raise dg.Failure("The warehouse was locked while reading src.campaigns; the tick will be retried.")
-        day = dt.date.fromisoformat(day_tag)
-        requests = campaign_day_requests(campaigns, day)
+        day = dt.date.fromisoformat(day_tag if day_tag is not None else tick[:10])
+        requests = campaign_day_requests(campaigns, day, None if day_tag is not None else tick)
         known = set(context.instance.get_dynamic_partitions(CAMPAIGNS.name))
         missing = sorted({c.campaign_id for c in live_on(campaigns, day)} - known)
         return dg.SensorResult(
@@ -252,21 +310,47 @@ def build_automation(assets: list) -> dg.Definitions:
         description="When the last scheduled campaign run of a day succeeds, one run of the day's cases.",
     )
     def day_close_after_campaign_days(context: dg.RunStatusSensorContext, warehouse: WarehouseResource):
-        day_tag = context.dagster_run.tags.get(DAILY_TAG)
-        if day_tag is None:
-            return dg.SkipReason("Not a scheduled daily run.")
+        tags = context.dagster_run.tags
+        day_tag = tags.get(DAILY_TAG)
+        tick = tags.get(INTRADAY_TICK_TAG) if is_intraday(tags) else None
+        if day_tag is None and tick is None:
+            return dg.SkipReason("Not a scheduled daily or intraday run.")
         campaigns = _campaigns(warehouse)
         if isinstance(campaigns, dg.SkipReason):
             raise dg.Failure("The warehouse was locked while reading src.campaigns; the tick will be retried.")
-        day = dt.date.fromisoformat(day_tag)
-        needed = [
-            (dg.AssetKey(["risk", "campaign_summary"]), str(campaign_day_key(day, c.campaign_id)))
-            for c in live_on(campaigns, day)
-        ]
-        waiting = missing_inputs(context.instance, needed)
+        if day_tag is not None:
+            tick = None
+        day = dt.date.fromisoformat(day_tag if day_tag is not None else tick[:10])
+        waiting = campaign_days_waiting(context.instance, campaigns, day, tick)
         if waiting:
             return dg.SkipReason(f"{day}: waiting for {len(waiting)} campaign day(s): {', '.join(waiting[:5])}")
-        return dg.RunRequest(run_key=day_close_run_key(day), partition_key=day.isoformat(), tags={DAILY_TAG: day_tag})
+        return dg.RunRequest(
+            run_key=day_close_run_key(day, tick),
+            partition_key=day.isoformat(),
+            tags={DAILY_TAG: day_tag} if tick is None else intraday_tags(tick),
+        )
+
+    @dg.schedule(
+        name=INTRADAY_SCHEDULE,
+        cron_schedule=intraday_cron,
+        execution_timezone=timezone,
+        job=account_day_job,
+        default_status=dg.DefaultScheduleStatus.RUNNING if intraday_on else dg.DefaultScheduleStatus.STOPPED,
+        description="Today's account-level assets during the day (off unless turned on); campaign runs and "
+        "the day close follow; only new escalations are sent.",
+    )
+    def intraday_campaign_warnings(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
+        tick = context.scheduled_execution_time
+        day = tick.date()
+        campaigns = _campaigns(warehouse)
+        if isinstance(campaigns, dg.SkipReason):
+            return campaigns
+        if not live_on(campaigns, day):
+            return dg.SkipReason(f"No campaign live on {day}.")
+        stamp = intraday_stamp(tick)
+        return [
+            dg.RunRequest(run_key=intraday_run_key(stamp), partition_key=day.isoformat(), tags=intraday_tags(stamp))
+        ]
 
     @dg.run_failure_sensor(
         name="run_failure_alert",
@@ -307,6 +391,6 @@ def build_automation(assets: list) -> dg.Definitions:
 
     return dg.Definitions(
         jobs=[account_day_job, campaign_day_job, day_close_job],
-        schedules=[daily_campaign_risk],
+        schedules=[daily_campaign_risk, intraday_campaign_warnings],
         sensors=[campaign_discovery, campaign_days_after_account_day, day_close_after_campaign_days, run_failure_alert],
     )

@@ -14,7 +14,7 @@ import dagster as dg
 
 from assets.metadata import pandera_check_result, written_partition
 from assets.partitions import ON_DATE
-from assets.pipeline import GROUP, WAREHOUSE_POOL, _key, should_stay_quiet, table_asset
+from assets.pipeline import GROUP, WAREHOUSE_POOL, _key, is_intraday, should_stay_quiet, table_asset
 from assets.upstream import require_inputs
 from assets.versions import module_version
 from resources.rules import RulePacksResource
@@ -140,6 +140,7 @@ def build_case_assets(daily: dg.DailyPartitionsDefinition) -> list:
                 mask_user_ids=slack.mask_user_ids,
                 write_case_file=case_file_writer(engine, day, language, slack.mask_user_ids),
                 link_graph=link_graph,
+                intraday=is_intraday(context.run.tags),
             )
             metadata = {**result.metadata(), "case_dir": str(Path(settings.case_dir()).resolve())}
             if result.escalated:

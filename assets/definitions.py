@@ -7,6 +7,7 @@ import dagster as dg
 from assets.automation import build_automation
 from assets.cases import build_case_assets
 from assets.partitions import daily_partitions
+from assets.payout import build_payout_assets
 from assets.pipeline import build_pipeline_assets
 from assets.rule_tuning import build_rule_tuning
 from resources.rules import RulePacksResource
@@ -24,7 +25,7 @@ def build_definitions(earliest_date: str | None = None) -> dg.Definitions:
     """The pipeline's assets with their resources and executor, merged with the automation
     (jobs, schedule, sensors) and the rule tuning (rule performance, backtest job) built on them."""
     daily = daily_partitions(earliest_date)
-    assets = [*build_pipeline_assets(daily), *build_case_assets(daily)]
+    assets = [*build_pipeline_assets(daily), *build_case_assets(daily), *build_payout_assets(daily)]
     pipeline = dg.Definitions(
         assets=assets,
         resources=build_resources(),

@@ -369,10 +369,12 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
     ):
         """The campaign's daily digest in the risk channel (chart and CSV in its thread) and an
         escalation per finding of the policy in rules/escalation.yaml. Each message is sent
-        once: a re-run updates it. Backfills stay quiet unless tagged riskflows/notify=true."""
+        once: a re-run updates it. Backfills stay quiet unless tagged riskflows/notify=true.
+        Intraday runs (tagged riskflows/intraday=true) send only the escalations, never a digest."""
         date, campaign_id = split_campaign_day(context)
         require_inputs(context, [(_key("campaign_summary"), str(context.partition_key))])
         quiet = should_stay_quiet(context.run.tags)
+        intraday = is_intraday(context.run.tags)
         with warehouse.step_engine() as engine:
             result = publish_campaign_digest(
                 engine,
@@ -384,8 +386,9 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
                 run_url=slack.run_url(context.run_id),
                 quiet=quiet,
                 mask_user_ids=slack.mask_user_ids,
+                intraday=intraday,
             )
-        return dg.MaterializeResult(metadata={**result.metadata(), "quiet": quiet})
+        return dg.MaterializeResult(metadata={**result.metadata(), "quiet": quiet, "intraday": intraday})
 
     return [
         *SOURCE_SPECS,
@@ -402,6 +405,13 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
 
 
 NOTIFY_TAG = "riskflows/notify"
+# Runs of the intraday schedule (and the campaign and day-close runs that follow them) re-run
+# today's partitions: they send new escalations only, no digest and no case follow-up replies.
+INTRADAY_TAG = "riskflows/intraday"
+
+
+def is_intraday(tags: dict) -> bool:
+    return (tags.get(INTRADAY_TAG) or "").lower() == "true"
 
 
 def should_stay_quiet(tags: dict) -> bool:

@@ -21,7 +21,7 @@ worse? A backtest answers it on history, without touching anything published:
   of the range on which it was evaluated (rewards only grow, so the maximum over the range).
 
 Precision is measured twice:
-- against analysts' verdicts (src.reviews, contract-clean rows, every verdict known now):
+- against analysts' verdicts (src.reviews, contract-clean rows, and risk.verdicts; every verdict known now):
   a participant's latest decisive verdict counts, confirmed_abuse as a true positive and
   false_positive as a false one; inconclusive verdicts are ignored. Analysts review a
   biased sample, so read it with the number of reviewed users next to it;
@@ -43,9 +43,9 @@ from riskflows.campaigns import load_campaigns
 from riskflows.days import as_date
 from riskflows.high_risk import listed_participants
 from riskflows.participant_features import PARTICIPANT_FEATURES_TABLE
-from riskflows.quarantine import SourceLayout, clean_relation
 from riskflows.rule_packs import TIERS, RulePack, RulePackSelectionError, governs, select_pack
 from riskflows.rule_sql import compile_rule_hits
+from riskflows.verdicts import all_verdicts_relation
 from riskflows.warehouse import dialect_of, read_frame, schema_columns
 
 ACTIVE, CANDIDATE = "active", "candidate"
@@ -240,7 +240,7 @@ def _per_user(listed: pd.DataFrame) -> pd.DataFrame:
 
 def _verdicts(conn: sa.Connection, campaign_ids: Sequence[str]) -> pd.DataFrame:
     """Latest decisive verdict per (campaign, user): confirmed_abuse or false_positive."""
-    reviews = clean_relation("reviews", SourceLayout.inspect(conn))
+    reviews = all_verdicts_relation(conn)  # src.reviews (clean) and the verdicts given in Slack
     sql = sa.text(f"""
 SELECT campaign_id, user_id, verdict FROM (
     SELECT r.campaign_id, r.user_id, r.verdict,

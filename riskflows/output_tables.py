@@ -168,6 +168,68 @@ class Cases(pa.DataFrameModel):
         return df["first_flagged_date"] <= df["last_flagged_date"]
 
 
+PAYOUT_HOLD_STATUSES = ["held", "released"]
+
+
+class PayoutHolds(pa.DataFrameModel):
+    """What the rewards system must not pay, per campaign and user on the day: hold/block-tier
+    accounts with pending rewards (held), and those whose case was closed as a false positive
+    (released, nothing held). riskflows.payout_holds writes it."""
+
+    date: Series[pd.Timestamp]
+    campaign_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    user_id: Series[int]
+    status: Series[str] = pa.Field(isin=PAYOUT_HOLD_STATUSES)
+    held_usd: Series[float] = pa.Field(ge=0)  # pending rewards held; 0 when released
+    pending_usd: Series[float] = pa.Field(ge=0)  # the user's pending rewards in the campaign
+    pending_rewards: Series[int] = pa.Field(ge=1)
+    tier: Series[str] = pa.Field(isin=["hold", "block"])
+    score: Series[float] = pa.Field(in_range={"min_value": 0, "max_value": 100})
+    rule_ids: Series[str] = pa.Field(str_length={"min_value": 1})
+    case_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    case_status: Series[str] = pa.Field(isin=CASE_STATUSES)
+    reason: Series[str] = pa.Field(str_length={"min_value": 1})
+
+    class Config:
+        coerce = True
+        unique = ["date", "campaign_id", "user_id"]
+
+    @pa.dataframe_check
+    def held_is_what_is_pending(cls, df: pd.DataFrame) -> Series[bool]:
+        held = df["status"] == "held"
+        return (held & ((df["held_usd"] - df["pending_usd"]).abs() < 1e-6)) | (~held & (df["held_usd"] == 0))
+
+    @pa.dataframe_check
+    def released_only_for_false_positives(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["status"] == "released") == (df["case_status"] == "false_positive")
+
+
+VERDICTS = ["confirmed_abuse", "false_positive", "inconclusive"]
+
+
+class Verdicts(pa.DataFrameModel):
+    """Verdicts given on a case's escalation in Slack (riskflows.verdicts): one row per account and
+    campaign of the case when it was decided. Read together with src.reviews as "all verdicts";
+    action_key (the Slack user and action_ts of the click) makes a redelivered action count once."""
+
+    case_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    campaign_id: Series[str]
+    user_id: Series[int]
+    verdict: Series[str] = pa.Field(isin=VERDICTS)
+    reviewer: Series[str] = pa.Field(str_length={"min_value": 1})  # Slack user id
+    reviewer_name: Series[str] = pa.Field(nullable=True)
+    note: Series[str] = pa.Field(nullable=True)
+    decided_at: Series[pd.Timestamp]  # naive UTC
+    action_key: Series[str] = pa.Field(str_length={"min_value": 1})
+    envelope_id: Series[str] = pa.Field(nullable=True)
+    channel: Series[str] = pa.Field(nullable=True)
+    message_ts: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        coerce = True
+        unique = ["action_key", "campaign_id", "user_id"]
+
+
 class CampaignSummary(pa.DataFrameModel):
     """Per campaign and day: the figures a BI dashboard and the Slack digest show."""
 
@@ -262,6 +324,8 @@ OUTPUT_TABLES: dict[str, OutputTable] = {
         OutputTable("campaign_summary", CampaignSummary.to_schema(), ("date", "campaign_id")),
         OutputTable("case_members", CaseMembers.to_schema(), ("date",)),
         OutputTable("cases", Cases.to_schema(), ("date",)),
+        OutputTable("verdicts", Verdicts.to_schema(), ("case_id",)),
+        OutputTable("payout_holds", PayoutHolds.to_schema(), ("date",)),
     ]
 }
 

@@ -5,7 +5,7 @@ that version ran on:
 
 - hits and hit rate: participants it fired for / participants of those campaigns;
 - precision on reviewed users: of the participants it fired for that analysts had given a
-  decisive verdict by the end of the day (src.reviews, contract-clean rows, latest
+  decisive verdict by the end of the day (src.reviews, contract-clean rows, and risk.verdicts, latest
   confirmed_abuse or false_positive; inconclusive ignored), the share confirmed as abuse;
 - co-occurrence: the other rule it most often fired together with (same participant, same
   day) and in what share of its hits;
@@ -35,8 +35,8 @@ from pandera.typing import Series
 from riskflows.days import as_date
 from riskflows.output_tables import RISK_SCHEMA, OutputTable, create_table_ddl
 from riskflows.participant_features import PARTICIPANT_FEATURES_TABLE
-from riskflows.quarantine import SourceLayout, clean_relation
 from riskflows.rule_hits import RULE_HITS_TABLE
+from riskflows.verdicts import all_verdicts_relation
 from riskflows.warehouse import ensure_schema, read_frame, replace_partition
 
 RULE_PERFORMANCE_TABLE = f"{RISK_SCHEMA}.rule_performance"
@@ -111,7 +111,7 @@ def rule_performance_select(reviews_relation: str, *, per_date: bool = True) -> 
 
     ``per_date``: one row per day, version and rule (the table's shape); otherwise one row
     per version and rule over the whole range, dated :date_from. ``reviews_relation`` is
-    ``quarantine.clean_relation('reviews', ...)``, supplied by code.
+    ``verdicts.all_verdicts_relation(conn)``, supplied by code.
     """
     period = "h.date" if per_date else "CAST(:date_from AS DATE)"
     return f"""
@@ -184,7 +184,8 @@ LEFT JOIN top_pair t ON t.period = r.period AND t.rule_pack_version = r.rule_pac
 
 
 def _reviews(conn: sa.Connection) -> str:
-    return clean_relation("reviews", SourceLayout.inspect(conn))
+    """Every verdict: src.reviews (contract-clean) and the verdicts given in Slack (risk.verdicts)."""
+    return all_verdicts_relation(conn)
 
 
 def rule_performance(

@@ -78,3 +78,43 @@ def case_url_base() -> str | None:
     """RISKFLOWS_CASE_URL: the address the case folder is served at (a static file host); the
     escalation links <base>/<case id>.html. Unset: it names the file's path."""
     return os.environ.get("RISKFLOWS_CASE_URL") or None
+
+
+DEFAULT_PAYOUT_DIR = ".riskflows/payouts"
+DEFAULT_INTRADAY_CRON = "0 */3 * * *"
+
+
+def payout_dir() -> str:
+    """RISKFLOWS_PAYOUT_DIR: where the payout hold CSVs go (<dir>/<date>/<campaign_id>.csv), the
+    files the rewards system reads before paying."""
+    return os.environ.get("RISKFLOWS_PAYOUT_DIR", DEFAULT_PAYOUT_DIR)
+
+
+def intraday_cron() -> str:
+    """RISKFLOWS_INTRADAY_CRON: when the intraday schedule re-runs today's partitions."""
+    return os.environ.get("RISKFLOWS_INTRADAY_CRON", DEFAULT_INTRADAY_CRON)
+
+
+def intraday_enabled() -> bool:
+    """RISKFLOWS_INTRADAY=on: the intraday schedule starts running when the code location loads
+    (otherwise it is stopped until turned on in the UI)."""
+    return os.environ.get("RISKFLOWS_INTRADAY", "").strip().lower() in ("on", "true", "1", "yes")
+
+
+def slack_bot_token() -> str | None:
+    """SLACK_BOT_TOKEN: the bot token (xoxb-...) for the Web API; unset: the outbox."""
+    return (os.environ.get("SLACK_BOT_TOKEN") or "").strip() or None
+
+
+def slack_app_token() -> str | None:
+    """SLACK_APP_TOKEN: the app-level token (xapp-..., scope connections:write) that
+    `riskflows slack listen` opens its Socket Mode connection with."""
+    return (os.environ.get("SLACK_APP_TOKEN") or "").strip() or None
+
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+def slack_api_url() -> str:
+    """SLACK_API_URL: the Slack Web API base URL (a test double's, in tests)."""
+    return os.environ.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL

@@ -91,3 +91,10 @@ def pg_engine(pg_database) -> Iterator[sa.Engine]:
 def engine(request) -> sa.Engine:
     """Each test using this runs on both warehouses."""
     return request.getfixturevalue("duckdb_engine" if request.param == "duckdb" else "pg_engine")
+
+
+@pytest.fixture(autouse=True)
+def files_under_tmp(tmp_path, monkeypatch):
+    """Case files and payout CSVs a test's pipeline writes land in its tmp folder, never in the repo."""
+    monkeypatch.setenv("RISKFLOWS_CASE_DIR", str(tmp_path / "cases"))
+    monkeypatch.setenv("RISKFLOWS_PAYOUT_DIR", str(tmp_path / "payouts"))

@@ -6,7 +6,8 @@ purpose for the first N calls of a method: answer 429 with Retry-After, answer 5
 answer slowly enough that the client times out.
 
 Methods: auth.test, chat.postMessage, chat.update, files.getUploadURLExternal, the upload
-URL itself (method name "upload"), files.completeUploadExternal.
+URL itself (method name "upload"), files.completeUploadExternal, and apps.connections.open
+(with the app-level token; answers `socket_url`, a Socket Mode double's ws:// URL).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ class Recorded:
 @dataclass
 class SlackDouble:
     token: str = "xoxb-test-double-token"
+    app_token: str = "xapp-test-double-token"
+    socket_url: str | None = None  # what apps.connections.open hands out
     requests: list[Recorded] = field(default_factory=list)
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)  # ts -> {channel, text, blocks, thread_ts}
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> {filename, bytes, title, ...}
@@ -137,7 +140,8 @@ class SlackDouble:
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
             self._reply(h, fault.status, {"ok": False, "error": "injected"}, headers)
             return
-        if method != "upload" and h.headers.get("Authorization") != f"Bearer {self.token}":
+        expected = self.app_token if method == "apps.connections.open" else self.token
+        if method != "upload" and h.headers.get("Authorization") != f"Bearer {expected}":
             self._reply(h, 200, {"ok": False, "error": "invalid_auth"})
             return
         try:
@@ -153,6 +157,8 @@ class SlackDouble:
     def _answer(self, method: str, params: dict[str, Any], body: bytes, path: str) -> dict[str, Any] | None:
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "team_id": "T1"}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_url} if self.socket_url else {"ok": False, "error": "no_socket"}
         if method == "chat.postMessage":
             ts = f"1700000000.{next(self._ts):06d}"
             blocks = params.get("blocks")

@@ -95,12 +95,15 @@ def publish_case_alerts(
     write_case_file: Callable[[str], str] | None = None,
     link_graph: Callable[[str], bytes] | None = None,
     schema: str = "risk",
+    intraday: bool = False,
 ) -> CaseAlertResult:
     """Escalate the day's cases that meet the policy, once each; update and follow up the rest.
 
     `write_case_file(case_id)` writes the case file and returns its link or path (written for every
     case meeting the policy, quiet or not); `link_graph(case_id)` draws the linked accounts (PNG)
     for the escalation's thread. At most `max_findings` new cases are escalated a day per trigger.
+    `intraday` (a run during the day itself): new escalations are posted and earlier ones kept
+    current, but no follow-up reply goes into a thread (the nightly run decides those).
     """
     day = as_date(date)
     result = CaseAlertResult(day, quiet)
@@ -157,7 +160,7 @@ def publish_case_alerts(
                 continue
             # escalated on an earlier day: keep that message current, reply only on material change
             result.deliveries.append(send_once(ledger, sender, first.key, message, label=f"case_{case_id}"))
-            if policy.case_follow_up.is_material(
+            if not intraday and policy.case_follow_up.is_material(
                 alert.new_members, len(alert.new_campaigns), alert.reward_change_share
             ):
                 reply = build_case_update(alert, language=language, mask_user_ids=mask_user_ids)

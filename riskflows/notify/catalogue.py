@@ -151,6 +151,21 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "case.change.reward": {"en": "reward at risk {share}", "zh": "风险奖励 {share}"},
     "case.change.none": {"en": "no material change", "zh": "无重大变化"},
     "case.graph_title": {"en": "Linked accounts of case {case_id}", "zh": "案件 {case_id} 的关联账户"},
+    # verdict buttons on a case escalation, and what replaces them once someone decides
+    "case.verdict.confirmed_abuse": {"en": "Confirm abuse", "zh": "确认滥用"},
+    "case.verdict.false_positive": {"en": "False positive", "zh": "误报"},
+    "case.verdict.inconclusive": {"en": "Inconclusive", "zh": "无法确定"},
+    "case.note_label": {"en": "Note (optional)", "zh": "备注（可选）"},
+    "case.note_placeholder": {"en": "Why, in a few words", "zh": "简要说明原因"},
+    "case.decided": {
+        "en": "*{verdict}* by {reviewer} at {at} UTC",
+        "zh": "*{verdict}*，由 {reviewer} 于 {at} UTC 判定",
+    },
+    "case.decided_note": {"en": "Note: {note}", "zh": "备注：{note}"},
+    "case.allowlist_snippet": {
+        "en": "Allowlist entries for the accounts of case {case_id} (add them to the pack of each campaign by pull request):",
+        "zh": "案件 {case_id} 账户的白名单条目（请通过 pull request 添加到各活动的规则包）：",
+    },
     # run failure
     "failure.header": {"en": "Risk pipeline run failed", "zh": "风控流水线运行失败"},
     "failure.fallback": {"en": "Run {run_id} of {job} failed", "zh": "{job} 的运行 {run_id} 失败"},

@@ -480,6 +480,46 @@ def _case_changes(case: CaseAlert, lang: str) -> str:
     return ("; " if lang == "en" else "；").join(parts) or text("case.change.none", lang)
 
 
+NOTE_ACTION_ID = "riskflows_note"
+NOTE_BLOCK_ID = "riskflows_note"
+VERDICT_BLOCK_ID = "riskflows_verdict"
+VERDICT_ACTION_PREFIX = "riskflows_verdict_"
+CASE_VERDICTS = ("confirmed_abuse", "false_positive", "inconclusive")
+
+
+def verdict_action_id(verdict: str) -> str:
+    return VERDICT_ACTION_PREFIX + verdict
+
+
+def case_verdict_blocks(case_id: str, language: str) -> list[dict[str, Any]]:
+    """A short optional note and the three verdict buttons (value: the case id); the Slack
+    listener (`riskflows slack listen`) records what is clicked in risk.verdicts."""
+    note = {
+        "type": "input",
+        "block_id": NOTE_BLOCK_ID,
+        "optional": True,
+        "label": {"type": "plain_text", "text": _heading("case.note_label", language)},
+        "element": {
+            "type": "plain_text_input",
+            "action_id": NOTE_ACTION_ID,
+            "max_length": 300,
+            "placeholder": {"type": "plain_text", "text": _heading("case.note_placeholder", language)},
+        },
+    }
+    styles = {"confirmed_abuse": "danger", "false_positive": "primary"}
+    buttons = [
+        {
+            "type": "button",
+            "action_id": verdict_action_id(verdict),
+            "text": {"type": "plain_text", "text": _heading(f"case.verdict.{verdict}", language)},
+            "value": case_id,
+            **({"style": styles[verdict]} if verdict in styles else {}),
+        }
+        for verdict in CASE_VERDICTS
+    ]
+    return [note, {"type": "actions", "block_id": VERDICT_BLOCK_ID, "elements": buttons}]
+
+
 def build_case_escalation(
     case: CaseAlert,
     *,
@@ -527,6 +567,7 @@ def build_case_escalation(
     blocks.append(context(localized("case.as_of", language, sep=" · ", date=case.date.isoformat()), f"`{trigger_id}`"))
     if run_url:
         blocks.append(context(localized("digest.run_link", language, sep=" · ", url=run_url)))
+    blocks += case_verdict_blocks(case.case_id, language)
     fallback = localized("case.fallback", language, case_id=label, members=count(case.members), campaigns=campaigns)
     if mentions:
         fallback = f"{mentions} {fallback} ({title})"

@@ -336,6 +336,7 @@ def publish_campaign_digest(
     quiet: bool = False,
     mask_user_ids: bool = False,
     schema: str = "risk",
+    intraday: bool = False,
 ) -> PublishResult:
     """Digest, thread attachments and escalations for one (date, campaign) partition.
 
@@ -343,6 +344,9 @@ def publish_campaign_digest(
     the others: an escalation is not held back by a failed chart). The ledger then shows
     what went out; the next run sends only the rest.
     `quiet` (backfills): nothing is sent or recorded; the result lists what would have been.
+    `intraday` (a run during the day itself): only the escalations are sent (through the same
+    ledger keys, so the nightly run updates them rather than posting them again); the digest,
+    chart and CSV wait for the nightly run.
     """
     day = as_date(date)
     languages(language)  # refuse a bad language before touching anything
@@ -406,10 +410,14 @@ def publish_campaign_digest(
         result.deliveries.append(delivery)
         return delivery
 
-    sent = attempt(
-        lambda: send_once(ledger, sender, LedgerKey(campaign_id, day, "digest"), digest, label=f"{label}_digest"),
-        "digest",
-    )
+    if intraday:
+        sent = None
+        result.deliveries.append(Delivery("digest", "", "skipped"))
+    else:
+        sent = attempt(
+            lambda: send_once(ledger, sender, LedgerKey(campaign_id, day, "digest"), digest, label=f"{label}_digest"),
+            "digest",
+        )
     if sent is not None:
         chart = render_trend_chart(
             data.history, campaign_name=scrub_text(d.campaign_name), language=language, days=TREND_DAYS
