@@ -223,3 +223,45 @@ def build_rule_performance(engine: sa.Engine, date: dt.date | str) -> int:
         insert_sql=f"INSERT INTO {RULE_PERFORMANCE_TABLE} ({columns}) SELECT {columns} FROM ({select}) m",
         params={"date_from": day, "date_to": day},
     )
+
+
+def rules_below_precision(
+    engine: sa.Engine, day: dt.date | str, campaign_id: str, *, below: float, min_reviews: int, days: int
+) -> pd.DataFrame:
+    """Rules of a campaign whose precision on reviewed participants, over the last `days` days up to
+    `day`, fell below `below` on at least `min_reviews` reviews: rule_id, reviewed, confirmed,
+    precision. A participant counts once per rule (its latest decisive verdict by the day's end)."""
+    day = as_date(day)
+    params = {
+        "c": campaign_id,
+        "date_from": day - dt.timedelta(days=days - 1),
+        "date": day,
+        "day_end": dt.datetime.combine(day + dt.timedelta(days=1), dt.time()),
+    }
+    with engine.connect() as conn:
+        verdicts = _reviews(conn)
+        frame = read_frame(
+            conn,
+            f"""
+WITH hits AS (
+    SELECT DISTINCT user_id, rule_id FROM {RULE_HITS_TABLE}
+    WHERE campaign_id = :c AND date BETWEEN :date_from AND :date
+),
+latest AS (
+    SELECT user_id, verdict FROM (
+        SELECT v.user_id, v.verdict,
+               ROW_NUMBER() OVER (PARTITION BY v.user_id ORDER BY v.reviewed_at DESC, v.verdict) AS rn
+        FROM {verdicts} v
+        WHERE v.campaign_id = :c AND v.reviewed_at < :day_end
+          AND v.verdict IN ('confirmed_abuse', 'false_positive')
+    ) r WHERE rn = 1
+)
+SELECT h.rule_id, COUNT(*) AS reviewed,
+       SUM(CASE WHEN l.verdict = 'confirmed_abuse' THEN 1 ELSE 0 END) AS confirmed
+FROM hits h JOIN latest l ON l.user_id = h.user_id
+GROUP BY h.rule_id ORDER BY h.rule_id""",
+            params,
+        )
+    frame["precision"] = frame["confirmed"] / frame["reviewed"]
+    weak = frame[(frame["reviewed"] >= min_reviews) & (frame["precision"] < below)]
+    return weak.sort_values(["precision", "rule_id"]).reset_index(drop=True)

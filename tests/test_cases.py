@@ -273,3 +273,46 @@ def test_the_digest_names_the_case_a_cluster_is_before_the_days_cases_are_built(
     chinese = json.dumps(build_digest(data, language="zh", run_url=None).blocks, ensure_ascii=False)
     assert "case C-20260901-100" in english and "also in B" in english
     assert "案件 C-20260901-100" in chinese and "亦参与 B" in chinese
+
+
+def test_a_rule_whose_reviewed_precision_fell_is_named_in_the_digest(engine):
+    """12 participants hit by `loose_rule` were reviewed: 3 confirmed, 9 false positives (25 %):
+    under the policy's 50 % on at least 10 reviews, the digest names it; `tight_rule`, confirmed
+    on its 10 reviews, is not named."""
+    from riskflows.notify.escalation_policy import load_policy
+    from riskflows.notify.messages import DigestData, WeakRule, build_digest
+    from riskflows.notify.publish import _weak_rules
+
+    hits = [
+        {
+            "date": pd.Timestamp(day(1)),
+            "campaign_id": "A",
+            "user_id": u,
+            "rule_id": rule,
+            "rule_pack_version": "v1",
+            "evidence": "x=1",
+        }
+        for rule, users in (("loose_rule", range(1, 13)), ("tight_rule", range(20, 30)))
+        for u in users
+    ]
+    reviews = [("A", u, "false_positive" if u > 3 else "confirmed_abuse") for u in range(1, 13)]
+    reviews += [("A", u, "confirmed_abuse") for u in range(20, 30)]
+    with engine.begin() as conn:
+        load_frame(conn, "risk.rule_hits", pd.DataFrame(hits))
+        conn.exec_driver_sql("CREATE SCHEMA IF NOT EXISTS src")
+        conn.exec_driver_sql(
+            "CREATE TABLE src.reviews (campaign_id VARCHAR, user_id BIGINT, reviewed_at TIMESTAMP, "
+            "verdict VARCHAR, reviewer VARCHAR)"
+        )
+        for campaign, user, verdict in reviews:
+            conn.exec_driver_sql(
+                f"INSERT INTO src.reviews VALUES ('{campaign}', {user}, TIMESTAMP '2026-09-01 12:00', '{verdict}', 'ana')"
+            )
+    weak = _weak_rules(engine, day(1), "A", load_policy())
+    assert weak == [WeakRule("loose_rule", 0.25, 12, 30)]
+    data = DigestData(
+        "A", "Campaign A", "airdrop", day(1), 10, 2, 0, 2, 0, 0, 0, 100.0, 20.0, None, "v1", weak_rules=weak
+    )
+    english = json.dumps(build_digest(data, language="en", run_url=None).blocks)
+    assert "Rules to revisit" in english and "`loose_rule`: precision 25% on 12 reviewed" in english
+    assert "tight_rule" not in english

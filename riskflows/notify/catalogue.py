@@ -51,6 +51,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "• 账户簇 {cluster_id}：{size} 个账户，本活动标记 {members} 个，风险奖励 ${reward}",
     },
     "digest.no_clusters": {"en": "No flagged clusters.", "zh": "没有被标记的账户簇。"},
+    "digest.weak_rules": {"en": "*Rules to revisit*", "zh": "*需复查的规则*"},
+    "digest.weak_rule_line": {
+        "en": "• `{rule_id}`: precision {precision} on {reviewed} reviewed participants (last {days} days)",
+        "zh": "• `{rule_id}`：近 {days} 天已复核的 {reviewed} 名参与者中准确率 {precision}",
+    },
     "digest.cluster_case": {"en": " · case {case_id}", "zh": " · 案件 {case_id}"},
     "digest.cluster_also": {"en": " · also in {campaigns}", "zh": " · 亦参与 {campaigns}"},
     "digest.top_users": {"en": "*Highest scores*", "zh": "*风险分最高的用户*"},

@@ -54,12 +54,23 @@ class CaseFollowUp:
 
 
 @dataclass(frozen=True)
+class RulePrecisionAlert:
+    """A rule is named in the digest when its precision on reviewed participants over the last
+    `days` days falls below `below`, on at least `min_reviews` reviews."""
+
+    below: float = 0.5
+    min_reviews: int = 10
+    days: int = 30
+
+
+@dataclass(frozen=True)
 class EscalationPolicy:
     triggers: tuple[Trigger, ...]
     oncall_group: str | None = None
     default_owner: str | None = None
     campaign_owners: Mapping[str, str] = field(default_factory=dict)
     case_follow_up: CaseFollowUp = CaseFollowUp()
+    rule_precision: RulePrecisionAlert = RulePrecisionAlert()
 
     def case_triggers(self) -> tuple[Trigger, ...]:
         """Triggers about linked accounts: escalated once per case, not per campaign and day."""
@@ -135,12 +146,22 @@ def _policy_from_mapping(raw: Mapping[str, Any], source: str) -> EscalationPolic
         raise PolicyError(
             f"{source}: case_follow_up needs numbers for new_members, new_campaigns, reward_increase_share ({exc})"
         ) from None
+    precision = raw.get("rule_precision") or {}
+    try:
+        rule_precision = RulePrecisionAlert(
+            below=float(precision.get("below", 0.5)),
+            min_reviews=int(precision.get("min_reviews", 10)),
+            days=int(precision.get("days", 30)),
+        )
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise PolicyError(f"{source}: rule_precision needs numbers for below, min_reviews, days ({exc})") from None
     return EscalationPolicy(
         triggers=tuple(triggers),
         oncall_group=raw.get("oncall_group") or None,
         default_owner=raw.get("default_owner") or None,
         campaign_owners=owners,
         case_follow_up=follow_up,
+        rule_precision=rule_precision,
     )
 
 

@@ -65,6 +65,16 @@ class FlaggedUser:
 
 
 @dataclass(frozen=True)
+class WeakRule:
+    """A rule whose precision on reviewed participants fell below the policy's bar."""
+
+    rule_id: str
+    precision: float
+    reviewed: int
+    days: int
+
+
+@dataclass(frozen=True)
 class DigestData:
     """One campaign's day as the digest shows it (from risk.campaign_summary and friends)."""
 
@@ -86,6 +96,7 @@ class DigestData:
     top_rules: Sequence[RuleHits] = ()
     clusters: Sequence[ClusterStat] = ()
     top_users: Sequence[FlaggedUser] = ()
+    weak_rules: Sequence[WeakRule] = ()
 
 
 # ---------------------------------------------------------------- formatting helpers
@@ -312,6 +323,20 @@ def build_digest(
         for c in list(data.clusters)[:TOP_CLUSTERS]
     ] or [localized("digest.no_clusters", language, sep=" / ")]
     blocks += sections_from_lines(_heading("digest.clusters", language), cluster_lines)
+
+    if data.weak_rules:
+        weak_lines = [
+            text(
+                "digest.weak_rule_line",
+                lang_line,
+                rule_id=r.rule_id,
+                precision=f"{r.precision:.0%}",
+                reviewed=count(r.reviewed),
+                days=r.days,
+            )
+            for r in data.weak_rules
+        ]
+        blocks += sections_from_lines(_heading("digest.weak_rules", language), weak_lines)
 
     if data.top_users:
         user_lines = []

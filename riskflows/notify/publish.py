@@ -34,11 +34,13 @@ from riskflows.notify.messages import (
     FlaggedUser,
     Message,
     RuleHits,
+    WeakRule,
     build_digest,
     build_escalation,
     build_run_failure_alert,
 )
 from riskflows.notify.privacy import scrub_text, show_user_id
+from riskflows.rule_performance import rules_below_precision
 
 TREND_DAYS = 14
 CLUSTERS_READ = 50
@@ -228,6 +230,15 @@ def _with_cases(engine: Engine, day: Date, campaign_id: str, clusters: list[Clus
     ]
 
 
+def _weak_rules(engine: Engine, day: Date, campaign_id: str, policy: EscalationPolicy) -> list[WeakRule]:
+    """Rules of the campaign whose precision on reviewed participants fell below the policy's bar."""
+    if not sa.inspect(engine).has_table("rule_hits", schema="risk"):
+        return []
+    bar = policy.rule_precision
+    weak = rules_below_precision(engine, day, campaign_id, below=bar.below, min_reviews=bar.min_reviews, days=bar.days)
+    return [WeakRule(r.rule_id, float(r.precision), int(r.reviewed), bar.days) for r in weak.itertuples(index=False)]
+
+
 # ---------------------------------------------------------------- attachments
 
 
@@ -351,7 +362,7 @@ def publish_campaign_digest(
     day = as_date(date)
     languages(language)  # refuse a bad language before touching anything
     data = load_campaign_day(engine, date=day, campaign_id=campaign_id, schema=schema)
-    d = data.digest
+    d = replace(data.digest, weak_rules=_weak_rules(engine, day, campaign_id, policy))
     result = PublishResult(campaign_id, day, sender.channel, quiet)
     label = f"{day.isoformat()}_{campaign_id}"
 
