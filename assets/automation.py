@@ -186,6 +186,23 @@ def day_close_run_key(day: dt.date, intraday_tick: str | None = None) -> str:
     return f"day_close:{day.isoformat()}" if intraday_tick is None else f"intraday_close:{intraday_tick}"
 
 
+def _scheduled_day(
+    context: dg.RunStatusSensorContext, warehouse: WarehouseResource
+) -> tuple[dt.date, str | None, list[Campaign]] | dg.SkipReason:
+    """(day, intraday tick or None for the nightly run, campaigns) of the run a follow-up sensor saw,
+    or why it does not follow up: backfills and manual runs fan out by themselves, or not at all."""
+    tags = context.dagster_run.tags
+    day_tag = tags.get(DAILY_TAG)
+    tick = None if day_tag is not None else (tags.get(INTRADAY_TICK_TAG) if is_intraday(tags) else None)
+    if day_tag is None and tick is None:
+        return dg.SkipReason("Not a scheduled daily or intraday run.")
+    campaigns = _campaigns(warehouse)
+    if isinstance(campaigns, dg.SkipReason):
+        # Run-status sensors do not replay an event, so a busy warehouse must not drop it.
+        raise dg.Failure("The warehouse was locked while reading src.campaigns; the tick will be retried.")
+    return dt.date.fromisoformat(day_tag if day_tag is not None else tick[:10]), tick, campaigns
+
+
 def build_jobs(assets: list) -> tuple:
     """The account-level job (one date), the campaign-level job (campaign x date) and the day-close
     job (one date: the daily assets that read every campaign's day), each with its assets' checks."""
@@ -281,18 +298,11 @@ def build_automation(assets: list) -> dg.Definitions:
         description="When the scheduled account-level run of a day succeeds, one run per campaign live that day.",
     )
     def campaign_days_after_account_day(context: dg.RunStatusSensorContext, warehouse: WarehouseResource):
-        tags = context.dagster_run.tags
-        day_tag = tags.get(DAILY_TAG)
-        tick = tags.get(INTRADAY_TICK_TAG) if is_intraday(tags) else None
-        if day_tag is None and tick is None:
-            # Backfills and manual runs fan out by themselves (or not at all, by choice).
-            return dg.SkipReason("Not a scheduled daily or intraday run.")
-        campaigns = _campaigns(warehouse)
-        if isinstance(campaigns, dg.SkipReason):
-            # Run-status sensors do not replay an event, so a busy warehouse must not drop it.
-            raise dg.Failure("The warehouse was locked while reading src.campaigns; the tick will be retried.")
-        day = dt.date.fromisoformat(day_tag if day_tag is not None else tick[:10])
-        requests = campaign_day_requests(campaigns, day, None if day_tag is not None else tick)
+        scheduled = _scheduled_day(context, warehouse)
+        if isinstance(scheduled, dg.SkipReason):
+            return scheduled
+        day, tick, campaigns = scheduled
+        requests = campaign_day_requests(campaigns, day, tick)
         known = set(context.instance.get_dynamic_partitions(CAMPAIGNS.name))
         missing = sorted({c.campaign_id for c in live_on(campaigns, day)} - known)
         return dg.SensorResult(
@@ -310,24 +320,17 @@ def build_automation(assets: list) -> dg.Definitions:
         description="When the last scheduled campaign run of a day succeeds, one run of the day's cases.",
     )
     def day_close_after_campaign_days(context: dg.RunStatusSensorContext, warehouse: WarehouseResource):
-        tags = context.dagster_run.tags
-        day_tag = tags.get(DAILY_TAG)
-        tick = tags.get(INTRADAY_TICK_TAG) if is_intraday(tags) else None
-        if day_tag is None and tick is None:
-            return dg.SkipReason("Not a scheduled daily or intraday run.")
-        campaigns = _campaigns(warehouse)
-        if isinstance(campaigns, dg.SkipReason):
-            raise dg.Failure("The warehouse was locked while reading src.campaigns; the tick will be retried.")
-        if day_tag is not None:
-            tick = None
-        day = dt.date.fromisoformat(day_tag if day_tag is not None else tick[:10])
+        scheduled = _scheduled_day(context, warehouse)
+        if isinstance(scheduled, dg.SkipReason):
+            return scheduled
+        day, tick, campaigns = scheduled
         waiting = campaign_days_waiting(context.instance, campaigns, day, tick)
         if waiting:
             return dg.SkipReason(f"{day}: waiting for {len(waiting)} campaign day(s): {', '.join(waiting[:5])}")
         return dg.RunRequest(
             run_key=day_close_run_key(day, tick),
             partition_key=day.isoformat(),
-            tags={DAILY_TAG: day_tag} if tick is None else intraday_tags(tick),
+            tags={DAILY_TAG: day.isoformat()} if tick is None else intraday_tags(tick),
         )
 
     @dg.schedule(
