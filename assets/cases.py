@@ -34,17 +34,31 @@ CASE_MEMBERS_CHECK = "case_members_contract"
 PREVIOUS_DAY = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
 
 
-def case_file_writer(engine, day, language: str, mask_user_ids: bool):
-    """write(case_id) -> the link (RISKFLOWS_CASE_URL/<id>.html) or path of the case file written."""
-    folder = Path(settings.case_dir())
-    base = settings.case_url_base()
+class CaseFiles:
+    """Case files of one step: each case's data read once, for its file and its link picture."""
 
-    def write(case_id: str) -> str:
-        data = load_case_file_data(engine, case_id, day)
-        path = write_case_file(data, folder, language=language, mask_user_ids=mask_user_ids)
-        return f"{base.rstrip('/')}/{path.name}" if base else str(path.resolve())
+    def __init__(self, engine, day, language: str, mask_user_ids: bool):
+        self.engine, self.day, self.language, self.mask_user_ids = engine, day, language, mask_user_ids
+        self.folder = Path(settings.case_dir())
+        self.base = settings.case_url_base()
+        self._data: dict = {}
 
-    return write
+    def data(self, case_id: str):
+        if case_id not in self._data:
+            self._data[case_id] = load_case_file_data(self.engine, case_id, self.day)
+        return self._data[case_id]
+
+    def write(self, case_id: str, refresh: bool = True) -> str:
+        """The link (RISKFLOWS_CASE_URL/<id>.html) or path of the case file, (re)written if asked or missing."""
+        path = self.folder / f"{case_id}.html"
+        if refresh or not path.exists():
+            path = write_case_file(
+                self.data(case_id), self.folder, language=self.language, mask_user_ids=self.mask_user_ids
+            )
+        return f"{self.base.rstrip('/')}/{path.name}" if self.base else str(path.resolve())
+
+    def link_graph(self, case_id: str) -> bytes:
+        return render_link_graph_png(self.data(case_id), mask_user_ids=self.mask_user_ids)
 
 
 def build_case_assets(daily: dg.DailyPartitionsDefinition) -> list:
@@ -123,12 +137,7 @@ def build_case_assets(daily: dg.DailyPartitionsDefinition) -> list:
         language = slack.message_language
 
         with warehouse.step_engine() as engine:
-
-            def link_graph(case_id: str) -> bytes:
-                return render_link_graph_png(
-                    load_case_file_data(engine, case_id, day), mask_user_ids=slack.mask_user_ids
-                )
-
+            files = CaseFiles(engine, day, language, slack.mask_user_ids)
             result = publish_case_alerts(
                 engine,
                 date=day,
@@ -138,14 +147,14 @@ def build_case_assets(daily: dg.DailyPartitionsDefinition) -> list:
                 run_url=slack.run_url(context.run_id),
                 quiet=quiet,
                 mask_user_ids=slack.mask_user_ids,
-                write_case_file=case_file_writer(engine, day, language, slack.mask_user_ids),
-                link_graph=link_graph,
+                write_case_file=files.write,
+                link_graph=files.link_graph,
                 intraday=is_intraday(context.run.tags),
             )
-            metadata = {**result.metadata(), "case_dir": str(Path(settings.case_dir()).resolve())}
+            metadata = {**result.metadata(), "case_dir": str(files.folder.resolve())}
             if result.escalated:
                 top = result.escalated[0]
-                picture = base64.b64encode(link_graph(top)).decode()
+                picture = base64.b64encode(files.link_graph(top)).decode()
                 metadata["largest_case"] = top
                 metadata["largest_case_links"] = dg.MetadataValue.md(
                     f"Linked accounts of case {top}:\n\n![links of {top}](data:image/png;base64,{picture})"

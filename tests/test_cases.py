@@ -150,8 +150,8 @@ def alert(engine, slack, n: int, files: list | None = None):
         sender=sender,
         language="both",
         policy=policy_from_dict(POLICY),
-        write_case_file=lambda case_id: (
-            (files.append(case_id) if files is not None else None) or f"/cases/{case_id}.html"
+        write_case_file=lambda case_id, refresh: (
+            (files.append((case_id, refresh)) if files is not None else None) or f"/cases/{case_id}.html"
         ),
         link_graph=lambda case_id: b"\x89PNG fake picture of " + case_id.encode(),
     )
@@ -166,7 +166,7 @@ def test_a_case_is_escalated_once_then_updated_and_followed_up_only_on_material_
     write_day(engine, 1, {100: [100, 101, 102, 103]}, [(100, "A"), (101, "A"), (102, "A")])
     cases_on(engine, 1)
     first = alert(engine, slack, 1, files)
-    assert first.escalated == ["C-20260901-100"] and files == ["C-20260901-100"]
+    assert first.escalated == ["C-20260901-100"] and files == [("C-20260901-100", True)]
     assert first.count("case", "posted") == 1
     escalation = slack.calls("chat.postMessage")[0]
     assert "C-20260901-100" in escalation.body.decode() and "/cases/C-20260901-100.html" in escalation.body.decode()
@@ -181,14 +181,16 @@ def test_a_case_is_escalated_once_then_updated_and_followed_up_only_on_material_
     # day 2, the same case: no new escalation, no reply (nothing material), message current
     write_day(engine, 2, {100: [100, 101, 102, 103]}, [(100, "A"), (101, "A"), (102, "A")])
     cases_on(engine, 2)
-    second = alert(engine, slack, 2)
+    second = alert(engine, slack, 2, files)
+    assert files[-1] == ("C-20260901-100", False)  # unchanged: its case file is not rewritten
     assert second.count("case", "posted") == 0 and second.count("case_update", "posted") == 0
     assert len(slack.calls("chat.postMessage")) == 1
 
     # day 3: the case reaches campaign B: one reply in the escalation's thread, the message updated
     write_day(engine, 3, {100: [100, 101, 102, 103]}, [(100, "A"), (101, "A"), (102, "A"), (103, "B")])
     cases_on(engine, 3)
-    third = alert(engine, slack, 3)
+    third = alert(engine, slack, 3, files)
+    assert files[-1] == ("C-20260901-100", True)
     assert third.count("case_update", "posted") == 1 and third.count("case", "updated") == 1
     reply = slack.calls("chat.postMessage")[-1]
     assert reply.params.get("thread_ts") or json.loads(reply.body).get("thread_ts")
@@ -316,3 +318,21 @@ def test_a_rule_whose_reviewed_precision_fell_is_named_in_the_digest(engine):
     english = json.dumps(build_digest(data, language="en", run_url=None).blocks)
     assert "Rules to revisit" in english and "`loose_rule`: precision 25% on 12 reviewed" in english
     assert "tight_rule" not in english
+
+
+def test_at_most_max_findings_new_cases_a_day_the_rest_wait(engine, slack):
+    """Seven big cases on one day, max_findings 5: five escalated (and given case files), two
+    deferred to the next day, when they are escalated in turn."""
+    clusters = {100 * i: [100 * i + k for k in range(3)] for i in range(1, 8)}
+    flagged = [(u, "A") for users in clusters.values() for u in users]
+    write_day(engine, 1, clusters, flagged)
+    cases_on(engine, 1)
+    files: list = []
+    first = alert(engine, slack, 1, files)
+    assert len(first.escalated) == 5 and first.count("case", "deferred") == 2
+    assert [case for case, _ in files] == first.escalated
+    write_day(engine, 2, clusters, flagged)
+    cases_on(engine, 2)
+    second = alert(engine, slack, 2)
+    assert second.count("case", "posted") == 2 and second.count("case", "updated") == 5
+    assert len(slack.calls("chat.postMessage")) == 7

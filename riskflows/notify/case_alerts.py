@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from riskflows.cases import read_cases
@@ -99,28 +100,41 @@ def publish_case_alerts(
 ) -> CaseAlertResult:
     """Escalate the day's cases that meet the policy, once each; update and follow up the rest.
 
-    `write_case_file(case_id)` writes the case file and returns its link or path (written for every
-    case meeting the policy, quiet or not); `link_graph(case_id)` draws the linked accounts (PNG)
-    for the escalation's thread. At most `max_findings` new cases are escalated a day per trigger.
+    `write_case_file(case_id, refresh)` writes the case file (when `refresh`, or when it is missing)
+    and returns its link or path, for every case alerted on (quiet or not); `link_graph(case_id)`
+    draws the linked accounts (PNG) for the escalation's thread. At most `max_findings` new cases
+    are escalated a day per trigger; the others wait for a later day ("deferred").
     `intraday` (a run during the day itself): new escalations are posted and earlier ones kept
     current, but no follow-up reply goes into a thread (the nightly run decides those).
     """
     day = as_date(date)
     result = CaseAlertResult(day, quiet)
-    qualifying = cases_meeting_policy(read_cases(engine, day), policy)
-    result.escalated = [str(row["case_id"]) for _, row in qualifying]
-    for case_id in result.escalated:
+    ledger = NotificationLedger(engine, schema)
+    known = sa.inspect(engine).has_table("notifications", schema=ledger.schema)
+    alerting, new_today = [], {}
+    for trigger, row in cases_meeting_policy(read_cases(engine, day), policy):
+        case_id = str(row["case_id"])
+        first = ledger.first("case", case_id, CASE_CAMPAIGN) if known else None
+        if first is None or first.key.date == day:
+            # not escalated before today: at most max_findings new cases a day per trigger
+            if new_today.get(trigger.id, 0) >= trigger.max_findings:
+                result.deliveries.append(Delivery("case", case_id, "deferred"))
+                continue
+            new_today[trigger.id] = new_today.get(trigger.id, 0) + 1
+        alerting.append((trigger, row, first))
+    result.escalated = [str(row["case_id"]) for _, row, _ in alerting]
+    for _, row, first in alerting:
         if write_case_file is not None:
-            result.case_files[case_id] = write_case_file(case_id)
+            # a case file is rewritten when the case is new to the channel or changed today
+            refresh = first is None or str(row["changes"]) != "unchanged"
+            result.case_files[str(row["case_id"])] = write_case_file(str(row["case_id"]), refresh)
     if quiet:
         result.deliveries += [Delivery("case", case_id, "skipped") for case_id in result.escalated]
         return result
 
-    ledger = NotificationLedger(engine, schema)
     ledger.ensure()
     errors: list[str] = []
-    new_today: dict[str, int] = {}
-    for trigger, row in qualifying:
+    for trigger, row, first in alerting:
         case_id = str(row["case_id"])
         alert = _alert(row, result.case_files.get(case_id))
         message = build_case_escalation(
@@ -132,14 +146,9 @@ def publish_case_alerts(
             run_url=run_url,
             mask_user_ids=mask_user_ids,
         )
-        first = ledger.first("case", case_id, CASE_CAMPAIGN)
         try:
             if first is None or not first.message_ts or first.key.date == day:
                 # not escalated yet, or escalated today (a re-run): the day's own key, sent once
-                if first is None and new_today.get(trigger.id, 0) >= trigger.max_findings:
-                    result.deliveries.append(Delivery("case", case_id, "deferred"))
-                    continue
-                new_today[trigger.id] = new_today.get(trigger.id, 0) + (first is None)
                 key = LedgerKey(CASE_CAMPAIGN, first.key.date if first else day, "case", case_id)
                 sent = send_once(ledger, sender, key, message, label=f"case_{case_id}")
                 result.deliveries.append(sent)
