@@ -496,6 +496,11 @@ def test_policy_thresholds_and_errors(tmp_path):
     bad.write_text("triggers:\n  - {id: x, kind: nope, threshold: 1, action: hold_flagged_rewards}\n")
     with pytest.raises(PolicyError, match="bad.yaml.*'x'"):
         load_policy(bad)
+    bad.write_text("triggers: []\ncase_follow_up: {new_members: many}\n")
+    with pytest.raises(PolicyError, match="bad.yaml: case_follow_up needs numbers for new_members"):
+        load_policy(bad)
+    follow = policy_from_dict({"case_follow_up": {"new_campaigns": 2}}).case_follow_up
+    assert (follow.new_members, follow.new_campaigns, follow.reward_increase_share) == (1, 2, 0.25)
 
 
 # ------------------------------------------------------------------ outbox and resource

@@ -10,6 +10,7 @@ updates the escalation it sent before instead of paging people twice.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,6 +115,17 @@ class Finding:
     evidence: Mapping[str, Any]
 
 
+def _numbers(raw: Mapping[str, Any], name: str, cls: type, source: str):
+    """A section of numbers (e.g. case_follow_up) as its dataclass; absent keys keep their defaults."""
+    fields = dataclasses.fields(cls)
+    try:
+        given = raw.get(name) or {}
+        return cls(**{f.name: type(f.default)(given.get(f.name, f.default)) for f in fields})
+    except (TypeError, ValueError, AttributeError) as exc:
+        names = ", ".join(f.name for f in fields)
+        raise PolicyError(f"{source}: {name} needs numbers for {names} ({exc})") from None
+
+
 def _policy_from_mapping(raw: Mapping[str, Any], source: str) -> EscalationPolicy:
     triggers = []
     for i, t in enumerate(raw.get("triggers") or []):
@@ -135,26 +147,8 @@ def _policy_from_mapping(raw: Mapping[str, Any], source: str) -> EscalationPolic
             raise PolicyError(f"{where}: unknown action {trig.action!r}; known: {known}")
         triggers.append(trig)
     owners = {str(k): str(v) for k, v in (raw.get("campaign_owners") or {}).items() if v}
-    follow = raw.get("case_follow_up") or {}
-    try:
-        follow_up = CaseFollowUp(
-            new_members=int(follow.get("new_members", 1)),
-            new_campaigns=int(follow.get("new_campaigns", 1)),
-            reward_increase_share=float(follow.get("reward_increase_share", 0.25)),
-        )
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise PolicyError(
-            f"{source}: case_follow_up needs numbers for new_members, new_campaigns, reward_increase_share ({exc})"
-        ) from None
-    precision = raw.get("rule_precision") or {}
-    try:
-        rule_precision = RulePrecisionAlert(
-            below=float(precision.get("below", 0.5)),
-            min_reviews=int(precision.get("min_reviews", 10)),
-            days=int(precision.get("days", 30)),
-        )
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise PolicyError(f"{source}: rule_precision needs numbers for below, min_reviews, days ({exc})") from None
+    follow_up = _numbers(raw, "case_follow_up", CaseFollowUp, source)
+    rule_precision = _numbers(raw, "rule_precision", RulePrecisionAlert, source)
     return EscalationPolicy(
         triggers=tuple(triggers),
         oncall_group=raw.get("oncall_group") or None,
