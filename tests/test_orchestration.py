@@ -425,6 +425,10 @@ def test_ui_backfill_3_days_x_2_campaigns_completes_under_the_daemon_quietly(
             loud_id = launch_backfill(
                 request_context, backfill_params(CAMPAIGN_ASSETS, [loud_key], {NOTIFY_TAG: "true"})
             )
+            # Someone skips step 1 of README's UI backfill for a day: nothing may be published on it.
+            skipped_id = launch_backfill(
+                request_context, backfill_params(CAMPAIGN_ASSETS, ["dep-2026-09|2026-09-16"], {})
+            )
             daemon = subprocess.Popen(
                 [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", str(REPO / "workspace.yaml")],
                 cwd=REPO,
@@ -433,12 +437,18 @@ def test_ui_backfill_3_days_x_2_campaigns_completes_under_the_daemon_quietly(
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-            statuses = wait_for_backfills(pg_instance, [quiet_id, loud_id], daemon, log, 480)
+            statuses = wait_for_backfills(pg_instance, [quiet_id, loud_id, skipped_id], daemon, log, 480)
         finally:
             if daemon is not None:
                 stop(daemon)
             slack.stop()
-    assert statuses == ["COMPLETED_SUCCESS", "COMPLETED_SUCCESS"], log.read_text(errors="replace")[-3000:]
+    assert statuses == ["COMPLETED_SUCCESS", "COMPLETED_SUCCESS", "COMPLETED_FAILED"], log.read_text(errors="replace")[
+        -3000:
+    ]
+    # the day without account-level assets: participant_features refused, nothing downstream ran
+    assert partition_rows(warehouse, "participant_features", "2026-09-16", "dep-2026-09").empty
+    assert partition_rows(warehouse, "high_risk_users", "2026-09-16", "dep-2026-09").empty
+    assert "dep-2026-09|2026-09-16" not in pg_instance.get_materialized_partitions(_key("high_risk_users"))
 
     runs = pg_instance.get_runs(filters=dg.RunsFilter(tags={"dagster/backfill": quiet_id}))
     # high_risk_users and campaign_summary depend on their own previous day, so the backfill
@@ -460,8 +470,14 @@ def test_ui_backfill_3_days_x_2_campaigns_completes_under_the_daemon_quietly(
 
     # The quiet backfill posted nothing; the one tagged riskflows/notify=true did, for its key only.
     with warehouse.connect() as conn:
-        sent = read_frame(conn, "SELECT DISTINCT campaign_id, CAST(date AS TEXT) AS day FROM risk.notifications")
+        sent = read_frame(
+            conn,
+            "SELECT DISTINCT campaign_id, CAST(date AS TEXT) AS day FROM risk.notifications WHERE kind <> 'run_failure'",
+        )
+        failures = read_frame(conn, "SELECT finding_key FROM risk.notifications WHERE kind = 'run_failure'")
     assert [tuple(r) for r in sent.itertuples(index=False)] == [("air-2026-09", "2026-09-14")]
+    # the refused day's run failed loudly: one run-failure alert (whatever the backfill's quiet tag)
+    assert len(failures) == 1
     assert slack.calls("chat.postMessage")
     for key in keys:
         digest = (
