@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.metadata import pandera_check_result, written_partition
+from assets.metadata import pandera_check_result, pandera_check_spec, written_partition
 from assets.partitions import ON_DATE
 from assets.pipeline import GROUP, WAREHOUSE_POOL, _key, is_intraday, should_stay_quiet, table_asset
 from assets.upstream import require_inputs
@@ -23,7 +23,7 @@ from resources.warehouse import WarehouseResource
 from riskflows import case_file as case_file_module
 from riskflows import cases as cases_module
 from riskflows import settings
-from riskflows.case_file import render_link_graph_png, write_case_file
+from riskflows.case_file import case_file_path, render_link_graph_png, write_case_file
 from riskflows.case_file_data import load_case_file_data
 from riskflows.cases import build_case_tables
 from riskflows.days import as_date
@@ -50,7 +50,7 @@ class CaseFiles:
 
     def write(self, case_id: str, refresh: bool = True) -> str:
         """The link (RISKFLOWS_CASE_URL/<id>.html) or path of the case file, (re)written if asked or missing."""
-        path = self.folder / f"{case_id}.html"
+        path = case_file_path(self.folder, case_id)
         if refresh or not path.exists():
             path = write_case_file(
                 self.data(case_id), self.folder, language=self.language, mask_user_ids=self.mask_user_ids
@@ -65,14 +65,7 @@ def build_case_assets(daily: dg.DailyPartitionsDefinition) -> list:
     @table_asset(
         "cases",
         "cases",
-        warning_checks=[
-            dg.AssetCheckSpec(
-                CASE_MEMBERS_CHECK,
-                asset=_key("cases"),
-                blocking=True,
-                description="The day's risk.case_members partition satisfies its Pandera model.",
-            )
-        ],
+        other_checks=[pandera_check_spec(_key("cases"), "case_members", CASE_MEMBERS_CHECK)],
         code_version=module_version(cases_module),
         partitions_def=daily,
         deps=[
@@ -104,16 +97,12 @@ def build_case_assets(daily: dg.DailyPartitionsDefinition) -> list:
                 extra={"cases": written, "case_members": members},
             )
             frame = read_partition(engine, OUTPUT_TABLES["case_members"], {"date": day})
-            members_check = pandera_check_result(validate_frame(OUTPUT_TABLES["case_members"], frame))
+            members_check = pandera_check_result(
+                validate_frame(OUTPUT_TABLES["case_members"], frame), CASE_MEMBERS_CHECK
+            )
         yield materialization
         yield check
-        yield dg.AssetCheckResult(
-            check_name=CASE_MEMBERS_CHECK,
-            passed=members_check.passed,
-            severity=dg.AssetCheckSeverity.ERROR,
-            description=members_check.description,
-            metadata=members_check.metadata,
-        )
+        yield members_check
 
     @dg.asset(
         key=_key("case_alerts"),

@@ -15,9 +15,10 @@ from riskflows.output_tables import OUTPUT_TABLES, OutputTable, PartitionValidat
 PANDERA_CHECK = "pandera_contract"
 
 
-def pandera_check_spec(asset_key: dg.AssetKey, table_name: str) -> dg.AssetCheckSpec:
+def pandera_check_spec(asset_key: dg.AssetKey, table_name: str, name: str = PANDERA_CHECK) -> dg.AssetCheckSpec:
+    """The blocking Pandera check of a table the asset writes (`name`: for a second table it writes)."""
     return dg.AssetCheckSpec(
-        PANDERA_CHECK,
+        name,
         asset=asset_key,
         blocking=True,
         description=f"The written partition of risk.{table_name} satisfies its Pandera model; "
@@ -68,13 +69,13 @@ def written_partition(
     return materialization, pandera_check_result(validation)
 
 
-def pandera_check_result(validation: PartitionValidation) -> dg.AssetCheckResult:
+def pandera_check_result(validation: PartitionValidation, name: str = PANDERA_CHECK) -> dg.AssetCheckResult:
     """The blocking Pandera check of a written partition, with the first failing rows."""
     metadata: dict[str, Any] = {"rows": validation.rows, "failures": len(validation.failure_cases)}
     if not validation.passed:
         metadata["failure_cases"] = dg.MetadataValue.md(validation.failure_cases.head(20).to_markdown(index=False))
     return dg.AssetCheckResult(
-        check_name=PANDERA_CHECK,
+        check_name=name,
         passed=validation.passed,
         severity=dg.AssetCheckSeverity.ERROR,
         description=validation.describe(),

@@ -55,13 +55,13 @@ def _key(name: str) -> dg.AssetKey:
     return dg.AssetKey(["risk", name])
 
 
-def table_asset(name: str, table: str, warning_checks: Sequence[dg.AssetCheckSpec] = (), **asset_args):
+def table_asset(name: str, table: str, other_checks: Sequence[dg.AssetCheckSpec] = (), **asset_args):
     """A riskflows table asset: key risk/<name>, the columns of risk.<table>, its blocking
-    Pandera check (and any warning checks the step evaluates), the campaign-risk group and the
-    warehouse pool."""
+    Pandera check (and any other check the step evaluates: warnings, or the Pandera check of a
+    second table it writes), the campaign-risk group and the warehouse pool."""
     return dg.asset(
         key=_key(name),
-        check_specs=[pandera_check_spec(_key(name), table), *warning_checks],
+        check_specs=[pandera_check_spec(_key(name), table), *other_checks],
         metadata={"dagster/column_schema": column_schema(OUTPUT_TABLES[table])},
         group_name=GROUP,
         pool=WAREHOUSE_POOL,
@@ -100,7 +100,7 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
     @table_asset(
         "source_quarantine",
         "quarantine",
-        warning_checks=[source_arrived_spec(daily)],
+        other_checks=[source_arrived_spec(daily)],
         partitions_def=daily,
         deps=[spec.key for spec in SOURCE_SPECS],
         kinds={"sql", "pandera"},
@@ -282,7 +282,7 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
     @table_asset(
         "high_risk_users",
         "high_risk_users",
-        warning_checks=list_check_specs(campaign_day),
+        other_checks=list_check_specs(campaign_day),
         code_version=rules_version,
         partitions_def=campaign_day,
         deps=[rule_hits, dg.AssetDep(_key("high_risk_users"), partition_mapping=PREVIOUS_DAY_SAME_CAMPAIGN)],

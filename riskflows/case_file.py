@@ -773,15 +773,16 @@ def render_case_file(data: CaseFileData, *, language: str = "both", mask_user_id
     return _ENVIRONMENT.from_string(CASE_FILE_TEMPLATE).render(**context)
 
 
-def _file_name(case_id: str) -> str:
+def case_file_path(folder, case_id: str) -> Path:
+    """Where the case file of `case_id` is (or would be) written in `folder`."""
     name = re.sub(r"[^A-Za-z0-9._-]", "_", scrub_text(str(case_id))).strip("._") or "case"
-    return f"{name}.html"
+    return Path(folder) / f"{name}.html"
 
 
 def write_case_file(data: CaseFileData, folder, *, language: str = "both", mask_user_ids: bool = False) -> Path:
     """Writes <folder>/<case_id>.html (creating the folder) and returns its path."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / _file_name(data.case_id)
+    path = case_file_path(folder, data.case_id)
     path.write_text(render_case_file(data, language=language, mask_user_ids=mask_user_ids), encoding="utf-8")
     return path

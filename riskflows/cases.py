@@ -113,7 +113,8 @@ def continued_cases(conn: sa.Connection, day: dt.date) -> pd.DataFrame:
 
 
 def case_ids_for(conn: sa.Connection, day: dt.date, flagged: pd.DataFrame) -> pd.DataFrame:
-    """`flagged` (user_id, cluster_id) with group, case_id, case_first and merged_case_ids added."""
+    """`flagged` (user_id, cluster_id) with group, case_id, case_first (the continued case's first
+    day; empty for a case opened today) and merged_case_ids added."""
     out = flagged.copy()
     out["group"] = [_group_key(c, u) for c, u in zip(out["cluster_id"], out["user_id"])]
     continued = continued_cases(conn, day).set_index("group")
@@ -122,12 +123,6 @@ def case_ids_for(conn: sa.Connection, day: dt.date, flagged: pd.DataFrame) -> pd
     out["merged_case_ids"] = out["group"].map(continued["merged_case_ids"]).fillna("")
     new = out["case_id"].isna()
     out.loc[new, "case_id"] = [new_case_id(day, g) for g in out.loc[new, "group"]]
-    # a new case starts the day its first account was first flagged (before cases were kept, too)
-    if "first_flagged_date" in out:
-        first = pd.to_datetime(out["first_flagged_date"]).dt.date.groupby(out["group"]).transform("min")
-        out.loc[new, "case_first"] = first[new]
-    else:
-        out.loc[new, "case_first"] = day
     return out
 
 
@@ -237,7 +232,12 @@ def build_case_tables(engine: sa.Engine, day: dt.date | str, allowlisted: Allowl
                 "hold_members": int(group.loc[group["tier"] == "hold", "user_id"].nunique()),
                 "max_score": float(group["score"].max()),
                 "reward_usd_at_risk": reward,
-                "first_flagged_date": pd.Timestamp(group["case_first"].iloc[0]),
+                # a case opened today starts the day its first account was first flagged
+                "first_flagged_date": pd.Timestamp(
+                    group["first_flagged_date"].min()
+                    if pd.isna(group["case_first"].iloc[0])
+                    else group["case_first"].iloc[0]
+                ),
                 "last_flagged_date": pd.Timestamp(day),
                 "status": _case_status(users, verdicts),
                 "flagged_today": True,

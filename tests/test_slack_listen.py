@@ -27,10 +27,10 @@ from riskflows.output_tables import OUTPUT_TABLES, create_output_tables, validat
 from riskflows.rule_performance import rule_performance
 from riskflows.verdicts import UnknownCase, all_verdicts_relation, case_verdicts, record_case_verdict
 from riskflows.warehouse import load_frame, make_engine, read_frame
+from tests.case_days import day, write_day
 from tests.slack_double import SlackDouble
 from tests.source_tables import write_source
 
-D1 = dt.date(2026, 9, 1)
 POLICY = {
     "oncall_group": "S0RISKONCALL",
     "triggers": [{"id": "large_cluster", "kind": "cluster_size", "threshold": 3, "action": "hold_cluster_rewards"}],
@@ -43,10 +43,6 @@ VERDICT_IDS = {
     "riskflows_verdict_false_positive",
     "riskflows_verdict_inconclusive",
 }
-
-
-def day(n: int) -> dt.date:
-    return D1 + dt.timedelta(days=n - 1)
 
 
 @pytest.fixture
@@ -63,40 +59,6 @@ def any_engine(request):
     engine = request.getfixturevalue("duckdb_engine" if request.param == "duckdb" else "pg_engine")
     create_output_tables(engine)
     return engine
-
-
-def write_day(engine, n: int, clusters: dict[int, list[int]], flagged: list[tuple[int, str]]) -> None:
-    """Day n's clusters and flagged (user, campaign) pairs, as risk.account_clusters and high_risk_users."""
-    date = pd.Timestamp(day(n))
-    cluster_of = {u: cid for cid, users in clusters.items() for u in users}
-    links = [
-        {"date": date, "cluster_id": cid, "user_id": u, "link_kinds": "device", "cluster_size": len(users)}
-        for cid, users in clusters.items()
-        for u in users
-    ]
-    rows = [
-        {
-            "date": date,
-            "campaign_id": campaign,
-            "user_id": user,
-            "score": 70.0,
-            "tier": "hold",
-            "rule_ids": "linked_lockstep",
-            "reasons": "moves in lockstep",
-            "reasons_zh": "步调一致",
-            "cluster_id": cluster_of.get(user),
-            "cluster_size": len(clusters.get(cluster_of.get(user), [user])),
-            "reward_usd": 10.0,
-            "rule_pack_version": "v1",
-            "first_flagged_date": date,
-        }
-        for user, campaign in flagged
-    ]
-    frame = pd.DataFrame(rows)
-    frame["cluster_id"] = frame["cluster_id"].astype("Int64")
-    with engine.begin() as conn:
-        load_frame(conn, "risk.account_clusters", pd.DataFrame(links))
-        load_frame(conn, "risk.high_risk_users", frame)
 
 
 TWO_CASES = (
