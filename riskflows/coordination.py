@@ -65,6 +65,10 @@ ACTIONS = (
 )
 AMOUNTS = (("fund_amount", "fund_usd"), ("out_amount", "out_usd"))
 LINKS = ("device", "network", "source", "destination", "referral")
+SPREAD_LINKS = ("device", "source", "destination")  # keys whose holders' spread over days is judged
+SPREAD_OUTLIER_SHARE = 0.25  # a key's tightest window may leave this share of its holders out
+SPREAD_MIN_HOLDERS = 3  # holders a key's window must hold to be judged
+SPREAD_HOLLOW_SHARE = 0.8  # a bunching key counts as a farm's when this share of its holders is hollow
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,12 @@ def _neighbour_buckets(relation: str, buckets: tuple[str, ...]) -> str:
         moved = ", ".join(f"{b} + {step} AS {b}_n" for b, step in zip(buckets, combination))
         selects.append(f"SELECT *, {moved} FROM {relation}")
     return " UNION ALL ".join(selects)
+
+
+def _action_name(column: str) -> str:
+    """SQL naming an action or amount bit."""
+    cases = " ".join(f"WHEN {BIT[name]} THEN '{name}'" for name in (*(n for n, _ in ACTIONS), *(n for n, _ in AMOUNTS)))
+    return f"CASE {column} {cases} END"
 
 
 def _epoch(column: str) -> str:
@@ -487,8 +497,111 @@ lockstep_view AS MATERIALIZED (
     JOIN hollow h ON h.user_id = b.user_id
     JOIN chances ch ON ch.user_id = b.user_id
 ),
+{key_spread_ctes()},
 coordinated AS (
-    -- in lockstep with linked accounts, or with a crowd beyond what any crowd explains
+    -- in lockstep with linked accounts, or with a crowd beyond what any crowd explains, or a hollow
+    -- holder of a key whose mostly hollow holders bunch over days
     SELECT user_id FROM lockstep_view
     WHERE linked_lockstep_chance <= {LOCKSTEP_CHANCE} OR lockstep_chance <= {CROWD_LOCKSTEP_CHANCE}
+    UNION
+    SELECT k.user_id FROM key_spread_view k JOIN hollow h ON h.user_id = k.user_id
+    WHERE k.key_spread_chance <= {LOCKSTEP_CHANCE} AND k.key_spread_hollow_share >= {SPREAD_HOLLOW_SHARE}
+      AND h.is_hollow = 1
+)"""
+
+
+def key_spread_ctes() -> str:
+    """CTEs over `participant_keys`, `linking_keys`, `dimension_values` and `hollow`: how tightly the
+    holders of each linking key move together over days, not just within the hour.
+
+    Each action and amount is put on the campaign's own scale: a participant's place in the
+    campaign's distribution of it (the share of participants who acted earlier, or moved less).
+    For a key with ``n`` holders, the narrowest window holding ``m`` of them (all but a quarter)
+    covers a share ``p`` of the campaign. For ``m`` participants drawn at random from the
+    campaign, ``m p^(m-1)`` bounds the chance that they fall in a window that narrow, and
+    ``C(n, m)`` counts the ways to leave a quarter out. A farm staggered over three days of a
+    month-long campaign, or funded with amounts only its own members use, is far beyond chance;
+    a launch rush or a campaign minimum covers much of the campaign, so it is not.
+    ``key_spread_chance`` is that chance for the participant's tightest key and dimension,
+    times the number of keys and dimensions tested: how many such keys the campaign would
+    show by accident.
+    """
+    return f"""
+dimension_quantiles AS MATERIALIZED (
+    -- each action or amount as a share of the campaign: below (strictly earlier or smaller) and up to it
+    SELECT user_id, action,
+           (RANK() OVER (PARTITION BY action ORDER BY v) - 1.0) / COUNT(*) OVER (PARTITION BY action) AS q_below,
+           CUME_DIST() OVER (PARTITION BY action ORDER BY v) AS q_upto
+    FROM dimension_values
+),
+key_holders AS (
+    -- holders of a linking key that is personal: a device or a money source or destination (a
+    -- network is a campus, a carrier or a café, and its crowd signs up together on purpose), and the
+    -- participants of each linked cluster
+    SELECT k.link_kind, k.key, k.user_id FROM participant_keys k
+    JOIN linking_keys l ON l.link_kind = k.link_kind AND l.key = k.key
+    WHERE k.link_kind IN ({", ".join(f"'{kind}'" for kind in SPREAD_LINKS)})
+),
+key_dimension AS MATERIALIZED (
+    SELECT h.link_kind, h.key, d.action, d.q_below, d.q_upto,
+           COUNT(*) OVER (PARTITION BY h.link_kind, h.key, d.action) AS n,
+           ROW_NUMBER() OVER (PARTITION BY h.link_kind, h.key, d.action ORDER BY d.q_below, d.q_upto, h.user_id) AS rn
+    FROM key_holders h JOIN dimension_quantiles d ON d.user_id = h.user_id
+),
+key_windows AS (
+    -- per key and dimension: the narrowest share of the campaign holding all but a quarter of the holders
+    SELECT a.link_kind, a.key, a.action, a.n, a.n - CAST(FLOOR(a.n * {SPREAD_OUTLIER_SHARE}) AS INTEGER) AS m,
+           MIN(b.q_upto - a.q_below) AS width
+    FROM key_dimension a
+    JOIN key_dimension b ON b.link_kind = a.link_kind AND b.key = a.key AND b.action = a.action
+     AND b.rn = a.rn + a.n - CAST(FLOOR(a.n * {SPREAD_OUTLIER_SHARE}) AS INTEGER) - 1
+    WHERE a.n - CAST(FLOOR(a.n * {SPREAD_OUTLIER_SHARE}) AS INTEGER) >= {SPREAD_MIN_HOLDERS}
+    GROUP BY a.link_kind, a.key, a.action, a.n
+),
+key_window_chance AS (
+    -- log10 of the chance of so many holders inside a window where n p are expected (the negative
+    -- binomial tail the lockstep test uses), times the 1 / p places such a window could sit
+    SELECT link_kind, key, action, n, width,
+           LN(1.0 / GREATEST(width, 1e-9)) / {math.log(10)}
+           - {_tail_log10("m", "(n * GREATEST(width, 1e-9))")} AS log_chance,
+           ROW_NUMBER() OVER (PARTITION BY link_kind, key ORDER BY
+               LN(1.0 / GREATEST(width, 1e-9)) / {math.log(10)} - {_tail_log10("m", "(n * GREATEST(width, 1e-9))")},
+               action) AS rank,
+           COUNT(*) OVER (PARTITION BY link_kind, key) AS dimensions
+    FROM key_windows
+),
+key_joint_chance AS (
+    -- a key's tightest dimension, and its next one as further evidence (a crowd brought by one
+    -- event bunches on one thing; a farm run by one hand bunches on several), times the choice of
+    -- that second dimension
+    SELECT b.link_kind, b.key, b.action, b.n, b.width,
+           b.log_chance + LEAST(COALESCE(s.log_chance, 0), 0) + LN(b.dimensions) / {math.log(10)} AS log_chance,
+           s.action AS second_action
+    FROM key_window_chance b
+    LEFT JOIN key_window_chance s ON s.link_kind = b.link_kind AND s.key = b.key AND s.rank = 2
+    WHERE b.rank = 1
+),
+key_tests AS (
+    -- keys and dimensions judged in this campaign: the multiple tests the chance pays for
+    SELECT COUNT(*) AS tests FROM key_window_chance
+),
+key_hollow AS (
+    SELECT h.link_kind, h.key, AVG(CAST(w.is_hollow AS DOUBLE PRECISION)) AS hollow_share
+    FROM key_holders h JOIN hollow w ON w.user_id = h.user_id GROUP BY h.link_kind, h.key
+),
+key_spread_view AS (
+    -- per participant, its key least likely to bunch so tightly by chance
+    SELECT user_id, key_spread_chance, key_spread_holders, key_spread_kind, key_spread_width,
+           key_spread_hollow_share FROM (
+        SELECT h.user_id, LEAST(1.0, t.tests * POWER(10.0, GREATEST(c.log_chance, -300))) AS key_spread_chance,
+               c.n AS key_spread_holders,
+               c.link_kind || ':' || {_action_name("c.action")}
+                   || COALESCE('+' || {_action_name("c.second_action")}, '') AS key_spread_kind,
+               c.width AS key_spread_width, kh.hollow_share AS key_spread_hollow_share,
+               ROW_NUMBER() OVER (PARTITION BY h.user_id ORDER BY c.log_chance, c.link_kind, c.key) AS pick
+        FROM key_holders h
+        JOIN key_joint_chance c ON c.link_kind = h.link_kind AND c.key = h.key
+        JOIN key_hollow kh ON kh.link_kind = h.link_kind AND kh.key = h.key
+        CROSS JOIN key_tests t
+    ) b WHERE pick = 1
 )"""

@@ -184,6 +184,20 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
         "funded, traded, cashed_out (within the hour; _minutes: within ten minutes), fund_amount, out_amount "
         "(near-equal), device, network, source, destination, referral (shared)",
     ),
+    _n(
+        "key_spread_chance",
+        "keys of this campaign expected, by accident, to hold participants as tightly bunched as the "
+        "tightest personal key this participant holds (a device, money source or destination, or referrer that is "
+        "not a service): all but a quarter of its holders fall in a window of registration, enrollment, funding, "
+        "first trade or first money out, or of funded or withdrawn amount, covering a share key_spread_width of "
+        "the campaign; 0.01 or less = the key's holders move together over days, not by chance",
+        0,
+        1,
+    ),
+    _i("key_spread_holders", "participants holding the key key_spread_chance judges"),
+    _t("key_spread_kind", "that key's kind and the dimension its holders bunch on, e.g. source:enrolled"),
+    _n("key_spread_width", "share of the campaign's participants inside that key's tightest window", 0, 1),
+    _n("key_spread_hollow_share", "share of that key's holders that are hollow", 0, 1),
     _i(
         "money_loop_peers",
         "participants (this campaign or a sister) sharing both a money source and a money "

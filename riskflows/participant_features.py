@@ -325,6 +325,11 @@ SELECT
     COALESCE(lv.linked_lockstep_chance, 1.0) AS linked_lockstep_chance,
     lv.lockstep_hollow_share,
     lv.lockstep_signature,
+    COALESCE(ks.key_spread_chance, 1.0) AS key_spread_chance,
+    COALESCE(ks.key_spread_holders, 0) AS key_spread_holders,
+    ks.key_spread_kind,
+    ks.key_spread_width,
+    ks.key_spread_hollow_share,
     COALESCE(ml.money_loop_peers, 0) AS money_loop_peers,
     ml.money_loop_hollow_share,
     cv.cluster_coordinated_share,
@@ -356,6 +361,7 @@ LEFT JOIN campaign_referral_chain crc ON crc.user_id = e.user_id
 LEFT JOIN cash_out co ON co.user_id = e.user_id
 LEFT JOIN life lf ON lf.user_id = e.user_id
 LEFT JOIN lockstep_view lv ON lv.user_id = e.user_id
+LEFT JOIN key_spread_view ks ON ks.user_id = e.user_id
 LEFT JOIN money_loop_view ml ON ml.user_id = e.user_id
 LEFT JOIN lifted_counterparties lc ON lc.user_id = e.user_id
 """
