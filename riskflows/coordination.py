@@ -68,6 +68,7 @@ LINKS = ("device", "network", "source", "destination", "referral")
 SPREAD_LINKS = ("device", "source", "destination")  # keys whose holders' spread over days is judged
 SPREAD_OUTLIER_SHARE = 0.25  # a key's tightest window may leave this share of its holders out
 SPREAD_MIN_HOLDERS = 3  # holders a key's window must hold to be judged
+KEY_BUNCH_CHANCE = 0.01  # a key of five or more holders links them only if they bunch at least this unusually
 SPREAD_HOLLOW_SHARE = 0.8  # a bunching key counts as a farm's when this share of its holders is hollow
 
 
@@ -337,16 +338,24 @@ participant_keys AS MATERIALIZED (
 linking_keys AS (
     -- keys that link their holders: not a service (too many participants, or five or more most of
     -- whom have lives of their own)
-    SELECT k.link_kind, k.key FROM participant_keys k JOIN hollow h ON h.user_id = k.user_id
+    SELECT k.link_kind, k.key, COUNT(*) AS holders FROM participant_keys k JOIN hollow h ON h.user_id = k.user_id
     GROUP BY k.link_kind, k.key
     HAVING COUNT(*) >= 2 AND COUNT(*) <= {MAX_KEY_PARTICIPANTS}
        AND (COUNT(*) < {SERVICE_MIN_HOLDERS} OR 2 * SUM(h.is_hollow) >= COUNT(*))
+),{key_spread_ctes()},
+pair_linking_keys AS (
+    -- keys that link pairs for the lockstep test: a few holders (a household, a farm's phone), or
+    -- more whose holders bunch; many holders who come on their own days and with their own amounts
+    -- are a service's customers, a campus or an influencer's audience, however hollow they are
+    SELECT l.link_kind, l.key FROM linking_keys l
+    LEFT JOIN key_joint_chance c ON c.link_kind = l.link_kind AND c.key = l.key
+    WHERE l.holders < {SERVICE_MIN_HOLDERS} OR c.log_chance <= {math.log10(KEY_BUNCH_CHANCE)}
 ),
 linked_pairs AS MATERIALIZED (
     SELECT a.user_id AS u, b.user_id AS v,
            CAST(SUM(DISTINCT CASE a.link_kind {link_bits} ELSE 0 END) AS BIGINT) AS link_mask
     FROM participant_keys a
-    JOIN linking_keys k ON k.link_kind = a.link_kind AND k.key = a.key
+    JOIN pair_linking_keys k ON k.link_kind = a.link_kind AND k.key = a.key
     JOIN participant_keys b ON b.link_kind = a.link_kind AND b.key = a.key AND a.user_id < b.user_id
     GROUP BY a.user_id, b.user_id
 ),
@@ -497,7 +506,6 @@ lockstep_view AS MATERIALIZED (
     JOIN hollow h ON h.user_id = b.user_id
     JOIN chances ch ON ch.user_id = b.user_id
 ),
-{key_spread_ctes()},
 coordinated AS (
     -- in lockstep with linked accounts, or with a crowd beyond what any crowd explains, or a hollow
     -- holder of a key whose mostly hollow holders bunch over days
@@ -535,12 +543,8 @@ dimension_quantiles AS MATERIALIZED (
     FROM dimension_values
 ),
 key_holders AS (
-    -- holders of a linking key that is personal: a device or a money source or destination (a
-    -- network is a campus, a carrier or a café, and its crowd signs up together on purpose), and the
-    -- participants of each linked cluster
     SELECT k.link_kind, k.key, k.user_id FROM participant_keys k
     JOIN linking_keys l ON l.link_kind = k.link_kind AND l.key = k.key
-    WHERE k.link_kind IN ({", ".join(f"'{kind}'" for kind in SPREAD_LINKS)})
 ),
 key_dimension AS MATERIALIZED (
     SELECT h.link_kind, h.key, d.action, d.q_below, d.q_upto,
@@ -581,9 +585,15 @@ key_joint_chance AS (
     LEFT JOIN key_window_chance s ON s.link_kind = b.link_kind AND s.key = b.key AND s.rank = 2
     WHERE b.rank = 1
 ),
+spread_keys AS (
+    -- keys whose bunching is evidence by itself: personal ones, a device or a money source or
+    -- destination (a network is a campus, a carrier or a café, and a referral link an audience:
+    -- their crowds sign up together on purpose)
+    SELECT * FROM key_joint_chance WHERE link_kind IN ({", ".join(f"'{kind}'" for kind in SPREAD_LINKS)})
+),
 key_tests AS (
-    -- keys and dimensions judged in this campaign: the multiple tests the chance pays for
-    SELECT COUNT(*) AS tests FROM key_window_chance
+    -- personal keys and dimensions judged in this campaign: the multiple tests the chance pays for
+    SELECT COUNT(*) AS tests FROM key_window_chance WHERE link_kind IN ({", ".join(f"'{kind}'" for kind in SPREAD_LINKS)})
 ),
 key_hollow AS (
     SELECT h.link_kind, h.key, AVG(CAST(w.is_hollow AS DOUBLE PRECISION)) AS hollow_share
@@ -600,7 +610,7 @@ key_spread_view AS (
                c.width AS key_spread_width, kh.hollow_share AS key_spread_hollow_share,
                ROW_NUMBER() OVER (PARTITION BY h.user_id ORDER BY c.log_chance, c.link_kind, c.key) AS pick
         FROM key_holders h
-        JOIN key_joint_chance c ON c.link_kind = h.link_kind AND c.key = h.key
+        JOIN spread_keys c ON c.link_kind = h.link_kind AND c.key = h.key
         JOIN key_hollow kh ON kh.link_kind = h.link_kind AND kh.key = h.key
         CROSS JOIN key_tests t
     ) b WHERE pick = 1

@@ -199,6 +199,13 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
     _n("key_spread_width", "share of the campaign's participants inside that key's tightest window", 0, 1),
     _n("key_spread_hollow_share", "share of that key's holders that are hollow", 0, 1),
     _i(
+        "relay_chain_reach",
+        "participants (this campaign or a sister) this one reaches, or is reached by, along a line of "
+        "transfers between participants within 6 hops, each from an account paying at most two participants to one "
+        "paid by at most two (riskflows.relay_chains): money passed hand to hand down a chain; a friend's or a "
+        "family's payments end after a hop or two",
+    ),
+    _i(
         "money_loop_peers",
         "participants (this campaign or a sister) sharing both a money source and a money "
         "destination with this one (one funder in and one collector out, or internal transfers between them), "

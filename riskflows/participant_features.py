@@ -23,6 +23,7 @@ from riskflows.coordination import BIT, coordination_ctes
 from riskflows.days import day_params
 from riskflows.feature_catalog import CAMPAIGN_FEATURES, USER_FEATURES
 from riskflows.quarantine import SourceLayout, day_clean_relation
+from riskflows.relay_chains import relay_chain_ctes
 from riskflows.warehouse import replace_partition
 
 PARTICIPANT_FEATURES_TABLE = "risk.participant_features"
@@ -78,7 +79,7 @@ joined AS (
 ),
 registered AS (
     SELECT user_id, registered_at FROM {c["users"]} x
-),{coordination_ctes(c)},
+),{coordination_ctes(c)},{relay_chain_ctes(c["transfers"])},
 rewards AS (
     SELECT user_id, SUM(amount_usd) AS reward_usd, MIN(granted_at) AS first_reward_at
     FROM {c["rewards"]} x WHERE campaign_id = :campaign_id AND granted_at < :day_end
@@ -330,6 +331,7 @@ SELECT
     ks.key_spread_kind,
     ks.key_spread_width,
     ks.key_spread_hollow_share,
+    COALESCE(rcv.relay_chain_reach, 0) AS relay_chain_reach,
     COALESCE(ml.money_loop_peers, 0) AS money_loop_peers,
     ml.money_loop_hollow_share,
     cv.cluster_coordinated_share,
@@ -362,6 +364,7 @@ LEFT JOIN cash_out co ON co.user_id = e.user_id
 LEFT JOIN life lf ON lf.user_id = e.user_id
 LEFT JOIN lockstep_view lv ON lv.user_id = e.user_id
 LEFT JOIN key_spread_view ks ON ks.user_id = e.user_id
+LEFT JOIN relay_chain_view rcv ON rcv.user_id = e.user_id
 LEFT JOIN money_loop_view ml ON ml.user_id = e.user_id
 LEFT JOIN lifted_counterparties lc ON lc.user_id = e.user_id
 """

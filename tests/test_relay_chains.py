@@ -1,0 +1,38 @@
+"""Relay chains: seed money passed hand to hand down a line of participants.
+
+Twelve addresses each paid by the one before and paying the one after form one chain; friends
+paying each other back and forth, and a funder paying a crowd (a star, not a chain), do not.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from tests.test_features import T0, World, _participant_features
+
+CHAIN = list(range(100, 112))
+FRIENDS = [200, 201, 202]
+STAR_FUNDER, STAR = 300, list(range(301, 313))
+
+
+def _world() -> World:
+    w = World()
+    for user_id in CHAIN + FRIENDS + [STAR_FUNDER] + STAR:
+        w.user(user_id, T0 - pd.Timedelta(days=40))
+        w.enroll(user_id)
+    for hop, (payer, payee) in enumerate(zip(CHAIN, CHAIN[1:])):
+        w.add("transfers", from_user_id=payer, to_user_id=payee, ts=T0 + pd.Timedelta(hours=2 + hop), amount_usd=100.0)
+    for i, (payer, payee) in enumerate([(200, 201), (201, 200), (201, 202), (202, 200)] * 3):
+        w.add("transfers", from_user_id=payer, to_user_id=payee, ts=T0 + pd.Timedelta(days=i), amount_usd=20.0 + i)
+    for i, payee in enumerate(STAR):
+        w.add("transfers", from_user_id=STAR_FUNDER, to_user_id=payee, ts=T0 + pd.Timedelta(hours=i), amount_usd=50.0)
+    return w
+
+
+def test_a_long_line_of_transfers_is_a_chain_and_friends_or_a_star_are_not(engine):
+    f = _participant_features(engine, _world())
+    reach = f["relay_chain_reach"]
+    # each end reaches the six hops it is followed along; the middle reaches six each way
+    assert reach.loc[CHAIN].tolist() == [6, 7, 8, 9, 10, 11, 11, 10, 9, 8, 7, 6]
+    assert reach.loc[FRIENDS].tolist() == [2, 2, 2]  # a triangle of friends reaches only itself
+    assert reach.loc[[STAR_FUNDER, *STAR]].tolist() == [0] * (1 + len(STAR))  # a star has no thin links
