@@ -102,25 +102,28 @@ after_reward AS (
     FROM money_out o JOIN rewards r ON r.user_id = o.user_id AND o.ts >= r.first_reward_at
     GROUP BY o.user_id
 ),
-money_keys AS (
+money_key_rows AS (
     -- where each account's money came from ('in') and went to ('out'): an address or another account
-    SELECT DISTINCT user_id, direction, key FROM (
-        SELECT user_id, 'in' AS direction, 'addr:' || from_address AS key FROM {c["deposits"]} x
-            WHERE ts < :day_end AND from_address IS NOT NULL
-        UNION ALL SELECT to_user_id, 'in', 'acct:' || CAST(from_user_id AS VARCHAR) FROM {c["transfers"]} x
-            WHERE ts < :day_end AND from_user_id <> to_user_id
-        UNION ALL SELECT user_id, 'out', 'addr:' || to_address FROM {c["withdrawals"]} x
-            WHERE ts < :day_end AND to_address IS NOT NULL
-        UNION ALL SELECT from_user_id, 'out', 'acct:' || CAST(to_user_id AS VARCHAR) FROM {c["transfers"]} x
-            WHERE ts < :day_end AND from_user_id <> to_user_id
-    ) k
+    SELECT user_id, 'in' AS direction, 'addr:' || from_address AS key FROM {c["deposits"]} x
+        WHERE ts < :day_end AND from_address IS NOT NULL
+    UNION ALL SELECT to_user_id, 'in', 'acct:' || CAST(from_user_id AS VARCHAR) FROM {c["transfers"]} x
+        WHERE ts < :day_end AND from_user_id <> to_user_id
+    UNION ALL SELECT user_id, 'out', 'addr:' || to_address FROM {c["withdrawals"]} x
+        WHERE ts < :day_end AND to_address IS NOT NULL
+    UNION ALL SELECT from_user_id, 'out', 'acct:' || CAST(to_user_id AS VARCHAR) FROM {c["transfers"]} x
+        WHERE ts < :day_end AND from_user_id <> to_user_id
+),
+joined_money_keys AS MATERIALIZED (
+    SELECT DISTINCT m.user_id, m.direction, m.key FROM money_key_rows m JOIN joined j ON j.user_id = m.user_id
 ),
 key_reach AS (
-    -- how many accounts each source / destination touches, and how many of them joined
-    SELECT m.direction, m.key, COUNT(*) AS accounts, COUNT(e.user_id) AS participants
-    FROM money_keys m LEFT JOIN joined e ON e.user_id = m.user_id
+    -- how many accounts each participant's source / destination touches, and how many of them joined
+    SELECT m.direction, m.key, COUNT(DISTINCT m.user_id) AS accounts, COUNT(DISTINCT j.user_id) AS participants
+    FROM money_key_rows m
+    JOIN (SELECT DISTINCT direction, key FROM joined_money_keys) k ON k.direction = m.direction AND k.key = m.key
+    LEFT JOIN joined j ON j.user_id = m.user_id
     GROUP BY m.direction, m.key
-    HAVING COUNT(e.user_id) >= 2
+    HAVING COUNT(DISTINCT j.user_id) >= 2
 ),
 money_stars AS (
     -- a source or destination whose accounts are mostly outside the campaign (an exchange's hot
@@ -128,7 +131,7 @@ money_stars AS (
     SELECT m.user_id,
            MAX(CASE WHEN m.direction = 'in' THEN k.participants END) AS funder_campaign_fanout,
            MAX(CASE WHEN m.direction = 'out' THEN k.participants END) AS collector_campaign_fanin
-    FROM money_keys m
+    FROM joined_money_keys m
     JOIN enrolled e ON e.user_id = m.user_id
     JOIN key_reach k ON k.direction = m.direction AND k.key = m.key
     WHERE k.participants >= {concentration} * k.accounts
@@ -180,16 +183,19 @@ campaign_fills AS (
 symbol_fills AS (
     SELECT symbol, COUNT(*) AS fills FROM campaign_fills WHERE counterparty IS NOT NULL GROUP BY symbol
 ),
-account_fills AS (
-    SELECT user_id, symbol, COUNT(*) AS fills FROM campaign_fills WHERE counterparty IS NOT NULL
-    GROUP BY user_id, symbol
-),
-pair_fills AS (
+pair_fills AS MATERIALIZED (
     SELECT f.user_id, f.counterparty, f.symbol, COUNT(*) AS fills, SUM(f.notional_usd) AS volume,
            SUM(CASE WHEN f.side = 'buy' THEN f.notional_usd ELSE -f.notional_usd END) AS net
     FROM campaign_fills f JOIN enrolled e ON e.user_id = f.user_id
     WHERE f.counterparty IS NOT NULL AND f.counterparty <> f.user_id
     GROUP BY f.user_id, f.counterparty, f.symbol
+),
+account_fills AS (
+    -- fills per account and symbol, for the participants' accounts and their counterparties
+    SELECT f.user_id, f.symbol, COUNT(*) AS fills FROM campaign_fills f
+    JOIN (SELECT user_id FROM pair_fills UNION SELECT counterparty FROM pair_fills) a ON a.user_id = f.user_id
+    WHERE f.counterparty IS NOT NULL
+    GROUP BY f.user_id, f.symbol
 ),
 pair_expectation AS (
     -- fills a participant would have against this counterparty if the book matched it at random,
