@@ -482,6 +482,15 @@ best_peer_view AS (
     FROM best_peers p JOIN hollow h ON h.user_id = p.peer
     GROUP BY p.user_id
 ),
+personal_peer_view AS (
+    -- participants sharing a device, a money source or a money destination with this one (keys of
+    -- five or more holders only when those holders bunch), and how many of them are hollow
+    SELECT w.user_id, COUNT(*) AS personal_peers,
+           AVG(CAST(h.is_hollow AS DOUBLE PRECISION)) AS personal_peer_hollow_share
+    FROM both_ways w JOIN hollow h ON h.user_id = w.peer
+    WHERE (w.mask & {BIT["device"] | BIT["source"] | BIT["destination"]}) > 0
+    GROUP BY w.user_id
+),
 money_loops AS (
     -- participants sharing both a money source and a money destination with this one (a funder and
     -- a collector, or internal transfers between them): the farm's loop, whatever the timing
@@ -519,28 +528,38 @@ coordinated AS (
 
 
 def key_spread_ctes() -> str:
-    """CTEs over `participant_keys`, `linking_keys`, `dimension_values` and `hollow`: how tightly the
-    holders of each linking key move together over days, not just within the hour.
+    """CTEs over `participant_keys`, `linking_keys`, `dimension_values`, `hollow` and `joined`: how
+    tightly the holders of each linking key move together over days, not just within the hour.
 
     Each action and amount is put on the campaign's own scale: a participant's place in the
-    campaign's distribution of it (the share of participants who acted earlier, or moved less).
-    For a key with ``n`` holders, the narrowest window holding ``m`` of them (all but a quarter)
-    covers a share ``p`` of the campaign. For ``m`` participants drawn at random from the
-    campaign, ``m p^(m-1)`` bounds the chance that they fall in a window that narrow, and
-    ``C(n, m)`` counts the ways to leave a quarter out. A farm staggered over three days of a
-    month-long campaign, or funded with amounts only its own members use, is far beyond chance;
-    a launch rush or a campaign minimum covers much of the campaign, so it is not.
-    ``key_spread_chance`` is that chance for the participant's tightest key and dimension,
-    times the number of keys and dimensions tested: how many such keys the campaign would
-    show by accident.
+    campaign's distribution of it (times within the participant's own edition, since a regional
+    edition runs on its own calendar). For a key with ``n`` holders, the narrowest window holding
+    ``m`` of them (all but a quarter) covers a share ``p`` of the campaign. ``m`` holders where
+    ``n p`` are expected is judged with the negative-binomial tail the lockstep test uses, times
+    the ``1 / p`` places such a window could sit. A key's tightest dimension counts with its next
+    one: a crowd brought by one event (a post, a launch) bunches on one thing, a farm run by one
+    hand on several. A farm staggered over a day or two of a month-long campaign, or funded with
+    amounts only its own members use, is far beyond chance; a launch rush or a campaign minimum
+    covers much of the campaign, so it is not.
+
+    ``key_spread_view`` gives each participant its personal key (device, money source or
+    destination) least likely to bunch so by chance, with ``key_spread_chance``: that chance
+    times the number of keys and dimensions tested, i.e. how many such keys the campaign would
+    show by accident. Every linking key is judged, so `pair_linking_keys` can tell a key of
+    many holders who bunch (a farm's) from one whose holders come on their own days.
     """
     return f"""
 dimension_quantiles AS MATERIALIZED (
-    -- each action or amount as a share of the campaign: below (strictly earlier or smaller) and up to it
+    -- each action or amount as a share of the campaign: below (strictly earlier or smaller) and up to it;
+    -- a time within the participant's own edition (a regional edition runs on its own calendar)
     SELECT user_id, action,
-           (RANK() OVER (PARTITION BY action ORDER BY v) - 1.0) / COUNT(*) OVER (PARTITION BY action) AS q_below,
-           CUME_DIST() OVER (PARTITION BY action ORDER BY v) AS q_upto
-    FROM dimension_values
+           (RANK() OVER (PARTITION BY action, scale ORDER BY v) - 1.0)
+               / COUNT(*) OVER (PARTITION BY action, scale) AS q_below,
+           CUME_DIST() OVER (PARTITION BY action, scale ORDER BY v) AS q_upto
+    FROM (
+        SELECT d.user_id, d.action, d.v, CASE WHEN (d.action & {TIMED_MASK}) > 0 THEN j.edition ELSE '' END AS scale
+        FROM dimension_values d JOIN joined j ON j.user_id = d.user_id
+    ) s
 ),
 key_holders AS (
     SELECT k.link_kind, k.key, k.user_id FROM participant_keys k

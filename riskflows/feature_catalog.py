@@ -187,17 +187,25 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
     _n(
         "key_spread_chance",
         "keys of this campaign expected, by accident, to hold participants as tightly bunched as the "
-        "tightest personal key this participant holds (a device, money source or destination, or referrer that is "
-        "not a service): all but a quarter of its holders fall in a window of registration, enrollment, funding, "
-        "first trade or first money out, or of funded or withdrawn amount, covering a share key_spread_width of "
-        "the campaign; 0.01 or less = the key's holders move together over days, not by chance",
+        "tightest personal key this participant holds (a device, money source or destination that is not a "
+        "service): all but a quarter of its holders registered, enrolled, were funded, first traded or first "
+        "cashed out within a window, or moved amounts within a range, covering a share key_spread_width of the "
+        "campaign (times on the participant's own edition's calendar), judged on the key's tightest dimension and "
+        "its next one; 0.01 or less = the key's holders move together over days, not by chance",
         0,
         1,
     ),
     _i("key_spread_holders", "participants holding the key key_spread_chance judges"),
-    _t("key_spread_kind", "that key's kind and the dimension its holders bunch on, e.g. source:enrolled"),
+    _t("key_spread_kind", "that key's kind and the dimensions its holders bunch on, e.g. source:fund_amount+registered"),
     _n("key_spread_width", "share of the campaign's participants inside that key's tightest window", 0, 1),
     _n("key_spread_hollow_share", "share of that key's holders that are hollow", 0, 1),
+    _i(
+        "personal_peers",
+        "participants (this campaign or a sister) sharing a device, a money source or a money destination "
+        "with this one; services excepted, and a key of five or more holders only when its holders bunch (see "
+        "key_spread_chance): a household shares a phone, a farm shares its rack and its funder",
+    ),
+    _n("personal_peer_hollow_share", "share of those participants that are hollow", 0, 1),
     _i(
         "relay_chain_reach",
         "participants (this campaign or a sister) this one reaches, or is reached by, along a line of "

@@ -72,10 +72,14 @@ sister_campaigns AS (
 joined AS (
     -- participants of this campaign or a sister one: the peers a farm member funds, refers,
     -- trades with and sweeps to (one row per account)
-    SELECT x.user_id, MIN(x.referrer_id) AS referrer_id, MIN(x.enrolled_at) AS enrolled_at FROM {c["enrollments"]} x
-    JOIN sister_campaigns s ON s.campaign_id = x.campaign_id
-    WHERE x.enrolled_at < :day_end
-    GROUP BY x.user_id
+    -- and the campaign it joined first (its edition: a regional edition has its own calendar)
+    SELECT user_id, referrer_id, enrolled_at, campaign_id AS edition FROM (
+        SELECT x.user_id, MIN(x.referrer_id) OVER (PARTITION BY x.user_id) AS referrer_id, x.enrolled_at,
+               x.campaign_id, ROW_NUMBER() OVER (PARTITION BY x.user_id ORDER BY x.enrolled_at, x.campaign_id) AS rn
+        FROM {c["enrollments"]} x
+        JOIN sister_campaigns s ON s.campaign_id = x.campaign_id
+        WHERE x.enrolled_at < :day_end
+    ) f WHERE rn = 1
 ),
 registered AS (
     SELECT user_id, registered_at FROM {c["users"]} x
@@ -338,6 +342,8 @@ SELECT
     ks.key_spread_width,
     ks.key_spread_hollow_share,
     COALESCE(rcv.relay_chain_reach, 0) AS relay_chain_reach,
+    COALESCE(pp.personal_peers, 0) AS personal_peers,
+    pp.personal_peer_hollow_share,
     COALESCE(ml.money_loop_peers, 0) AS money_loop_peers,
     ml.money_loop_hollow_share,
     cv.cluster_coordinated_share,
@@ -371,6 +377,7 @@ LEFT JOIN life lf ON lf.user_id = e.user_id
 LEFT JOIN lockstep_view lv ON lv.user_id = e.user_id
 LEFT JOIN key_spread_view ks ON ks.user_id = e.user_id
 LEFT JOIN relay_chain_view rcv ON rcv.user_id = e.user_id
+LEFT JOIN personal_peer_view pp ON pp.user_id = e.user_id
 LEFT JOIN money_loop_view ml ON ml.user_id = e.user_id
 LEFT JOIN lifted_counterparties lc ON lc.user_id = e.user_id
 """

@@ -21,27 +21,24 @@ DESK_CUSTOMERS = list(range(300, 308))
 CROWD = list(range(1000, 1080))
 
 
+def _crowd(w: World, rng: random.Random) -> None:
+    """The campaign's own spread: accounts registered any time in the last year, enrolled any day of
+    the campaign's first nine, with amounts of their own."""
+    for user_id in CROWD:
+        enrolled = T0 + pd.Timedelta(hours=rng.uniform(1, 9 * 24 - 4))
+        w.user(user_id, enrolled - pd.Timedelta(days=rng.uniform(20, 400)))
+        for ts, amount in (
+            (enrolled - pd.Timedelta(days=30), rng.uniform(20, 2000)),
+            (enrolled + pd.Timedelta(hours=2), rng.lognormvariate(5, 1.2)),
+        ):
+            w.add("deposits", user_id=user_id, from_address=f"own-{user_id}", ts=ts, amount_usd=round(amount, 2))
+        w.enroll(user_id, enrolled)
+
+
 def _world() -> World:
     rng = random.Random(7)
     w = World()
-    for user_id in CROWD:  # the campaign's own spread: enrolled any day of its first nine, any amount
-        enrolled = T0 + pd.Timedelta(hours=rng.uniform(1, 9 * 24 - 4))
-        w.user(user_id, enrolled - pd.Timedelta(days=rng.uniform(20, 400)))
-        w.add(
-            "deposits",
-            user_id=user_id,
-            from_address=f"own-{user_id}",
-            ts=enrolled - pd.Timedelta(days=30),
-            amount_usd=round(rng.uniform(20, 2000), 2),
-        )
-        w.add(
-            "deposits",
-            user_id=user_id,
-            from_address=f"own-{user_id}",
-            ts=enrolled + pd.Timedelta(hours=2),
-            amount_usd=round(rng.lognormvariate(5, 1.2), 2),
-        )
-        w.enroll(user_id, enrolled)
+    _crowd(w, rng)
     for i, user_id in enumerate(FARM):  # hollow, about three hours apart over a day, ~50 USD each
         enrolled = T0 + pd.Timedelta(days=3, hours=3 * i + rng.uniform(0, 1))
         w.user(user_id, enrolled - pd.Timedelta(days=2, hours=3 * i))
@@ -104,3 +101,70 @@ def test_a_farm_staggered_over_days_bunches_on_its_funder_and_a_merchant_crowd_d
     desk = f.loc[DESK_CUSTOMERS]
     assert (desk["key_spread_holders"] == 0).all()  # a service links nobody
     assert (desk["key_spread_chance"] == 1.0).all()
+
+
+def test_a_regional_edition_runs_on_its_own_calendar(engine):
+    """A merchant whose customers all joined the regional edition, which opened six days after the
+    main one, does not bunch: they came on the edition's own days, spread over all of them."""
+    rng = random.Random(11)
+    w = World()
+    edition_start = T0 + pd.Timedelta(days=6)
+    w.add(
+        "campaigns",
+        campaign_id="promo-1-id",
+        name="Promo ID",
+        kind="airdrop",
+        starts_at=edition_start,
+        ends_at=edition_start + pd.Timedelta(days=14),
+    )
+    _crowd(w, rng)  # the main edition's crowd, all nine days
+    for user_id in range(2000, 2030):  # the regional edition's crowd, its three days so far
+        enrolled = edition_start + pd.Timedelta(hours=rng.uniform(1, 3 * 24 - 4))
+        w.user(user_id, enrolled - pd.Timedelta(days=rng.uniform(20, 400)))
+        w.add(
+            "deposits",
+            user_id=user_id,
+            from_address=f"own-{user_id}",
+            ts=enrolled + pd.Timedelta(hours=2),
+            amount_usd=round(rng.lognormvariate(5, 1.2), 2),
+        )
+        w.add("enrollments", campaign_id="promo-1-id", user_id=user_id, enrolled_at=enrolled)
+    customers = list(range(400, 412))
+    for user_id in customers:  # the merchant's customers: old accounts, the edition's days, their own amounts
+        enrolled = edition_start + pd.Timedelta(hours=rng.uniform(1, 3 * 24 - 4))
+        w.user(user_id, enrolled - pd.Timedelta(days=rng.uniform(20, 400)))
+        w.add(
+            "deposits",
+            user_id=user_id,
+            from_address="id-merchant",
+            ts=enrolled + pd.Timedelta(hours=1),
+            amount_usd=round(rng.lognormvariate(5, 1.2), 2),
+        )
+        w.add("enrollments", campaign_id="promo-1-id", user_id=user_id, enrolled_at=enrolled)
+    w.enroll(customers[0], edition_start + pd.Timedelta(hours=5))  # one of them joined the main edition too
+    f = _participant_features(engine, w)
+    assert f.loc[customers[0], "key_spread_holders"] == len(customers)
+    judged = f.loc[customers[0], ["key_spread_chance", "key_spread_kind"]]
+    # on the campaigns' joint calendar their funding times would bunch (chance about 0.2); on the
+    # edition's own, no time of theirs does
+    assert not any(action in judged["key_spread_kind"] for action in ("enrolled", "funded", "traded")), judged
+    assert judged["key_spread_chance"] > 0.5, judged
+
+
+def test_personal_peers_count_a_phone_rack_and_a_household(engine):
+    w = World()
+    _crowd(w, random.Random(5))
+    rack, household = list(range(500, 506)), [600, 601, 602]
+    for i, user_id in enumerate(rack):  # six fresh accounts made on one phone one evening, enrolled one morning
+        w.user(user_id, T0 - pd.Timedelta(days=3, minutes=-7 * i), registration_device_id="rack-phone")
+        w.enroll(user_id, T0 + pd.Timedelta(days=1, hours=i))
+    for i, user_id in enumerate(household):  # a family's shared tablet, each with years of trading
+        w.user(user_id, T0 - pd.Timedelta(days=900 + 100 * i), registration_device_id="family-tablet")
+        for day in range(5, 60, 6):
+            w.add("trades", user_id=user_id, ts=T0 - pd.Timedelta(days=day), side="buy", notional_usd=40.0)
+        w.enroll(user_id, T0 + pd.Timedelta(days=2 + 3 * i))
+    f = _participant_features(engine, w)
+    assert f.loc[rack, "personal_peers"].tolist() == [5] * 6
+    assert f.loc[rack, "personal_peer_hollow_share"].tolist() == [1.0] * 6
+    assert f.loc[household, "personal_peers"].tolist() == [2] * 3
+    assert f.loc[household, "personal_peer_hollow_share"].tolist() == [0.0] * 3
