@@ -21,6 +21,10 @@ DESK_CUSTOMERS = list(range(300, 308))
 CROWD = list(range(1000, 1080))
 
 
+def _deposit(w: World, user_id: int, source: str, ts, amount: float) -> None:
+    w.add("deposits", user_id=user_id, from_address=source, ts=ts, amount_usd=round(amount, 2))
+
+
 def _crowd(w: World, rng: random.Random) -> None:
     """The campaign's own spread: accounts registered any time in the last year, enrolled any day of
     the campaign's first nine, with amounts of their own."""
@@ -31,7 +35,7 @@ def _crowd(w: World, rng: random.Random) -> None:
             (enrolled - pd.Timedelta(days=30), rng.uniform(20, 2000)),
             (enrolled + pd.Timedelta(hours=2), rng.lognormvariate(5, 1.2)),
         ):
-            w.add("deposits", user_id=user_id, from_address=f"own-{user_id}", ts=ts, amount_usd=round(amount, 2))
+            _deposit(w, user_id, f"own-{user_id}", ts, amount)
         w.enroll(user_id, enrolled)
 
 
@@ -42,24 +46,12 @@ def _world() -> World:
     for i, user_id in enumerate(FARM):  # hollow, about three hours apart over a day, ~50 USD each
         enrolled = T0 + pd.Timedelta(days=3, hours=3 * i + rng.uniform(0, 1))
         w.user(user_id, enrolled - pd.Timedelta(days=2, hours=3 * i))
-        w.add(
-            "deposits",
-            user_id=user_id,
-            from_address="farm-funder",
-            ts=enrolled + pd.Timedelta(hours=1.5),
-            amount_usd=round(50 + rng.uniform(-0.5, 0.5), 2),
-        )
+        _deposit(w, user_id, "farm-funder", enrolled + pd.Timedelta(hours=1.5), 50 + rng.uniform(-0.5, 0.5))
         w.enroll(user_id, enrolled)
     for user_id in MERCHANT_CUSTOMERS:  # hollow too, but their own days and amounts
         enrolled = T0 + pd.Timedelta(hours=rng.uniform(1, 9 * 24 - 4))
         w.user(user_id, enrolled - pd.Timedelta(hours=rng.uniform(1, 48)))
-        w.add(
-            "deposits",
-            user_id=user_id,
-            from_address="p2p-merchant",
-            ts=enrolled + pd.Timedelta(hours=1),
-            amount_usd=round(rng.lognormvariate(5, 1.2), 2),
-        )
+        _deposit(w, user_id, "p2p-merchant", enrolled + pd.Timedelta(hours=1), rng.lognormvariate(5, 1.2))
         w.enroll(user_id, enrolled)
     for i, user_id in enumerate(DESK_CUSTOMERS):  # bunched like the farm, but each with months of trading
         enrolled = T0 + pd.Timedelta(days=6, hours=3 * i)
@@ -74,13 +66,7 @@ def _world() -> World:
                 quantity=0.001,
                 notional_usd=60.0,
             )
-        w.add(
-            "deposits",
-            user_id=user_id,
-            from_address="otc-desk",
-            ts=enrolled + pd.Timedelta(hours=1),
-            amount_usd=round(50 + rng.uniform(-0.5, 0.5), 2),
-        )
+        _deposit(w, user_id, "otc-desk", enrolled + pd.Timedelta(hours=1), 50 + rng.uniform(-0.5, 0.5))
         w.enroll(user_id, enrolled)
     return w
 
@@ -121,25 +107,13 @@ def test_a_regional_edition_runs_on_its_own_calendar(engine):
     for user_id in range(2000, 2030):  # the regional edition's crowd, its three days so far
         enrolled = edition_start + pd.Timedelta(hours=rng.uniform(1, 3 * 24 - 4))
         w.user(user_id, enrolled - pd.Timedelta(days=rng.uniform(20, 400)))
-        w.add(
-            "deposits",
-            user_id=user_id,
-            from_address=f"own-{user_id}",
-            ts=enrolled + pd.Timedelta(hours=2),
-            amount_usd=round(rng.lognormvariate(5, 1.2), 2),
-        )
+        _deposit(w, user_id, f"own-{user_id}", enrolled + pd.Timedelta(hours=2), rng.lognormvariate(5, 1.2))
         w.add("enrollments", campaign_id="promo-1-id", user_id=user_id, enrolled_at=enrolled)
     customers = list(range(400, 412))
     for user_id in customers:  # the merchant's customers: old accounts, the edition's days, their own amounts
         enrolled = edition_start + pd.Timedelta(hours=rng.uniform(1, 3 * 24 - 4))
         w.user(user_id, enrolled - pd.Timedelta(days=rng.uniform(20, 400)))
-        w.add(
-            "deposits",
-            user_id=user_id,
-            from_address="id-merchant",
-            ts=enrolled + pd.Timedelta(hours=1),
-            amount_usd=round(rng.lognormvariate(5, 1.2), 2),
-        )
+        _deposit(w, user_id, "id-merchant", enrolled + pd.Timedelta(hours=1), rng.lognormvariate(5, 1.2))
         w.add("enrollments", campaign_id="promo-1-id", user_id=user_id, enrolled_at=enrolled)
     w.enroll(customers[0], edition_start + pd.Timedelta(hours=5))  # one of them joined the main edition too
     f = _participant_features(engine, w)
