@@ -196,7 +196,9 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
         1,
     ),
     _i("key_spread_holders", "participants holding the key key_spread_chance judges"),
-    _t("key_spread_kind", "that key's kind and the dimensions its holders bunch on, e.g. source:fund_amount+registered"),
+    _t(
+        "key_spread_kind", "that key's kind and the dimensions its holders bunch on, e.g. source:fund_amount+registered"
+    ),
     _n("key_spread_width", "share of the campaign's participants inside that key's tightest window", 0, 1),
     _n("key_spread_hollow_share", "share of that key's holders that are hollow", 0, 1),
     _i(
