@@ -142,6 +142,13 @@ def _neighbour_buckets(relation: str, buckets: tuple[str, ...]) -> str:
     return " UNION ALL ".join(selects)
 
 
+def _window_log_chance(width: str) -> str:
+    """SQL log10 chance of `m` of a key's `n` holders inside a window covering `width` of the campaign:
+    the negative-binomial tail at n * width expected, times the 1 / width places it could sit."""
+    w = f"GREATEST({width}, 1e-9)"
+    return f"(LN(1.0 / {w}) / {math.log(10)} - {_tail_log10('m', f'(n * {w})')})"
+
+
 def _action_name(column: str) -> str:
     """SQL naming an action or amount bit."""
     cases = " ".join(f"WHEN {BIT[name]} THEN '{name}'" for name in (*(n for n, _ in ACTIONS), *(n for n, _ in AMOUNTS)))
@@ -345,11 +352,14 @@ linking_keys AS (
 ),{key_spread_ctes()},
 pair_linking_keys AS (
     -- keys that link pairs for the lockstep test: a few holders (a household, a farm's phone), or
-    -- more whose holders bunch; many holders who come on their own days and with their own amounts
-    -- are a service's customers, a campus or an influencer's audience, however hollow they are
+    -- more whose holders bunch, or whose bunching this campaign cannot judge; many holders who are
+    -- seen to come on their own days and with their own amounts are a service's customers, a
+    -- campus or an influencer's audience, however hollow they are
     SELECT l.link_kind, l.key FROM linking_keys l
     LEFT JOIN key_joint_chance c ON c.link_kind = l.link_kind AND c.key = l.key
+    LEFT JOIN key_power p ON p.link_kind = l.link_kind AND p.key = l.key
     WHERE l.holders < {SERVICE_MIN_HOLDERS} OR c.log_chance <= {math.log10(KEY_BUNCH_CHANCE)}
+       OR COALESCE(p.best_possible, 0) > {math.log10(KEY_BUNCH_CHANCE)}
 ),
 linked_pairs AS MATERIALIZED (
     SELECT a.user_id AS u, b.user_id AS v,
@@ -555,7 +565,8 @@ dimension_quantiles AS MATERIALIZED (
     SELECT user_id, action,
            (RANK() OVER (PARTITION BY action, scale ORDER BY v) - 1.0)
                / COUNT(*) OVER (PARTITION BY action, scale) AS q_below,
-           CUME_DIST() OVER (PARTITION BY action, scale ORDER BY v) AS q_upto
+           CUME_DIST() OVER (PARTITION BY action, scale ORDER BY v) AS q_upto,
+           COUNT(*) OVER (PARTITION BY action, scale) AS total
     FROM (
         SELECT d.user_id, d.action, d.v, CASE WHEN (d.action & {TIMED_MASK}) > 0 THEN j.edition ELSE '' END AS scale
         FROM dimension_values d JOIN joined j ON j.user_id = d.user_id
@@ -566,7 +577,7 @@ key_holders AS (
     JOIN linking_keys l ON l.link_kind = k.link_kind AND l.key = k.key
 ),
 key_dimension AS MATERIALIZED (
-    SELECT h.link_kind, h.key, d.action, d.q_below, d.q_upto,
+    SELECT h.link_kind, h.key, d.action, d.q_below, d.q_upto, d.total,
            COUNT(*) OVER (PARTITION BY h.link_kind, h.key, d.action) AS n,
            ROW_NUMBER() OVER (PARTITION BY h.link_kind, h.key, d.action ORDER BY d.q_below, d.q_upto, h.user_id) AS rn
     FROM key_holders h JOIN dimension_quantiles d ON d.user_id = h.user_id
@@ -574,7 +585,8 @@ key_dimension AS MATERIALIZED (
 key_windows AS (
     -- per key and dimension: the narrowest share of the campaign holding all but a quarter of the holders
     SELECT a.link_kind, a.key, a.action, a.n, a.n - CAST(FLOOR(a.n * {SPREAD_OUTLIER_SHARE}) AS INTEGER) AS m,
-           MIN(b.q_upto - a.q_below) AS width
+           MIN(b.q_upto - a.q_below) AS width,
+           (a.n - CAST(FLOOR(a.n * {SPREAD_OUTLIER_SHARE}) AS INTEGER)) * 1.0 / MAX(a.total) AS narrowest
     FROM key_dimension a
     JOIN key_dimension b ON b.link_kind = a.link_kind AND b.key = a.key AND b.action = a.action
      AND b.rn = a.rn + a.n - CAST(FLOOR(a.n * {SPREAD_OUTLIER_SHARE}) AS INTEGER) - 1
@@ -584,14 +596,25 @@ key_windows AS (
 key_window_chance AS (
     -- log10 of the chance of so many holders inside a window where n p are expected (the negative
     -- binomial tail the lockstep test uses), times the 1 / p places such a window could sit
-    SELECT link_kind, key, action, n, width,
-           LN(1.0 / GREATEST(width, 1e-9)) / {math.log(10)}
-           - {_tail_log10("m", "(n * GREATEST(width, 1e-9))")} AS log_chance,
-           ROW_NUMBER() OVER (PARTITION BY link_kind, key ORDER BY
-               LN(1.0 / GREATEST(width, 1e-9)) / {math.log(10)} - {_tail_log10("m", "(n * GREATEST(width, 1e-9))")},
-               action) AS rank,
+    -- (and the same for the narrowest window the campaign allows: the holders alone in it)
+    SELECT link_kind, key, action, n, width, {_window_log_chance("width")} AS log_chance,
+           ROW_NUMBER() OVER (PARTITION BY link_kind, key ORDER BY {_window_log_chance("width")}, action) AS rank,
+           {_window_log_chance("narrowest")} AS best_possible,
+           ROW_NUMBER() OVER (PARTITION BY link_kind, key ORDER BY {_window_log_chance("narrowest")}, action)
+               AS possible_rank,
            COUNT(*) OVER (PARTITION BY link_kind, key) AS dimensions
     FROM key_windows
+),
+key_power AS (
+    -- the joint chance a key would show if its holders bunched as tightly as the campaign allows:
+    -- where its holders are most of those who did a thing (a small campaign, a rare action), even
+    -- perfect bunching proves nothing, and the key is not judged
+    SELECT b.link_kind, b.key,
+           b.best_possible + LEAST(COALESCE(s.best_possible, 0), 0) + LN(b.dimensions) / {math.log(10)}
+               AS best_possible
+    FROM key_window_chance b
+    LEFT JOIN key_window_chance s ON s.link_kind = b.link_kind AND s.key = b.key AND s.possible_rank = 2
+    WHERE b.possible_rank = 1
 ),
 key_joint_chance AS (
     -- a key's tightest dimension, and its next one as further evidence (a crowd brought by one
