@@ -374,6 +374,7 @@ def test_scrubber_withholds(raw, withheld):
         "<!subteam^S0RISKONCALL> <@U0CAMPOWNER>",
         "rule pack 1.2.3, notwithstandingeverythingsss",
         "同一设备账户数=7；充值金额=10.0",
+        "case C-20260911-10000857, picture C-20260911-10000857_links.png",
     ],
 )
 def test_scrubber_keeps_risk_vocabulary(kept):

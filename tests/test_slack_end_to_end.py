@@ -46,7 +46,8 @@ def test_run_twice_delivers_once_through_rate_limits_and_leaks_nothing(tmp_path,
     assert len(ledger[ledger["kind"] == "digest"]) == len(campaigns)
     assert set(ledger["status"]) == {"sent"}
     assert len(digests) >= len(campaigns)  # a digest per campaign (+ escalations, if any)
-    assert len(uploads) == 2 * len(campaigns)  # chart and CSV in each digest's thread
+    case_pictures = len(ledger[ledger["kind"] == "case_graph"])  # an escalated case's link picture, if any
+    assert len(uploads) == 2 * len(campaigns) + case_pictures  # chart and CSV in each digest's thread
 
     assert main(["run", "--from", DAY, "--to", DAY]) == 0
     assert len(double.calls("chat.postMessage", ok_only=True)) == len(posted)  # nothing new posted

@@ -121,7 +121,8 @@ def _is_opaque_token(run: str) -> bool:
         return False
     # Rule ids use underscores (device_farm_7d): judge each piece, not the run. Cached: the
     # same feature names and rule ids come back in every reason of a list.
-    pieces = [p for part in run.split("_") for p in (part, *part.split("-"))]
+    # A case id stays itself inside a longer name too (C-20260911-10000857_links.png).
+    pieces = [p for part in run.split("_") if not _CASE_ID.fullmatch(part) for p in (part, *part.split("-"))]
     return any(_is_fingerprint(p) for p in pieces if p)
 
 
