@@ -65,7 +65,9 @@ ACTIONS = (
 )
 AMOUNTS = (("fund_amount", "fund_usd"), ("out_amount", "out_usd"))
 LINKS = ("device", "network", "source", "destination", "referral")
-SPREAD_LINKS = ("device", "source", "destination")  # keys whose holders' spread over days is judged
+# personal links: a device, a money source or destination (a network is a campus, a carrier or a café, and a
+# referral link an audience: their crowds sign up together on purpose); their holders' spread over days is evidence
+PERSONAL_LINKS = ("device", "source", "destination")
 SPREAD_OUTLIER_SHARE = 0.25  # a key's tightest window may leave this share of its holders out
 SPREAD_MIN_HOLDERS = 3  # holders a key's window must hold to be judged
 KEY_BUNCH_CHANCE = 0.01  # a key of five or more holders links them only if they bunch at least this unusually
@@ -87,6 +89,7 @@ def _signature_bits() -> tuple[SignatureBit, ...]:
 
 SIGNATURE = _signature_bits()
 BIT = {s.name: s.bit for s in SIGNATURE}
+PERSONAL_LINK_MASK = sum(BIT[name] for name in PERSONAL_LINKS)
 BEHAVIOUR_MASK = sum(s.bit for s in SIGNATURE if s.behaviour)
 LINK_MASK = sum(s.bit for s in SIGNATURE if not s.behaviour)
 TIMED_MASK = sum(BIT[name] for name, _ in ACTIONS)
@@ -147,6 +150,18 @@ def _window_log_chance(width: str) -> str:
     the negative-binomial tail at n * width expected, times the 1 / width places it could sit."""
     w = f"GREATEST({width}, 1e-9)"
     return f"(LN(1.0 / {w}) / {math.log(10)} - {_tail_log10('m', f'(n * {w})')})"
+
+
+def _joint_of_best_two(value: str, rank: str, columns: str = "") -> str:
+    """SELECT over `key_window_chance`: per key, `value` of its first dimension by `rank` plus that of
+    its second (only when it adds evidence), times the choice of that second dimension."""
+    return (
+        f"SELECT b.link_kind, b.key, {columns}\n"
+        f"           b.{value} + LEAST(COALESCE(s.{value}, 0), 0) + LN(b.dimensions) / {math.log(10)} AS {value}\n"
+        f"    FROM key_window_chance b\n"
+        f"    LEFT JOIN key_window_chance s ON s.link_kind = b.link_kind AND s.key = b.key AND s.{rank} = 2\n"
+        f"    WHERE b.{rank} = 1"
+    )
 
 
 def _action_name(column: str) -> str:
@@ -498,7 +513,7 @@ personal_peer_view AS (
     SELECT w.user_id, COUNT(*) AS personal_peers,
            AVG(CAST(h.is_hollow AS DOUBLE PRECISION)) AS personal_peer_hollow_share
     FROM both_ways w JOIN hollow h ON h.user_id = w.peer
-    WHERE (w.mask & {BIT["device"] | BIT["source"] | BIT["destination"]}) > 0
+    WHERE (w.mask & {PERSONAL_LINK_MASK}) > 0
     GROUP BY w.user_id
 ),
 money_loops AS (
@@ -558,6 +573,7 @@ def key_spread_ctes() -> str:
     show by accident. Every linking key is judged, so `pair_linking_keys` can tell a key of
     many holders who bunch (a farm's) from one whose holders come on their own days.
     """
+    personal_kinds = ", ".join(f"'{kind}'" for kind in PERSONAL_LINKS)
     return f"""
 dimension_quantiles AS MATERIALIZED (
     -- each action or amount as a share of the campaign: below (strictly earlier or smaller) and up to it;
@@ -577,65 +593,61 @@ key_holders AS (
     JOIN linking_keys l ON l.link_kind = k.link_kind AND l.key = k.key
 ),
 key_dimension AS MATERIALIZED (
-    SELECT h.link_kind, h.key, d.action, d.q_below, d.q_upto, d.total,
-           COUNT(*) OVER (PARTITION BY h.link_kind, h.key, d.action) AS n,
-           ROW_NUMBER() OVER (PARTITION BY h.link_kind, h.key, d.action ORDER BY d.q_below, d.q_upto, h.user_id) AS rn
-    FROM key_holders h JOIN dimension_quantiles d ON d.user_id = h.user_id
+    -- n holders of the key did the thing; a window must hold m of them (all but a quarter)
+    SELECT link_kind, key, action, q_below, q_upto, total, n, rn,
+           n - CAST(FLOOR(n * {SPREAD_OUTLIER_SHARE}) AS INTEGER) AS m
+    FROM (
+        SELECT h.link_kind, h.key, d.action, d.q_below, d.q_upto, d.total,
+               COUNT(*) OVER (PARTITION BY h.link_kind, h.key, d.action) AS n,
+               ROW_NUMBER() OVER (PARTITION BY h.link_kind, h.key, d.action
+                                  ORDER BY d.q_below, d.q_upto, h.user_id) AS rn
+        FROM key_holders h JOIN dimension_quantiles d ON d.user_id = h.user_id
+    ) k
 ),
 key_windows AS (
-    -- per key and dimension: the narrowest share of the campaign holding all but a quarter of the holders
-    SELECT a.link_kind, a.key, a.action, a.n, a.n - CAST(FLOOR(a.n * {SPREAD_OUTLIER_SHARE}) AS INTEGER) AS m,
-           MIN(b.q_upto - a.q_below) AS width,
-           (a.n - CAST(FLOOR(a.n * {SPREAD_OUTLIER_SHARE}) AS INTEGER)) * 1.0 / MAX(a.total) AS narrowest
+    -- per key and dimension: the narrowest share of the campaign holding m of the holders, and the
+    -- narrowest the campaign allows (the m holders alone in it)
+    SELECT a.link_kind, a.key, a.action, a.n, a.m, MIN(b.q_upto - a.q_below) AS width,
+           a.m * 1.0 / MAX(a.total) AS narrowest
     FROM key_dimension a
     JOIN key_dimension b ON b.link_kind = a.link_kind AND b.key = a.key AND b.action = a.action
-     AND b.rn = a.rn + a.n - CAST(FLOOR(a.n * {SPREAD_OUTLIER_SHARE}) AS INTEGER) - 1
-    WHERE a.n - CAST(FLOOR(a.n * {SPREAD_OUTLIER_SHARE}) AS INTEGER) >= {SPREAD_MIN_HOLDERS}
-    GROUP BY a.link_kind, a.key, a.action, a.n
+     AND b.rn = a.rn + a.m - 1
+    WHERE a.m >= {SPREAD_MIN_HOLDERS}
+    GROUP BY a.link_kind, a.key, a.action, a.n, a.m
 ),
 key_window_chance AS (
     -- log10 of the chance of so many holders inside a window where n p are expected (the negative
     -- binomial tail the lockstep test uses), times the 1 / p places such a window could sit
     -- (and the same for the narrowest window the campaign allows: the holders alone in it)
-    SELECT link_kind, key, action, n, width, {_window_log_chance("width")} AS log_chance,
-           ROW_NUMBER() OVER (PARTITION BY link_kind, key ORDER BY {_window_log_chance("width")}, action) AS rank,
-           {_window_log_chance("narrowest")} AS best_possible,
-           ROW_NUMBER() OVER (PARTITION BY link_kind, key ORDER BY {_window_log_chance("narrowest")}, action)
-               AS possible_rank,
+    SELECT c.*,
+           ROW_NUMBER() OVER (PARTITION BY link_kind, key ORDER BY log_chance, action) AS rank,
+           ROW_NUMBER() OVER (PARTITION BY link_kind, key ORDER BY best_possible, action) AS possible_rank,
            COUNT(*) OVER (PARTITION BY link_kind, key) AS dimensions
-    FROM key_windows
+    FROM (
+        SELECT link_kind, key, action, n, width, {_window_log_chance("width")} AS log_chance,
+               {_window_log_chance("narrowest")} AS best_possible
+        FROM key_windows
+    ) c
 ),
 key_power AS (
     -- the joint chance a key would show if its holders bunched as tightly as the campaign allows:
     -- where its holders are most of those who did a thing (a small campaign, a rare action), even
     -- perfect bunching proves nothing, and the key is not judged
-    SELECT b.link_kind, b.key,
-           b.best_possible + LEAST(COALESCE(s.best_possible, 0), 0) + LN(b.dimensions) / {math.log(10)}
-               AS best_possible
-    FROM key_window_chance b
-    LEFT JOIN key_window_chance s ON s.link_kind = b.link_kind AND s.key = b.key AND s.possible_rank = 2
-    WHERE b.possible_rank = 1
+    {_joint_of_best_two("best_possible", "possible_rank")}
 ),
 key_joint_chance AS (
     -- a key's tightest dimension, and its next one as further evidence (a crowd brought by one
     -- event bunches on one thing; a farm run by one hand bunches on several), times the choice of
     -- that second dimension
-    SELECT b.link_kind, b.key, b.action, b.n, b.width,
-           b.log_chance + LEAST(COALESCE(s.log_chance, 0), 0) + LN(b.dimensions) / {math.log(10)} AS log_chance,
-           s.action AS second_action
-    FROM key_window_chance b
-    LEFT JOIN key_window_chance s ON s.link_kind = b.link_kind AND s.key = b.key AND s.rank = 2
-    WHERE b.rank = 1
+    {_joint_of_best_two("log_chance", "rank", "b.action, b.n, b.width, s.action AS second_action,")}
 ),
 spread_keys AS (
-    -- keys whose bunching is evidence by itself: personal ones, a device or a money source or
-    -- destination (a network is a campus, a carrier or a café, and a referral link an audience:
-    -- their crowds sign up together on purpose)
-    SELECT * FROM key_joint_chance WHERE link_kind IN ({", ".join(f"'{kind}'" for kind in SPREAD_LINKS)})
+    -- keys whose bunching is evidence by itself: the personal ones
+    SELECT * FROM key_joint_chance WHERE link_kind IN ({personal_kinds})
 ),
 key_tests AS (
     -- personal keys and dimensions judged in this campaign: the multiple tests the chance pays for
-    SELECT COUNT(*) AS tests FROM key_window_chance WHERE link_kind IN ({", ".join(f"'{kind}'" for kind in SPREAD_LINKS)})
+    SELECT COUNT(*) AS tests FROM key_window_chance WHERE link_kind IN ({personal_kinds})
 ),
 key_hollow AS (
     SELECT h.link_kind, h.key, AVG(CAST(w.is_hollow AS DOUBLE PRECISION)) AS hollow_share

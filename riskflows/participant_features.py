@@ -19,7 +19,7 @@ import math
 
 import sqlalchemy as sa
 
-from riskflows.coordination import BIT, coordination_ctes
+from riskflows.coordination import PERSONAL_LINK_MASK, coordination_ctes
 from riskflows.days import day_params
 from riskflows.feature_catalog import CAMPAIGN_FEATURES, USER_FEATURES
 from riskflows.quarantine import SourceLayout, day_clean_relation
@@ -32,7 +32,6 @@ PARTICIPANT_FEATURES_TABLE = "risk.participant_features"
 CAMPAIGN_CONCENTRATION = 0.5
 # A counterparty met so often that a randomly matching book would do it with chance below 1e-6.
 LIFT_SURPRISE_NATS = round(6 * math.log(10), 3)
-DEVICE_OR_MONEY_LINKS = BIT["device"] | BIT["source"] | BIT["destination"]
 
 
 def participant_features_select(layout: SourceLayout) -> str:
@@ -242,7 +241,7 @@ linked_referees AS (
     -- referral itself, nor by a network a campus or a carrier shares): a ring's fakes share phones
     -- and a funder; an influencer's audience shares nothing but the link they clicked
     SELECT a.referrer_id, a.user_id FROM joined a
-    JOIN both_ways w ON w.user_id = a.user_id AND (w.mask & {DEVICE_OR_MONEY_LINKS}) > 0
+    JOIN both_ways w ON w.user_id = a.user_id AND (w.mask & {PERSONAL_LINK_MASK}) > 0
     JOIN joined b ON b.user_id = w.peer AND b.referrer_id = a.referrer_id
     WHERE a.referrer_id IS NOT NULL
     GROUP BY a.referrer_id, a.user_id

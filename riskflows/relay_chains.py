@@ -49,7 +49,6 @@ chain_reached AS (
 relay_chain_view AS (
     -- participants reached downstream plus those reaching this one upstream
     SELECT u AS user_id, COUNT(*) AS relay_chain_reach FROM (
-        SELECT s AS u, t AS other FROM chain_reached WHERE s <> t
-        UNION SELECT t, s FROM chain_reached WHERE s <> t
-    ) r GROUP BY u
+        SELECT s AS u, t AS other FROM chain_reached UNION SELECT t, s FROM chain_reached
+    ) r WHERE u <> other GROUP BY u
 )"""
