@@ -64,9 +64,12 @@ ACTIONS = (
     ("cashed_out", "out_at"),
 )
 AMOUNTS = (("fund_amount", "fund_usd"), ("out_amount", "out_usd"))
-LINKS = ("device", "network", "source", "destination", "referral")
-# personal links: a device, a money source or destination (a network is a campus, a carrier or a café, and a
-# referral link an audience: their crowds sign up together on purpose); their holders' spread over days is evidence
+# What links a pair for the lockstep test. Not a shared referrer: referees come when their referrer
+# shares the link, so the same hour is what a referral predicts, for an influencer's audience as for
+# a ring (a ring's referees are judged by their devices, money and coordination instead).
+LINKS = ("device", "network", "source", "destination")
+# personal links: a device, a money source or destination (a network is a campus, a carrier or a café:
+# its crowds sign up together on purpose); their holders' spread over days is evidence
 PERSONAL_LINKS = ("device", "source", "destination")
 SPREAD_OUTLIER_SHARE = 0.25  # a key's tightest window may leave this share of its holders out
 SPREAD_MIN_HOLDERS = 3  # holders a key's window must hold to be judged
@@ -355,7 +358,7 @@ participant_keys AS MATERIALIZED (
                 ELSE l.link_kind END AS link_kind,
            l.key
     FROM risk.account_links l JOIN joined j ON j.user_id = l.user_id
-    WHERE l.date = :date
+    WHERE l.date = :date AND l.link_kind <> 'referral'
 ),
 linking_keys AS (
     -- keys that link their holders: not a service (too many participants, or five or more most of

@@ -167,7 +167,7 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
     _n(
         "linked_lockstep_chance",
         "the same among the participant's linked peers (a shared device, network, money "
-        "source or destination, referrer): participants expected to coincide with this many of their linked "
+        "source or destination; not a shared referrer, whose audience comes together by design): participants expected to coincide with this many of their linked "
         "accounts by accident; 0.01 or less = the linked accounts move together",
         0,
         1,
