@@ -44,6 +44,7 @@ AMOUNT_TOLERANCE = 0.05  # amounts "match" within 5 % of the larger
 MIN_BEHAVIOURS = 2  # coincident actions or amounts a lockstep signature needs
 MAX_KEY_PARTICIPANTS = 200  # a key held by more participants links nobody; timing still counts
 SERVICE_MIN_HOLDERS = 5  # a key held by this many participants, most with lives of their own, is a service
+SHARED_COMPUTER_SPREAD_DAYS = 120.0  # std-dev of its accounts' registration dates that makes a device a shared computer
 HOLLOW_MAX_ACTIVE_DAYS = 2  # at most this many active days in the 60 before enrolling
 LOOKBACK_DAYS = 60
 FUNDING_LOOKBACK_DAYS = 30  # the funding that set an account up can come weeks before it enrolls
@@ -349,8 +350,18 @@ dense_buckets AS MATERIALIZED (
     GROUP BY d.user_id
     HAVING COUNT(*) = 2
 ),
+shared_computers AS (
+    -- a device five or more accounts registered months apart have used is a café's, a campus's or
+    -- an office's computer, not a phone one hand runs: it links nobody
+    SELECT l.key FROM risk.account_links l JOIN registered r ON r.user_id = l.user_id
+    WHERE l.date = :date AND l.link_kind = 'device'
+    GROUP BY l.key
+    HAVING COUNT(*) >= {SERVICE_MIN_HOLDERS}
+       AND STDDEV_POP({_epoch("r.registered_at")}) / 86400.0 > {SHARED_COMPUTER_SPREAD_DAYS}
+),
 participant_keys AS MATERIALIZED (
-    -- the day's account links (hubs already cut) as device, network, money source and money destination
+    -- the day's account links (hubs and shared computers already cut) as device, network, money
+    -- source and money destination
     SELECT l.user_id,
            CASE WHEN l.link_kind IN ('ip', 'ip24') THEN 'network'
                 WHEN l.link_kind = 'deposit_source' OR (l.link_kind = 'transfer' AND l.key LIKE 'from:%') THEN 'source'
@@ -359,6 +370,7 @@ participant_keys AS MATERIALIZED (
            l.key
     FROM risk.account_links l JOIN joined j ON j.user_id = l.user_id
     WHERE l.date = :date AND l.link_kind <> 'referral'
+      AND NOT (l.link_kind = 'device' AND l.key IN (SELECT key FROM shared_computers))
 ),
 linking_keys AS (
     -- keys that link their holders: not a service (too many participants, or five or more most of

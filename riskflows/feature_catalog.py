@@ -204,7 +204,8 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
     _i(
         "personal_peers",
         "participants (this campaign or a sister) sharing a device, a money source or a money destination "
-        "with this one; services excepted, and a key of five or more holders only when its holders bunch (see "
+        "with this one; services and shared computers (a device five or more accounts registered months apart "
+        "have used) excepted, and a key of five or more holders only when its holders bunch (see "
         "key_spread_chance): a household shares a phone, a farm shares its rack and its funder",
     ),
     _n("personal_peer_hollow_share", "share of those participants that are hollow", 0, 1),

@@ -1,4 +1,5 @@
-"""What links a pair for the lockstep test: a phone or money, not a shared referrer.
+"""What links a pair for the lockstep test: a phone or money, not a shared referrer, nor a
+computer that accounts registered months apart have used (a café's, a campus's).
 
 An influencer posts a link and a handful of followers sign up, enroll and fund within the hour
 after it: the same hour is exactly what a shared referrer predicts, so it proves nothing. A ring's
@@ -61,3 +62,27 @@ def test_a_shared_referrer_is_no_link_and_a_shared_phone_is(engine):
     assert (ring["linked_lockstep_chance"] < 0.5).all(), ring[["linked_lockstep_chance", "lockstep_signature"]]
     assert ring["lockstep_signature"].str.contains("device").all()
     assert not f["lockstep_signature"].fillna("").str.contains("referral").any()
+
+
+CAFE_REGULARS, RACK = list(range(700, 706)), list(range(800, 806))
+
+
+def test_a_cafe_computer_links_nobody_and_a_racked_phone_does(engine):
+    """Six accounts on a café's computer, registered over two years; six on a racked phone, registered
+    within two days. Four of each joined the campaign, all hollow. The computer's regulars share
+    a keyboard, not a hand: a device whose accounts were registered months apart links nobody."""
+    rng = random.Random(9)
+    w = World()
+    _crowd(w, rng)
+    for group, device, spread_days in ((CAFE_REGULARS, "cafe-pc", 730), (RACK, "rack-phone", 2)):
+        for i, user_id in enumerate(group):
+            registered = T0 - pd.Timedelta(days=spread_days * i / len(group))
+            w.user(user_id, registered, registration_device_id=device)
+            w.add("logins", user_id=user_id, ts=registered + pd.Timedelta(minutes=1), device_id=device)
+            if i < 4:
+                enrolled = T0 + pd.Timedelta(days=1 + 2 * i, hours=rng.uniform(0, 20))
+                w.enroll(user_id, enrolled)
+                _deposit(w, user_id, f"own-{user_id}", enrolled + pd.Timedelta(hours=1), rng.lognormvariate(4, 1))
+    f = _participant_features(engine, w)
+    assert (f.loc[CAFE_REGULARS[:4], "personal_peers"] == 0).all(), f.loc[CAFE_REGULARS[:4], ["personal_peers"]]
+    assert (f.loc[RACK[:4], "personal_peers"] == 3).all(), f.loc[RACK[:4], ["personal_peers"]]
