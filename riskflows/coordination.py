@@ -38,13 +38,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from riskflows.account_links import HubPolicy
+
 WINDOW_SECONDS = 3600  # two actions "coincide" within an hour of each other
 TIGHT_WINDOW_SECONDS = 600  # ... and "coincide closely" within ten minutes (scripts act seconds apart)
 AMOUNT_TOLERANCE = 0.05  # amounts "match" within 5 % of the larger
 MIN_BEHAVIOURS = 2  # coincident actions or amounts a lockstep signature needs
 MAX_KEY_PARTICIPANTS = 200  # a key held by more participants links nobody; timing still counts
 SERVICE_MIN_HOLDERS = 5  # a key held by this many participants, most with lives of their own, is a service
-SHARED_COMPUTER_SPREAD_DAYS = 120.0  # std-dev of its accounts' registration dates that makes a device a shared computer
 HOLLOW_MAX_ACTIVE_DAYS = 2  # at most this many active days in the 60 before enrolling
 LOOKBACK_DAYS = 60
 FUNDING_LOOKBACK_DAYS = 30  # the funding that set an account up can come weeks before it enrolls
@@ -352,12 +353,13 @@ dense_buckets AS MATERIALIZED (
 ),
 shared_computers AS (
     -- a device five or more accounts registered months apart have used is a café's, a campus's or
-    -- an office's computer, not a phone one hand runs: it links nobody
+    -- an office's computer, not a phone one hand runs: it links nobody (months apart as the hub
+    -- test measures diversity, from five accounts rather than its 25)
     SELECT l.key FROM risk.account_links l JOIN registered r ON r.user_id = l.user_id
     WHERE l.date = :date AND l.link_kind = 'device'
     GROUP BY l.key
     HAVING COUNT(*) >= {SERVICE_MIN_HOLDERS}
-       AND STDDEV_POP({_epoch("r.registered_at")}) / 86400.0 > {SHARED_COMPUTER_SPREAD_DAYS}
+       AND STDDEV_POP({_epoch("r.registered_at")}) / 86400.0 > {HubPolicy().diverse_spread_days}
 ),
 participant_keys AS MATERIALIZED (
     -- the day's account links (hubs and shared computers already cut) as device, network, money
