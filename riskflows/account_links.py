@@ -31,12 +31,16 @@ class HubPolicy:
     max_accounts: int = 500  # beyond this, a key is a hub however its accounts look
     diverse_accounts: int = 25  # at or beyond this, a key is a hub if its accounts are diverse
     diverse_spread_days: float = 120.0  # std-dev of registration dates that counts as diverse
+    # a device is personal: one that this many accounts registered months apart have used is a
+    # café's, a campus's or an office's computer (a farm's phone holds accounts made within days)
+    shared_device_accounts: int = 5
 
     def params(self) -> dict:
         return {
             "hub_max_accounts": self.max_accounts,
             "hub_diverse_accounts": self.diverse_accounts,
             "hub_spread_days": self.diverse_spread_days,
+            "hub_shared_device_accounts": self.shared_device_accounts,
         }
 
 
@@ -77,7 +81,8 @@ user_keys AS (
 key_stats AS (
     SELECT link_kind, key, degree, reg_spread_days,
            (degree > :hub_max_accounts
-            OR (degree >= :hub_diverse_accounts AND COALESCE(reg_spread_days, 0) > :hub_spread_days)) AS is_hub
+            OR (degree >= CASE WHEN link_kind = 'device' THEN :hub_shared_device_accounts ELSE :hub_diverse_accounts END
+                AND COALESCE(reg_spread_days, 0) > :hub_spread_days)) AS is_hub
     FROM (
         SELECT k.link_kind, k.key, COUNT(*) AS degree,
                CAST(STDDEV_POP(EXTRACT(EPOCH FROM r.registered_at)) AS DOUBLE PRECISION) / 86400.0

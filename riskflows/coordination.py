@@ -38,8 +38,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from riskflows.account_links import HubPolicy
-
 WINDOW_SECONDS = 3600  # two actions "coincide" within an hour of each other
 TIGHT_WINDOW_SECONDS = 600  # ... and "coincide closely" within ten minutes (scripts act seconds apart)
 AMOUNT_TOLERANCE = 0.05  # amounts "match" within 5 % of the larger
@@ -351,18 +349,8 @@ dense_buckets AS MATERIALIZED (
     GROUP BY d.user_id
     HAVING COUNT(*) = 2
 ),
-shared_computers AS (
-    -- a device five or more accounts registered months apart have used is a café's, a campus's or
-    -- an office's computer, not a phone one hand runs: it links nobody (months apart as the hub
-    -- test measures diversity, from five accounts rather than its 25)
-    SELECT l.key FROM risk.account_links l JOIN registered r ON r.user_id = l.user_id
-    WHERE l.date = :date AND l.link_kind = 'device'
-    GROUP BY l.key
-    HAVING COUNT(*) >= {SERVICE_MIN_HOLDERS}
-       AND STDDEV_POP({_epoch("r.registered_at")}) / 86400.0 > {HubPolicy().diverse_spread_days}
-),
 participant_keys AS MATERIALIZED (
-    -- the day's account links (hubs and shared computers already cut) as device, network, money
+    -- the day's account links (hubs, shared computers among them, cut) as device, network, money
     -- source and money destination
     SELECT l.user_id,
            CASE WHEN l.link_kind IN ('ip', 'ip24') THEN 'network'
@@ -372,7 +360,6 @@ participant_keys AS MATERIALIZED (
            l.key
     FROM risk.account_links l JOIN joined j ON j.user_id = l.user_id
     WHERE l.date = :date AND l.link_kind <> 'referral'
-      AND NOT (l.link_kind = 'device' AND l.key IN (SELECT key FROM shared_computers))
 ),
 linking_keys AS (
     -- keys that link their holders: not a service (too many participants, or five or more most of

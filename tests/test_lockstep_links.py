@@ -70,7 +70,8 @@ CAFE_REGULARS, RACK = list(range(700, 706)), list(range(800, 806))
 def test_a_cafe_computer_links_nobody_and_a_racked_phone_does(engine):
     """Six accounts on a café's computer, registered over two years; six on a racked phone, registered
     within two days. Four of each joined the campaign, all hollow. The computer's regulars share
-    a keyboard, not a hand: a device whose accounts were registered months apart links nobody."""
+    a keyboard, not a hand: a device whose accounts were registered months apart is a hub, so it
+    links nobody, neither as peers nor into a cluster."""
     rng = random.Random(9)
     w = World()
     _crowd(w, rng)
@@ -86,3 +87,5 @@ def test_a_cafe_computer_links_nobody_and_a_racked_phone_does(engine):
     f = _participant_features(engine, w)
     assert (f.loc[CAFE_REGULARS[:4], "personal_peers"] == 0).all(), f.loc[CAFE_REGULARS[:4], ["personal_peers"]]
     assert (f.loc[RACK[:4], "personal_peers"] == 3).all(), f.loc[RACK[:4], ["personal_peers"]]
+    assert (f.loc[CAFE_REGULARS[:4], "cluster_size"] == 1).all(), f.loc[CAFE_REGULARS[:4], ["cluster_size"]]
+    assert (f.loc[RACK[:4], "cluster_size"] == len(RACK)).all(), f.loc[RACK[:4], ["cluster_size"]]
