@@ -1,0 +1,61 @@
+"""The default packs (rules/*.yaml) on hand-made participant rows, scored as the pipeline scores them.
+
+A login script alone is a hobbyist's as often as a farm's, and a hollow crowd can gather by chance:
+neither lists anyone. A script that idles and moves with a hollow crowd does.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from riskflows.feature_catalog import ALL_FEATURES, RULE_COLUMN_KINDS
+from riskflows.high_risk import score_participants
+from riskflows.rule_packs import load_packs
+from riskflows.rule_sql import compile_rule_hits, sql_dialect
+
+RULES = Path(__file__).resolve().parent.parent / "rules"
+DAY, CAMPAIGN = date(2026, 3, 10), "c1"
+SQL_TYPE = {"number": "DOUBLE PRECISION", "integer": "BIGINT", "text": "VARCHAR"}
+
+IDLE_SCRIPT = {"login_count": 45, "login_gap_cv": 0.2, "trade_count": 2, "active_days_before_enroll": 0}
+HOLLOW_CROWD = {"lockstep_peers": 5, "lockstep_hollow_share": 1.0, "lockstep_chance": 1.0}
+PARTICIPANTS = {
+    1: {**IDLE_SCRIPT, **HOLLOW_CROWD},  # a farm's script among the farm's other accounts
+    2: {**IDLE_SCRIPT, "lockstep_peers": 0},  # a hobbyist's script, on its own hours
+    3: {**IDLE_SCRIPT, "lockstep_peers": 4, "lockstep_hollow_share": 0.4},  # a launch rush of real traders
+    4: {"login_count": 45, "login_gap_cv": 0.2, "trade_count": 30, **HOLLOW_CROWD},  # a bot that trades
+}
+
+
+def _listed(engine: sa.Engine) -> dict[str, dict[int, str]]:
+    """Every default pack's tier per listed participant."""
+    columns = ", ".join(f"{f.name} {SQL_TYPE[f.kind]}" for f in ALL_FEATURES)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'CREATE TABLE features ("date" DATE, campaign_id VARCHAR, user_id BIGINT, {columns})'))
+        for user_id, values in PARTICIPANTS.items():
+            names = ", ".join(values)
+            binds = ", ".join(f":{n}" for n in values)
+            conn.execute(
+                sa.text(f'INSERT INTO features ("date", campaign_id, user_id, {names}) VALUES (:d, :c, :u, {binds})'),
+                {"d": DAY, "c": CAMPAIGN, "u": user_id, **values},
+            )
+    listed = {}
+    for pack in load_packs(RULES, RULE_COLUMN_KINDS):
+        sql = compile_rule_hits(pack, "features", sql_dialect(engine.dialect.name))
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text(sql), {"date": DAY, "campaign_id": CAMPAIGN}).all()
+        hits = pd.DataFrame(rows, columns=["user_id", "rule_id", "evidence"])
+        scored = score_participants(hits, pack)
+        listed[pack.pack_id] = dict(zip(scored["user_id"].astype(int), scored["tier"]))
+    return listed
+
+
+def test_an_idle_script_moving_with_a_hollow_crowd_is_listed_and_either_alone_is_not(engine):
+    listed = _listed(engine)
+    assert len(listed) >= 5, listed
+    for pack_id, tiers in listed.items():
+        assert tiers == {1: "review"}, (pack_id, tiers)
