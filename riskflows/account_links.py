@@ -5,7 +5,9 @@ with others (a device fingerprint, an IP, a /24, a deposit source, a withdrawal 
 with each key's degree and whether it is a hub. Hubs are decided by what the data shows:
 a key seen on a great many accounts, or on many accounts whose registrations are spread
 over months (carrier NAT, another exchange's deposit address, an internet café) links
-nobody. Farms, by contrast, share keys among accounts created together.
+nobody. A device needs fewer such accounts than other keys (five): a phone is personal, so
+five accounts registered months apart on one are a café's or a campus's computer. Farms, by
+contrast, share keys among accounts created together.
 
 `link_table_sql` turns the non-hub keys, referral edges and internal transfers into the
 (user_id, link_kind, key) table that `riskflows.clustering` groups into clusters.
