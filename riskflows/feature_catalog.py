@@ -46,7 +46,12 @@ USER_FEATURES: tuple[Feature, ...] = (
     _n("login_hour_entropy", "Shannon entropy (bits) of login hour-of-day; humans sleep, bots do not", 0, 5),
     _n("top_user_agent_share", "share of logins made with the most used user agent", 0, 1),
     # sharing (hubs such as carrier NAT or exchange deposit addresses excluded)
-    _i("accounts_per_device", "most accounts seen on one of this account's devices"),
+    _i(
+        "accounts_per_device",
+        "most accounts seen on one of this account's devices, hubs excepted (as for the next four): a "
+        "device five or more accounts registered months apart have used is a shared computer, and "
+        "any key is a hub on 25 such accounts or on more than 500 (riskflows.account_links.HubPolicy)",
+    ),
     _i("accounts_per_ip", "most accounts seen on one of this account's IPs"),
     _i("accounts_per_ip24", "most accounts seen on one of this account's /24 IP ranges"),
     _i("accounts_per_deposit_source", "most accounts funded from one of this account's deposit source addresses"),
