@@ -12,14 +12,15 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from riskflows.feature_catalog import ALL_FEATURES, RULE_COLUMN_KINDS
+from riskflows.feature_catalog import RULE_COLUMN_KINDS
 from riskflows.high_risk import score_participants
+from riskflows.output_tables import OUTPUT_TABLES, create_output_tables
+from riskflows.participant_features import PARTICIPANT_FEATURES_TABLE
 from riskflows.rule_packs import load_packs
 from riskflows.rule_sql import compile_rule_hits, sql_dialect
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
 DAY, CAMPAIGN = date(2026, 3, 10), "c1"
-SQL_TYPE = {"number": "DOUBLE PRECISION", "integer": "BIGINT", "text": "VARCHAR"}
 
 IDLE_SCRIPT = {"login_count": 45, "login_gap_cv": 0.2, "trade_count": 2, "active_days_before_enroll": 0}
 HOLLOW_CROWD = {"lockstep_peers": 5, "lockstep_hollow_share": 1.0, "lockstep_chance": 1.0}
@@ -32,20 +33,23 @@ PARTICIPANTS = {
 
 
 def _listed(engine: sa.Engine) -> dict[str, dict[int, str]]:
-    """Every default pack's tier per listed participant."""
-    columns = ", ".join(f"{f.name} {SQL_TYPE[f.kind]}" for f in ALL_FEATURES)
+    """Every default pack's tier per listed participant, the rows written to the pipeline's own
+    participant_features table (other features left NULL)."""
+    create_output_tables(engine, [OUTPUT_TABLES["participant_features"]])
     with engine.begin() as conn:
-        conn.execute(sa.text(f'CREATE TABLE features ("date" DATE, campaign_id VARCHAR, user_id BIGINT, {columns})'))
         for user_id, values in PARTICIPANTS.items():
             names = ", ".join(values)
             binds = ", ".join(f":{n}" for n in values)
             conn.execute(
-                sa.text(f'INSERT INTO features ("date", campaign_id, user_id, {names}) VALUES (:d, :c, :u, {binds})'),
+                sa.text(
+                    f'INSERT INTO {PARTICIPANT_FEATURES_TABLE} ("date", campaign_id, user_id, {names}) '
+                    f"VALUES (:d, :c, :u, {binds})"
+                ),
                 {"d": DAY, "c": CAMPAIGN, "u": user_id, **values},
             )
     listed = {}
     for pack in load_packs(RULES, RULE_COLUMN_KINDS):
-        sql = compile_rule_hits(pack, "features", sql_dialect(engine.dialect.name))
+        sql = compile_rule_hits(pack, PARTICIPANT_FEATURES_TABLE, sql_dialect(engine.dialect.name))
         with engine.connect() as conn:
             rows = conn.execute(sa.text(sql), {"date": DAY, "campaign_id": CAMPAIGN}).all()
         hits = pd.DataFrame(rows, columns=["user_id", "rule_id", "evidence"])
