@@ -48,9 +48,8 @@ USER_FEATURES: tuple[Feature, ...] = (
     # sharing (hubs such as carrier NAT or exchange deposit addresses excluded)
     _i(
         "accounts_per_device",
-        "most accounts seen on one of this account's devices, hubs excepted (as for the next four): a "
-        "device five or more accounts registered months apart have used is a shared computer, and "
-        "any key is a hub on 25 such accounts or on more than 500 (riskflows.account_links.HubPolicy)",
+        "most accounts seen on one of this account's devices, hubs excepted (as for the next four): "
+        "shared computers, carrier NAT, exchange addresses, as riskflows.account_links.HubPolicy decides",
     ),
     _i("accounts_per_ip", "most accounts seen on one of this account's IPs"),
     _i("accounts_per_ip24", "most accounts seen on one of this account's /24 IP ranges"),
