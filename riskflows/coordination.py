@@ -173,6 +173,12 @@ def _action_name(column: str) -> str:
     return f"CASE {column} {cases} END"
 
 
+def _transfer_keys_of(user_id: str) -> str:
+    """SQL list of the two transfer keys named after an account (its outflow and its inflow, as
+    account_links writes them)."""
+    return f"'from:' || CAST({user_id} AS VARCHAR), 'to:' || CAST({user_id} AS VARCHAR)"
+
+
 def _epoch(column: str) -> str:
     return f"EXTRACT(EPOCH FROM {column})"
 
@@ -381,8 +387,12 @@ pair_linking_keys AS (
        OR COALESCE(p.best_possible, 0) > {math.log10(KEY_BUNCH_CHANCE)}
 ),
 linked_pairs AS MATERIALIZED (
+    -- loop_mask: the links through a third party, not through a transfer between the two (a transfer
+    -- from u to v makes them share u's outflow and v's inflow: one payment, not a loop)
     SELECT a.user_id AS u, b.user_id AS v,
-           CAST(SUM(DISTINCT CASE a.link_kind {link_bits} ELSE 0 END) AS BIGINT) AS link_mask
+           CAST(SUM(DISTINCT CASE a.link_kind {link_bits} ELSE 0 END) AS BIGINT) AS link_mask,
+           CAST(SUM(DISTINCT CASE WHEN a.key NOT IN ({_transfer_keys_of("a.user_id")}, {_transfer_keys_of("b.user_id")})
+                                  THEN CASE a.link_kind {link_bits} ELSE 0 END ELSE 0 END) AS BIGINT) AS loop_mask
     FROM participant_keys a
     JOIN pair_linking_keys k ON k.link_kind = a.link_kind AND k.key = a.key
     JOIN participant_keys b ON b.link_kind = a.link_kind AND b.key = a.key AND a.user_id < b.user_id
@@ -521,11 +531,13 @@ personal_peer_view AS (
     GROUP BY w.user_id
 ),
 money_loops AS (
-    -- participants sharing both a money source and a money destination with this one (a funder and
-    -- a collector, or internal transfers between them): the farm's loop, whatever the timing
+    -- participants sharing both a money source and a money destination with this one through third
+    -- parties (a funder and a collector): the farm's loop, whatever the timing
     SELECT w.user_id, COUNT(*) AS loop_peers, AVG(CAST(h.is_hollow AS DOUBLE PRECISION)) AS peer_hollow_share
-    FROM both_ways w JOIN hollow h ON h.user_id = w.peer
-    WHERE (w.mask & {BIT["source"]}) > 0 AND (w.mask & {BIT["destination"]}) > 0
+    FROM (SELECT u AS user_id, v AS peer, loop_mask FROM linked_pairs
+          UNION ALL SELECT v, u, loop_mask FROM linked_pairs) w
+    JOIN hollow h ON h.user_id = w.peer
+    WHERE (w.loop_mask & {BIT["source"]}) > 0 AND (w.loop_mask & {BIT["destination"]}) > 0
     GROUP BY w.user_id
 ),
 money_loop_view AS (

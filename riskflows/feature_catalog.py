@@ -223,8 +223,8 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
     _i(
         "money_loop_peers",
         "participants (this campaign or a sister) sharing both a money source and a money "
-        "destination with this one (one funder in and one collector out, or internal transfers between them), "
-        "services and hubs excepted",
+        "destination with this one through third parties (one funder in and one collector out; a payment "
+        "between the two is a link, not a loop), services and hubs excepted",
     ),
     _n("money_loop_hollow_share", "share of this participant and its money-loop peers that are hollow", 0, 1),
     _n(

@@ -171,6 +171,22 @@ def test_funder_and_collector_stars(engine):
     assert f.loc[500, "cluster_cash_out_share"] == 0.0
 
 
+def test_a_money_loop_runs_through_a_funder_and_a_collector_not_through_a_payment(engine):
+    """The farm's five share funder 1 and collector 2: each has four loop peers. Participant 20 paid
+    participants 21 and 22 (a gift, a split bill): one payment makes payer and payee share the
+    payer's outflow and the payee's inflow, which is no loop."""
+    w = _money_star_world()
+    for user_id in (20, 21, 22):
+        w.user(user_id, T0 - pd.Timedelta(days=200))
+        w.enroll(user_id)
+    for payee in (21, 22):
+        w.add("transfers", from_user_id=20, to_user_id=payee, ts=T0 + pd.Timedelta(hours=5), amount_usd=25.0)
+    f = _participant_features(engine, w)
+    assert f.loc[[10, 11, 12, 13, 14], "money_loop_peers"].tolist() == [4] * 5
+    assert f.loc[[20, 21, 22], "money_loop_peers"].tolist() == [0] * 3
+    assert f.loc[[20, 21, 22], "personal_peers"].tolist() == [2] * 3  # still linked, for the lockstep test
+
+
 @pytest.mark.parametrize(
     "kind, starts, expected",
     [
