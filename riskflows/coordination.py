@@ -11,8 +11,9 @@ the campaign's own population, not against constants fit to one world:
   after enrolling), near-equal amounts (first funding, first money out) and links (a
   device, a network, a deposit or withdrawal address, a funder, a collector, a referrer,
   internal transfers). Links held by a *service* link nobody: a key that many participants
-  share, or that five or more share while most of them have lives of their own, is an OTC
-  desk, a merchant, a NAT or an exchange, however many participants use it.
+  share, or that five or more share who registered months apart while most of them have lives
+  of their own, is an OTC desk, a merchant, a NAT or an exchange, however many participants
+  use it. A key of five or more holders links them only where its holders bunch over days.
 * **Lockstep.** For a participant and a signature with at least two coinciding
   *behaviours* (a link alone is co-use, not coordination), ``k`` peers share at least that
   signature while the campaign's own pairs say ``E`` would by chance. The Chernoff bound of
@@ -38,12 +39,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from riskflows.account_links import HubPolicy
+
 WINDOW_SECONDS = 3600  # two actions "coincide" within an hour of each other
 TIGHT_WINDOW_SECONDS = 600  # ... and "coincide closely" within ten minutes (scripts act seconds apart)
 AMOUNT_TOLERANCE = 0.05  # amounts "match" within 5 % of the larger
 MIN_BEHAVIOURS = 2  # coincident actions or amounts a lockstep signature needs
 MAX_KEY_PARTICIPANTS = 200  # a key held by more participants links nobody; timing still counts
-SERVICE_MIN_HOLDERS = 5  # a key held by this many participants, most with lives of their own, is a service
+SERVICE_MIN_HOLDERS = 5  # a key held by this many participants, most with lives of their own, is a service ...
+SERVICE_SPREAD_DAYS = HubPolicy().diverse_spread_days  # ... when they registered months apart (the hub test's measure)
 HOLLOW_MAX_ACTIVE_DAYS = 2  # at most this many active days in the 60 before enrolling
 LOOKBACK_DAYS = 60
 FUNDING_LOOKBACK_DAYS = 30  # the funding that set an account up can come weeks before it enrolls
@@ -369,11 +373,16 @@ participant_keys AS MATERIALIZED (
 ),
 linking_keys AS (
     -- keys that link their holders: not a service (too many participants, or five or more most of
-    -- whom have lives of their own)
-    SELECT k.link_kind, k.key, COUNT(*) AS holders FROM participant_keys k JOIN hollow h ON h.user_id = k.user_id
+    -- whom have lives of their own and who registered months apart); lived_in: most holders have
+    -- lives of their own (such a key links only where its holders are seen to bunch)
+    SELECT k.link_kind, k.key, COUNT(*) AS holders,
+           CASE WHEN 2 * SUM(h.is_hollow) < COUNT(*) THEN 1 ELSE 0 END AS lived_in
+    FROM participant_keys k JOIN hollow h ON h.user_id = k.user_id
+    LEFT JOIN registered r ON r.user_id = k.user_id
     GROUP BY k.link_kind, k.key
     HAVING COUNT(*) >= 2 AND COUNT(*) <= {MAX_KEY_PARTICIPANTS}
-       AND (COUNT(*) < {SERVICE_MIN_HOLDERS} OR 2 * SUM(h.is_hollow) >= COUNT(*))
+       AND NOT (COUNT(*) >= {SERVICE_MIN_HOLDERS} AND 2 * SUM(h.is_hollow) < COUNT(*)
+                AND COALESCE(STDDEV_POP({_epoch("r.registered_at")}), 0) / 86400.0 > {SERVICE_SPREAD_DAYS})
 ),{key_spread_ctes()},
 pair_linking_keys AS (
     -- keys that link pairs for the lockstep test: a few holders (a household, a farm's phone), or
@@ -384,7 +393,7 @@ pair_linking_keys AS (
     LEFT JOIN key_joint_chance c ON c.link_kind = l.link_kind AND c.key = l.key
     LEFT JOIN key_power p ON p.link_kind = l.link_kind AND p.key = l.key
     WHERE l.holders < {SERVICE_MIN_HOLDERS} OR c.log_chance <= {math.log10(KEY_BUNCH_CHANCE)}
-       OR COALESCE(p.best_possible, 0) > {math.log10(KEY_BUNCH_CHANCE)}
+       OR (l.lived_in = 0 AND COALESCE(p.best_possible, 0) > {math.log10(KEY_BUNCH_CHANCE)})
 ),
 linked_pairs AS MATERIALIZED (
     -- loop_mask: the links through a third party, not through a transfer between the two (a transfer

@@ -3,8 +3,10 @@
 A farm staggers its accounts over a couple of days (so no two act within the same hour) but
 still funds them from one source, in near-equal amounts, within a window far narrower than the
 campaign's own spread. A P2P merchant's new customers share a source too, but come on their own
-days with their own amounts; an OTC desk's customers have lives of their own, so its address is
-a service and links nobody.
+days with their own amounts; an OTC desk's customers registered years apart and have lives of
+their own, so its address is a service and links nobody. A farm that warms its accounts up (a few
+small trades in the weeks before enrolling) has lives of a sort, but accounts made together:
+its funder is judged by how its holders bunch, like any farm's.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from tests.test_features import T0, World, _participant_features
 FARM = list(range(100, 108))
 MERCHANT_CUSTOMERS = list(range(200, 208))
 DESK_CUSTOMERS = list(range(300, 308))
+WARMED_FARM = list(range(700, 708))
 CROWD = list(range(1000, 1080))
 
 
@@ -53,22 +56,24 @@ def _world() -> World:
         w.user(user_id, enrolled - pd.Timedelta(hours=rng.uniform(1, 48)))
         _deposit(w, user_id, "p2p-merchant", enrolled + pd.Timedelta(hours=1), rng.lognormvariate(5, 1.2))
         w.enroll(user_id, enrolled)
-    for i, user_id in enumerate(DESK_CUSTOMERS):  # bunched like the farm, but each with months of trading
+    for i, user_id in enumerate(DESK_CUSTOMERS):  # bunched like the farm, but registered years apart and trading
         enrolled = T0 + pd.Timedelta(days=6, hours=3 * i)
-        w.user(user_id, T0 - pd.Timedelta(days=300 + 20 * i))
-        for day in range(5, 60, 7):
-            w.add(
-                "trades",
-                user_id=user_id,
-                ts=enrolled - pd.Timedelta(days=day),
-                side="buy",
-                price=60000.0,
-                quantity=0.001,
-                notional_usd=60.0,
-            )
+        w.user(user_id, T0 - pd.Timedelta(days=100 + 120 * i))
+        _trade_on(w, user_id, [enrolled - pd.Timedelta(days=day) for day in range(5, 60, 7)])
         _deposit(w, user_id, "otc-desk", enrolled + pd.Timedelta(hours=1), 50 + rng.uniform(-0.5, 0.5))
         w.enroll(user_id, enrolled)
+    for i, user_id in enumerate(WARMED_FARM):  # made one evening, a trade on each of four days, then the farm's run
+        enrolled = T0 + pd.Timedelta(days=7, hours=3 * i + rng.uniform(0, 1))
+        w.user(user_id, T0 - pd.Timedelta(days=30, minutes=-9 * i))
+        _trade_on(w, user_id, [T0 - pd.Timedelta(days=day, hours=i) for day in (25, 20, 15, 10)])
+        _deposit(w, user_id, "warm-farm-funder", enrolled + pd.Timedelta(hours=1.5), 40 + rng.uniform(-0.4, 0.4))
+        w.enroll(user_id, enrolled)
     return w
+
+
+def _trade_on(w: World, user_id: int, times) -> None:
+    for ts in times:
+        w.add("trades", user_id=user_id, ts=ts, side="buy", price=60000.0, quantity=0.001, notional_usd=60.0)
 
 
 def test_a_farm_staggered_over_days_bunches_on_its_funder_and_a_merchant_crowd_does_not(engine):
@@ -87,6 +92,17 @@ def test_a_farm_staggered_over_days_bunches_on_its_funder_and_a_merchant_crowd_d
     desk = f.loc[DESK_CUSTOMERS]
     assert (desk["key_spread_holders"] == 0).all()  # a service links nobody
     assert (desk["key_spread_chance"] == 1.0).all()
+    assert (desk["personal_peers"] == 0).all()
+
+
+def test_a_warmed_up_farm_is_no_service(engine):
+    """Four active days each: not hollow, so most holders of the funder 'have lives'. But the accounts
+    were made within an hour of each other, and their funding bunches: the funder links them."""
+    f = _participant_features(engine, _world())
+    farm = f.loc[WARMED_FARM]
+    assert (farm["active_days_before_enroll"] == 4).all()
+    assert farm["personal_peers"].tolist() == [len(WARMED_FARM) - 1] * len(WARMED_FARM)
+    assert farm["personal_peer_hollow_share"].tolist() == [0.0] * len(WARMED_FARM)
 
 
 def test_a_regional_edition_runs_on_its_own_calendar(engine):
