@@ -100,6 +100,12 @@ shared_keys AS (
 )"""
 
 
+def account_key(prefix: str, user_id: str) -> str:
+    """SQL for a key naming an account: "ref:42" (referred by 42), "to:42" (money into 42), "from:42"
+    (money out of 42)."""
+    return f"'{prefix}:' || CAST({user_id} AS VARCHAR)"
+
+
 def link_table_sql(layout: SourceLayout) -> str:
     """SELECT user_id, link_kind, key: every non-hub shared key, referral edge and transfer edge.
 
@@ -116,14 +122,14 @@ transfer_edges AS (
     WHERE ts < :day_end AND from_user_id <> to_user_id
 )
 SELECT user_id, link_kind, key FROM shared_keys
-UNION ALL SELECT user_id, 'referral', 'ref:' || CAST(referrer_id AS VARCHAR) FROM reg_users
+UNION ALL SELECT user_id, 'referral', {account_key("ref", "referrer_id")} FROM reg_users
     WHERE referrer_id IS NOT NULL
-UNION ALL SELECT DISTINCT referrer_id, 'referral', 'ref:' || CAST(referrer_id AS VARCHAR) FROM reg_users
+UNION ALL SELECT DISTINCT referrer_id, 'referral', {account_key("ref", "referrer_id")} FROM reg_users
     WHERE referrer_id IS NOT NULL
-UNION ALL SELECT from_user_id, 'transfer', 'to:' || CAST(to_user_id AS VARCHAR) FROM transfer_edges
-UNION ALL SELECT DISTINCT to_user_id, 'transfer', 'to:' || CAST(to_user_id AS VARCHAR) FROM transfer_edges
-UNION ALL SELECT to_user_id, 'transfer', 'from:' || CAST(from_user_id AS VARCHAR) FROM transfer_edges
-UNION ALL SELECT DISTINCT from_user_id, 'transfer', 'from:' || CAST(from_user_id AS VARCHAR) FROM transfer_edges
+UNION ALL SELECT from_user_id, 'transfer', {account_key("to", "to_user_id")} FROM transfer_edges
+UNION ALL SELECT DISTINCT to_user_id, 'transfer', {account_key("to", "to_user_id")} FROM transfer_edges
+UNION ALL SELECT to_user_id, 'transfer', {account_key("from", "from_user_id")} FROM transfer_edges
+UNION ALL SELECT DISTINCT from_user_id, 'transfer', {account_key("from", "from_user_id")} FROM transfer_edges
 """
 
 

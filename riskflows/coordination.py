@@ -39,7 +39,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from riskflows.account_links import HubPolicy
+from riskflows.account_links import HubPolicy, account_key
 
 WINDOW_SECONDS = 3600  # two actions "coincide" within an hour of each other
 TIGHT_WINDOW_SECONDS = 600  # ... and "coincide closely" within ten minutes (scripts act seconds apart)
@@ -178,9 +178,8 @@ def _action_name(column: str) -> str:
 
 
 def _transfer_keys_of(user_id: str) -> str:
-    """SQL list of the two transfer keys named after an account (its outflow and its inflow, as
-    account_links writes them)."""
-    return f"'from:' || CAST({user_id} AS VARCHAR), 'to:' || CAST({user_id} AS VARCHAR)"
+    """SQL list of the two transfer keys named after an account: its outflow and its inflow."""
+    return f"{account_key('from', user_id)}, {account_key('to', user_id)}"
 
 
 def _epoch(column: str) -> str:
