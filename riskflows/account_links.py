@@ -46,6 +46,12 @@ class HubPolicy:
         }
 
 
+def registration_spread_days(registered_at: str) -> str:
+    """SQL aggregate: the standard deviation of a group's registration times, in days (the hub test's
+    measure of diversity; NULL when no registration is known)."""
+    return f"CAST(STDDEV_POP(EXTRACT(EPOCH FROM {registered_at})) AS DOUBLE PRECISION) / 86400.0"
+
+
 def _ip24(column: str) -> str:
     return f"split_part({column}, '.', 1) || '.' || split_part({column}, '.', 2) || '.' || split_part({column}, '.', 3)"
 
@@ -87,8 +93,7 @@ key_stats AS (
                 AND COALESCE(reg_spread_days, 0) > :hub_spread_days)) AS is_hub
     FROM (
         SELECT k.link_kind, k.key, COUNT(*) AS degree,
-               CAST(STDDEV_POP(EXTRACT(EPOCH FROM r.registered_at)) AS DOUBLE PRECISION) / 86400.0
-                   AS reg_spread_days
+               {registration_spread_days("r.registered_at")} AS reg_spread_days
         FROM user_keys k LEFT JOIN reg_users r ON r.user_id = k.user_id
         GROUP BY k.link_kind, k.key
     ) s

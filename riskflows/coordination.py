@@ -39,7 +39,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from riskflows.account_links import HubPolicy, account_key
+from riskflows.account_links import HubPolicy, account_key, registration_spread_days
 
 WINDOW_SECONDS = 3600  # two actions "coincide" within an hour of each other
 TIGHT_WINDOW_SECONDS = 600  # ... and "coincide closely" within ten minutes (scripts act seconds apart)
@@ -374,14 +374,16 @@ linking_keys AS (
     -- keys that link their holders: not a service (too many participants, or five or more most of
     -- whom have lives of their own and who registered months apart); lived_in: most holders have
     -- lives of their own (such a key links only where its holders are seen to bunch)
-    SELECT k.link_kind, k.key, COUNT(*) AS holders,
-           CASE WHEN 2 * SUM(h.is_hollow) < COUNT(*) THEN 1 ELSE 0 END AS lived_in
-    FROM participant_keys k JOIN hollow h ON h.user_id = k.user_id
-    LEFT JOIN registered r ON r.user_id = k.user_id
-    GROUP BY k.link_kind, k.key
-    HAVING COUNT(*) >= 2 AND COUNT(*) <= {MAX_KEY_PARTICIPANTS}
-       AND NOT (COUNT(*) >= {SERVICE_MIN_HOLDERS} AND 2 * SUM(h.is_hollow) < COUNT(*)
-                AND COALESCE(STDDEV_POP({_epoch("r.registered_at")}), 0) / 86400.0 > {SERVICE_SPREAD_DAYS})
+    SELECT link_kind, key, holders, lived_in FROM (
+        SELECT k.link_kind, k.key, COUNT(*) AS holders,
+               CASE WHEN 2 * SUM(h.is_hollow) < COUNT(*) THEN 1 ELSE 0 END AS lived_in,
+               COALESCE({registration_spread_days("r.registered_at")}, 0) AS reg_spread_days
+        FROM participant_keys k JOIN hollow h ON h.user_id = k.user_id
+        LEFT JOIN registered r ON r.user_id = k.user_id
+        GROUP BY k.link_kind, k.key
+    ) s
+    WHERE holders >= 2 AND holders <= {MAX_KEY_PARTICIPANTS}
+      AND NOT (holders >= {SERVICE_MIN_HOLDERS} AND lived_in = 1 AND reg_spread_days > {SERVICE_SPREAD_DAYS})
 ),{key_spread_ctes()},
 pair_linking_keys AS (
     -- keys that link pairs for the lockstep test: a few holders (a household, a farm's phone), or
