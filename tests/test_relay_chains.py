@@ -1,7 +1,9 @@
 """Relay chains: seed money passed hand to hand down a line of participants.
 
-Twelve addresses each paid by the one before and paying the one after form one chain; friends
-paying each other back and forth, and a funder paying a crowd (a star, not a chain), do not.
+Twelve addresses each paid by the one before and paying the one after, each passing the money on
+within hours, form one chain. Friends paying each other back and forth, a funder paying a crowd (a
+star, not a chain), and a line of payments each made weeks after the one before (every payment its
+own decision) do not. Nor does a line paid backwards in time: money cannot be passed on before it came.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from tests.test_features import T0, World, _participant_features
 CHAIN = list(range(100, 112))
 FRIENDS = [200, 201, 202]
 STAR_FUNDER, STAR = 300, list(range(301, 313))
+SLOW_LINE = list(range(400, 412))
+BACKWARDS_LINE = list(range(500, 512))
 
 
 def _world() -> World:
     w = World()
-    for user_id in CHAIN + FRIENDS + [STAR_FUNDER] + STAR:
+    for user_id in CHAIN + FRIENDS + [STAR_FUNDER] + STAR + SLOW_LINE + BACKWARDS_LINE:
         w.user(user_id, T0 - pd.Timedelta(days=40))
         w.enroll(user_id)
     for hop, (payer, payee) in enumerate(zip(CHAIN, CHAIN[1:])):
@@ -26,6 +30,10 @@ def _world() -> World:
         w.add("transfers", from_user_id=payer, to_user_id=payee, ts=T0 + pd.Timedelta(days=i), amount_usd=20.0 + i)
     for i, payee in enumerate(STAR):
         w.add("transfers", from_user_id=STAR_FUNDER, to_user_id=payee, ts=T0 + pd.Timedelta(hours=i), amount_usd=50.0)
+    for hop, (payer, payee) in enumerate(zip(SLOW_LINE, SLOW_LINE[1:])):
+        w.add("transfers", from_user_id=payer, to_user_id=payee, ts=T0 + pd.Timedelta(days=2 * hop - 20), amount_usd=100.0)
+    for hop, (payer, payee) in enumerate(zip(BACKWARDS_LINE, BACKWARDS_LINE[1:])):
+        w.add("transfers", from_user_id=payer, to_user_id=payee, ts=T0 + pd.Timedelta(hours=30 - 2 * hop), amount_usd=100.0)
     return w
 
 
@@ -36,3 +44,6 @@ def test_a_long_line_of_transfers_is_a_chain_and_friends_or_a_star_are_not(engin
     assert reach.loc[CHAIN].tolist() == [6, 7, 8, 9, 10, 11, 11, 10, 9, 8, 7, 6]
     assert reach.loc[FRIENDS].tolist() == [2, 2, 2]  # a triangle of friends reaches only itself
     assert reach.loc[[STAR_FUNDER, *STAR]].tolist() == [0] * (1 + len(STAR))  # a star has no thin links
+    # each payment in these lines is a hop of its own: it comes days after the money arrived, or before it
+    assert reach.loc[SLOW_LINE].tolist() == [1] + [2] * 10 + [1]
+    assert reach.loc[BACKWARDS_LINE].tolist() == [1] + [2] * 10 + [1]
