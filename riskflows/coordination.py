@@ -68,8 +68,6 @@ ACTIONS = (
     ("cashed_out", "out_at"),
 )
 AMOUNTS = (("fund_amount", "fund_usd"), ("out_amount", "out_usd"))
-# the action each amount is the amount of: an amount and its time are one act, one piece of evidence
-AMOUNT_ACTS = {"fund_amount": "funded", "out_amount": "cashed_out"}
 # What links a pair for the lockstep test. Not a shared referrer: referees come when their referrer
 # shares the link, so the same hour is what a referral predicts, for an influencer's audience as for
 # a ring (a ring's referees are judged by their devices, money and coordination instead).
@@ -177,12 +175,6 @@ def _action_name(column: str) -> str:
     """SQL naming an action or amount bit."""
     cases = " ".join(f"WHEN {BIT[name]} THEN '{name}'" for name in (*(n for n, _ in ACTIONS), *(n for n, _ in AMOUNTS)))
     return f"CASE {column} {cases} END"
-
-
-def _act_of(column: str) -> str:
-    """SQL: the act an action or amount bit belongs to (an amount's act is the action it is the amount of)."""
-    cases = " ".join(f"WHEN {BIT[amount]} THEN {BIT[act]}" for amount, act in AMOUNT_ACTS.items())
-    return f"CASE {column} {cases} ELSE {column} END"
 
 
 def _transfer_keys_of(user_id: str) -> str:
@@ -596,10 +588,8 @@ def key_spread_ctes() -> str:
     ``m`` of them (all but a quarter) covers a share ``p`` of the campaign. ``m`` holders where
     ``n p`` are expected is judged with the negative-binomial tail the lockstep test uses, times
     the ``1 / p`` places such a window could sit. A key's tightest dimension counts with its next
-    one of another act: a crowd brought by one event (a post, a launch) bunches on one thing, a
-    farm run by one hand on several. An amount is judged with its action (a cash-out's time and
-    amount are one act), so a faucet or a payroll, whose users all get its amount on their own
-    days, bunches on one thing. A farm staggered over a day or two of a month-long campaign, or funded with
+    one: a crowd brought by one event (a post, a launch) bunches on one thing, a farm run by one
+    hand on several. A farm staggered over a day or two of a month-long campaign, or funded with
     amounts only its own members use, is far beyond chance; a launch rush or a campaign minimum
     covers much of the campaign, so it is not.
 
@@ -654,25 +644,15 @@ key_windows AS (
 key_window_chance AS (
     -- log10 of the chance of so many holders inside a window where n p are expected (the negative
     -- binomial tail the lockstep test uses), times the 1 / p places such a window could sit
-    -- (and the same for the narrowest window the campaign allows: the holders alone in it).
-    -- rank 1 is the tightest dimension; rank 2 the tightest of another act (a cash-out's time and
-    -- its amount are one act: a faucet's users all get its amount, whenever they come)
+    -- (and the same for the narrowest window the campaign allows: the holders alone in it)
     SELECT c.*,
-           ROW_NUMBER() OVER (PARTITION BY link_kind, key
-                              ORDER BY CASE WHEN act_rank = 1 THEN 0 ELSE 1 END, log_chance, action) AS rank,
-           ROW_NUMBER() OVER (PARTITION BY link_kind, key
-                              ORDER BY CASE WHEN possible_act_rank = 1 THEN 0 ELSE 1 END, best_possible, action)
-               AS possible_rank,
+           ROW_NUMBER() OVER (PARTITION BY link_kind, key ORDER BY log_chance, action) AS rank,
+           ROW_NUMBER() OVER (PARTITION BY link_kind, key ORDER BY best_possible, action) AS possible_rank,
            COUNT(*) OVER (PARTITION BY link_kind, key) AS dimensions
     FROM (
-        SELECT w.*,
-               ROW_NUMBER() OVER (PARTITION BY link_kind, key, act ORDER BY log_chance, action) AS act_rank,
-               ROW_NUMBER() OVER (PARTITION BY link_kind, key, act ORDER BY best_possible, action) AS possible_act_rank
-        FROM (
-            SELECT link_kind, key, action, {_act_of("action")} AS act, n, width,
-                   {_window_log_chance("width")} AS log_chance, {_window_log_chance("narrowest")} AS best_possible
-            FROM key_windows
-        ) w
+        SELECT link_kind, key, action, n, width, {_window_log_chance("width")} AS log_chance,
+               {_window_log_chance("narrowest")} AS best_possible
+        FROM key_windows
     ) c
 ),
 key_power AS (
@@ -682,9 +662,9 @@ key_power AS (
     {_joint_of_best_two("best_possible", "possible_rank")}
 ),
 key_joint_chance AS (
-    -- a key's tightest dimension, and its tightest of another act as further evidence (a crowd
-    -- brought by one event bunches on one thing; a farm run by one hand bunches on several), times
-    -- the choice of that second dimension
+    -- a key's tightest dimension, and its next one as further evidence (a crowd brought by one
+    -- event bunches on one thing; a farm run by one hand bunches on several), times the choice of
+    -- that second dimension
     {_joint_of_best_two("log_chance", "rank", "b.action, b.n, b.width, s.action AS second_action,")}
 ),
 spread_keys AS (
