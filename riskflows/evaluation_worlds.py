@@ -32,9 +32,21 @@ HELPER_WORLDS = ("lantern", "meridian", "tollgate")
 SOURCES = ("generator", "harbor", *HELPER_WORLDS)
 MODES = {"generator": ("", "editions", "onchain"), "harbor": ("", "onchain")}
 
-# The worlds rules were decided on; everything else in the matrix is held out. harbor:5:onchain is
-# not in the default matrix: it was opened to find why warmed-up on-chain farms went unlinked.
-DECIDED_ON = frozenset({"generator:7", "harbor:7", "harbor:7:onchain", "harbor:5:onchain", "lantern:1"})
+# The worlds rules were decided on; everything else in the matrix is held out. harbor:5:onchain,
+# harbor:17:onchain and harbor:19:onchain are not in the default matrix: the first was opened to find
+# why warmed-up on-chain farms went unlinked, the other two to find why relay chains and a faucet's
+# users were listed.
+DECIDED_ON = frozenset(
+    {
+        "generator:7",
+        "harbor:7",
+        "harbor:7:onchain",
+        "harbor:5:onchain",
+        "harbor:17:onchain",
+        "harbor:19:onchain",
+        "lantern:1",
+    }
+)
 DEFAULT_MATRIX = (
     "generator:7",
     "generator:3:editions",
