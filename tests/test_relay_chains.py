@@ -31,9 +31,17 @@ def _world() -> World:
     for i, payee in enumerate(STAR):
         w.add("transfers", from_user_id=STAR_FUNDER, to_user_id=payee, ts=T0 + pd.Timedelta(hours=i), amount_usd=50.0)
     for hop, (payer, payee) in enumerate(zip(SLOW_LINE, SLOW_LINE[1:])):
-        w.add("transfers", from_user_id=payer, to_user_id=payee, ts=T0 + pd.Timedelta(days=2 * hop - 20), amount_usd=100.0)
+        w.add(
+            "transfers", from_user_id=payer, to_user_id=payee, ts=T0 + pd.Timedelta(days=2 * hop - 20), amount_usd=100.0
+        )
     for hop, (payer, payee) in enumerate(zip(BACKWARDS_LINE, BACKWARDS_LINE[1:])):
-        w.add("transfers", from_user_id=payer, to_user_id=payee, ts=T0 + pd.Timedelta(hours=30 - 2 * hop), amount_usd=100.0)
+        w.add(
+            "transfers",
+            from_user_id=payer,
+            to_user_id=payee,
+            ts=T0 + pd.Timedelta(hours=30 - 2 * hop),
+            amount_usd=100.0,
+        )
     return w
 
 
