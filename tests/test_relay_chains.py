@@ -2,8 +2,8 @@
 
 Twelve addresses each paid by the one before and paying the one after, each passing the money on
 within hours, form one chain. Friends paying each other back and forth, a funder paying a crowd (a
-star, not a chain), and a line of payments each made weeks after the one before (every payment its
-own decision) do not. Nor does a line paid backwards in time: money cannot be passed on before it came.
+star, not a chain), and a line of payments each made two days after the one before (every payment
+its own decision) do not. Nor does a line paid backwards in time: money cannot be passed on before it came.
 """
 
 from __future__ import annotations
