@@ -68,6 +68,11 @@ ACTIONS = (
     ("cashed_out", "out_at"),
 )
 AMOUNTS = (("fund_amount", "fund_usd"), ("out_amount", "out_usd"))
+# the action each amount is the amount of: an amount and its time are one act, one piece of evidence
+AMOUNT_ACTS = {"fund_amount": "funded", "out_amount": "cashed_out"}
+# except a key's own payments: a funder chooses when to pay and how much, a collector when to be paid and
+# how much to take; for that key the two are two choices
+KEY_OWN_AMOUNTS = {"source": "fund_amount", "destination": "out_amount"}
 # What links a pair for the lockstep test. Not a shared referrer: referees come when their referrer
 # shares the link, so the same hour is what a referral predicts, for an influencer's audience as for
 # a ring (a ring's referees are judged by their devices, money and coordination instead).
@@ -175,6 +180,20 @@ def _action_name(column: str) -> str:
     """SQL naming an action or amount bit."""
     cases = " ".join(f"WHEN {BIT[name]} THEN '{name}'" for name in (*(n for n, _ in ACTIONS), *(n for n, _ in AMOUNTS)))
     return f"CASE {column} {cases} END"
+
+
+def _act_of(column: str, link_kind: str) -> str:
+    """SQL: the act an action or amount bit of a key of ``link_kind`` belongs to.
+
+    An amount's act is the action it is the amount of, except the key's own payments (KEY_OWN_AMOUNTS):
+    what a funder pays is its choice apart from when it pays.
+    """
+    own = " ".join(
+        f"WHEN {link_kind} = '{kind}' AND {column} = {BIT[amount]} THEN {column}"
+        for kind, amount in KEY_OWN_AMOUNTS.items()
+    )
+    cases = " ".join(f"WHEN {column} = {BIT[amount]} THEN {BIT[act]}" for amount, act in AMOUNT_ACTS.items())
+    return f"CASE {own} {cases} ELSE {column} END"
 
 
 def _transfer_keys_of(user_id: str) -> str:
@@ -588,10 +607,13 @@ def key_spread_ctes() -> str:
     ``m`` of them (all but a quarter) covers a share ``p`` of the campaign. ``m`` holders where
     ``n p`` are expected is judged with the negative-binomial tail the lockstep test uses, times
     the ``1 / p`` places such a window could sit. A key's tightest dimension counts with its next
-    one: a crowd brought by one event (a post, a launch) bunches on one thing, a farm run by one
-    hand on several. A farm staggered over a day or two of a month-long campaign, or funded with
-    amounts only its own members use, is far beyond chance; a launch rush or a campaign minimum
-    covers much of the campaign, so it is not.
+    one of another act: a crowd brought by one event (a post, a launch) bunches on one thing, a
+    farm run by one hand on several. An amount is judged with its action (the cash-outs of a farm
+    that shares a faucet with a crowd bunch in time and amount, one act of a few of the faucet's
+    users), except the key's own payments: a funder chooses both when it pays and how much. A farm
+    staggered over a day or two of a month-long campaign, or funded with amounts only its own
+    members use, is far beyond chance; a launch rush or a campaign minimum covers much of the
+    campaign, so it is not.
 
     ``key_spread_view`` gives each participant its personal key (device, money source or
     destination) least likely to bunch so by chance, with ``key_spread_chance``: that chance
@@ -644,15 +666,25 @@ key_windows AS (
 key_window_chance AS (
     -- log10 of the chance of so many holders inside a window where n p are expected (the negative
     -- binomial tail the lockstep test uses), times the 1 / p places such a window could sit
-    -- (and the same for the narrowest window the campaign allows: the holders alone in it)
+    -- (and the same for the narrowest window the campaign allows: the holders alone in it).
+    -- rank 1 is the tightest dimension; rank 2 the tightest of another act (a cash-out's time and
+    -- its amount are one act: a faucet's users all get its amount, whenever they come)
     SELECT c.*,
-           ROW_NUMBER() OVER (PARTITION BY link_kind, key ORDER BY log_chance, action) AS rank,
-           ROW_NUMBER() OVER (PARTITION BY link_kind, key ORDER BY best_possible, action) AS possible_rank,
+           ROW_NUMBER() OVER (PARTITION BY link_kind, key
+                              ORDER BY CASE WHEN act_rank = 1 THEN 0 ELSE 1 END, log_chance, action) AS rank,
+           ROW_NUMBER() OVER (PARTITION BY link_kind, key
+                              ORDER BY CASE WHEN possible_act_rank = 1 THEN 0 ELSE 1 END, best_possible, action)
+               AS possible_rank,
            COUNT(*) OVER (PARTITION BY link_kind, key) AS dimensions
     FROM (
-        SELECT link_kind, key, action, n, width, {_window_log_chance("width")} AS log_chance,
-               {_window_log_chance("narrowest")} AS best_possible
-        FROM key_windows
+        SELECT w.*,
+               ROW_NUMBER() OVER (PARTITION BY link_kind, key, act ORDER BY log_chance, action) AS act_rank,
+               ROW_NUMBER() OVER (PARTITION BY link_kind, key, act ORDER BY best_possible, action) AS possible_act_rank
+        FROM (
+            SELECT link_kind, key, action, {_act_of("action", "link_kind")} AS act, n, width,
+                   {_window_log_chance("width")} AS log_chance, {_window_log_chance("narrowest")} AS best_possible
+            FROM key_windows
+        ) w
     ) c
 ),
 key_power AS (
@@ -662,9 +694,9 @@ key_power AS (
     {_joint_of_best_two("best_possible", "possible_rank")}
 ),
 key_joint_chance AS (
-    -- a key's tightest dimension, and its next one as further evidence (a crowd brought by one
-    -- event bunches on one thing; a farm run by one hand bunches on several), times the choice of
-    -- that second dimension
+    -- a key's tightest dimension, and its tightest of another act as further evidence (a crowd
+    -- brought by one event bunches on one thing; a farm run by one hand bunches on several), times
+    -- the choice of that second dimension
     {_joint_of_best_two("log_chance", "rank", "b.action, b.n, b.width, s.action AS second_action,")}
 ),
 spread_keys AS (

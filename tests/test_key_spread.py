@@ -158,3 +158,70 @@ def test_personal_peers_count_a_phone_rack_and_a_household(engine):
     assert f.loc[rack, "personal_peer_hollow_share"].tolist() == [1.0] * 6
     assert f.loc[household, "personal_peers"].tolist() == [2] * 3
     assert f.loc[household, "personal_peer_hollow_share"].tolist() == [0.0] * 3
+
+
+def test_a_faucet_whose_farm_users_cash_out_together_links_nobody(engine):
+    """A gas faucet paid sixteen hollow accounts on their own days. Eight of them are a farm's, and cash
+    out within three hours in equal amounts; nothing else about the faucet's users bunches. Their
+    cash-out's time and amount are one act, so the faucet is judged to bunch on one thing, like a crowd
+    brought by one event: it links nobody, and the ten who merely used the faucet are not the farm's
+    peers. (Before, time and amount counted as two things and the faucet linked all sixteen.)"""
+    rng = random.Random(3)
+    w = World()
+    _crowd(w, rng)
+    for user_id in range(3000, 3300):  # a larger campaign than the other tests', cashing out on its own days
+        enrolled = T0 + pd.Timedelta(hours=rng.uniform(1, 9 * 24 - 4))
+        w.user(user_id, enrolled - pd.Timedelta(days=rng.uniform(20, 400)))
+        _deposit(w, user_id, f"own-{user_id}", enrolled - pd.Timedelta(days=30), rng.uniform(20, 2000))
+        w.enroll(user_id, enrolled)
+    for user_id in [*CROWD, *range(3000, 3300)]:  # the campaign's own cash-outs: any day, their own amounts
+        w.add(
+            "withdrawals",
+            user_id=user_id,
+            to_address=f"own-out-{user_id}",
+            ts=T0 + pd.Timedelta(hours=rng.uniform(1, 9 * 24 - 4)),
+            amount_usd=round(rng.lognormvariate(5, 1.2), 2),
+        )
+    faucet_users, farm = list(range(800, 816)), list(range(808, 816))
+    for i, user_id in enumerate(faucet_users):  # gas weeks ago, then money of their own, evenly over the days
+        enrolled = T0 + pd.Timedelta(hours=(i * 7 % 16 + 0.5) * (9 * 24 - 4) / 16)
+        w.user(user_id, enrolled - pd.Timedelta(days=40 + 22 * i))
+        _deposit(w, user_id, "gas-faucet", enrolled - pd.Timedelta(days=rng.uniform(31, 39)), 2.0)
+        _deposit(w, user_id, f"own-{user_id}", enrolled - pd.Timedelta(days=30), rng.uniform(20, 2000))
+        w.enroll(user_id, enrolled)
+    for i, user_id in enumerate(farm):
+        w.add(
+            "withdrawals",
+            user_id=user_id,
+            to_address=f"farm-out-{user_id}",
+            ts=T0 + pd.Timedelta(days=7, minutes=45 * i),
+            amount_usd=round(120.0 * rng.uniform(0.85, 1.15), 2),
+        )
+    f = _participant_features(engine, w)
+    users = f.loc[faucet_users]
+    assert users["key_spread_kind"].str.startswith("source:").all()  # judged ...
+    assert (users["key_spread_chance"] > 0.01).all(), users[["key_spread_chance", "key_spread_kind"]]  # ... cleared
+    assert (users["personal_peers"] == 0).all()
+
+
+def test_a_funder_paying_on_one_evening_links_accounts_that_enrolled_on_their_own_days(engine):
+    """A farm's accounts registered and enrolled on their own days, but one funder paid all eight within
+    three hours, about 75 USD each. When and how much a funder pays are two choices of one hand (unlike a
+    cash-out's time and amount, which a faucet's users make on their own), so the funder bunches on two
+    things and links them."""
+    rng = random.Random(5)
+    w = World()
+    _crowd(w, rng)
+    farm = list(range(900, 908))
+    for i, user_id in enumerate(farm):
+        enrolled = T0 + pd.Timedelta(hours=(i * 3 % 8 + 0.5) * (9 * 24 - 4) / 8)
+        w.user(user_id, enrolled - pd.Timedelta(days=30 + 41 * i))
+        _deposit(
+            w, user_id, "evening-funder", T0 + pd.Timedelta(days=9, minutes=-20 * i - 60), 75 + rng.uniform(-0.5, 0.5)
+        )
+        w.enroll(user_id, enrolled)
+    f = _participant_features(engine, w)
+    accounts = f.loc[farm]
+    assert accounts["key_spread_kind"].str.startswith("source:").all(), accounts["key_spread_kind"]
+    assert (accounts["key_spread_chance"] <= 0.01).all(), accounts[["key_spread_chance", "key_spread_kind"]]
+    assert accounts["personal_peers"].tolist() == [len(farm) - 1] * len(farm)
