@@ -667,8 +667,8 @@ key_window_chance AS (
     -- log10 of the chance of so many holders inside a window where n p are expected (the negative
     -- binomial tail the lockstep test uses), times the 1 / p places such a window could sit
     -- (and the same for the narrowest window the campaign allows: the holders alone in it).
-    -- rank 1 is the tightest dimension; rank 2 the tightest of another act (a cash-out's time and
-    -- its amount are one act: a faucet's users all get its amount, whenever they come)
+    -- rank 1 is the tightest dimension; rank 2 the tightest of another act (an amount is one act
+    -- with its time, except the key's own payments: _act_of)
     SELECT c.*,
            ROW_NUMBER() OVER (PARTITION BY link_kind, key
                               ORDER BY CASE WHEN act_rank = 1 THEN 0 ELSE 1 END, log_chance, action) AS rank,
