@@ -182,18 +182,22 @@ def _action_name(column: str) -> str:
     return f"CASE {column} {cases} END"
 
 
-def _act_of(column: str, link_kind: str) -> str:
+def _act_of(column: str, link_kind: str, most_did_it: str) -> str:
     """SQL: the act an action or amount bit of a key of ``link_kind`` belongs to.
 
-    An amount's act is the action it is the amount of, except the key's own payments (KEY_OWN_AMOUNTS):
-    what a funder pays is its choice apart from when it pays.
+    On a money key (a funder, a faucet, a payroll, a collector), an amount done by only some of the
+    key's holders (``most_did_it`` false) is one act with its time: a few of a faucet's users who cash
+    out together in equal amounts show they are one hand, not that the faucet is theirs. Where most
+    holders did it, where the amount is the key's own payment (KEY_OWN_AMOUNTS: a funder chooses when
+    to pay and how much), or on a device or network, it is a choice of its own.
     """
     own = " ".join(
         f"WHEN {link_kind} = '{kind}' AND {column} = {BIT[amount]} THEN {column}"
         for kind, amount in KEY_OWN_AMOUNTS.items()
     )
     cases = " ".join(f"WHEN {column} = {BIT[amount]} THEN {BIT[act]}" for amount, act in AMOUNT_ACTS.items())
-    return f"CASE {own} {cases} ELSE {column} END"
+    money = ", ".join(f"'{kind}'" for kind in KEY_OWN_AMOUNTS)
+    return f"CASE WHEN {most_did_it} OR {link_kind} NOT IN ({money}) THEN {column} {own} {cases} ELSE {column} END"
 
 
 def _transfer_keys_of(user_id: str) -> str:
@@ -667,8 +671,8 @@ key_window_chance AS (
     -- log10 of the chance of so many holders inside a window where n p are expected (the negative
     -- binomial tail the lockstep test uses), times the 1 / p places such a window could sit
     -- (and the same for the narrowest window the campaign allows: the holders alone in it).
-    -- rank 1 is the tightest dimension; rank 2 the tightest of another act (an amount is one act
-    -- with its time, except the key's own payments: _act_of)
+    -- rank 1 is the tightest dimension; rank 2 the tightest of another act (an amount only some
+    -- holders moved is one act with its time: _act_of)
     SELECT c.*,
            ROW_NUMBER() OVER (PARTITION BY link_kind, key
                               ORDER BY CASE WHEN act_rank = 1 THEN 0 ELSE 1 END, log_chance, action) AS rank,
@@ -681,9 +685,11 @@ key_window_chance AS (
                ROW_NUMBER() OVER (PARTITION BY link_kind, key, act ORDER BY log_chance, action) AS act_rank,
                ROW_NUMBER() OVER (PARTITION BY link_kind, key, act ORDER BY best_possible, action) AS possible_act_rank
         FROM (
-            SELECT link_kind, key, action, {_act_of("action", "link_kind")} AS act, n, width,
-                   {_window_log_chance("width")} AS log_chance, {_window_log_chance("narrowest")} AS best_possible
-            FROM key_windows
+            SELECT w.link_kind, w.key, w.action, w.n, w.width,
+                   {_act_of("w.action", "w.link_kind", f"w.n >= l.holders - FLOOR(l.holders * {SPREAD_OUTLIER_SHARE})")}
+                       AS act,
+                   {_window_log_chance("w.width")} AS log_chance, {_window_log_chance("w.narrowest")} AS best_possible
+            FROM key_windows w JOIN linking_keys l ON l.link_kind = w.link_kind AND l.key = w.key
         ) w
     ) c
 ),

@@ -225,3 +225,56 @@ def test_a_funder_paying_on_one_evening_links_accounts_that_enrolled_on_their_ow
     assert accounts["key_spread_kind"].str.startswith("source:").all(), accounts["key_spread_kind"]
     assert (accounts["key_spread_chance"] <= 0.01).all(), accounts[["key_spread_chance", "key_spread_kind"]]
     assert accounts["personal_peers"].tolist() == [len(farm) - 1] * len(farm)
+
+
+def test_a_ring_funded_together_links_through_the_address_it_cashes_out_to(engine):
+    """Eight hollow accounts that joined on their own days, each funded from an address of its own
+    within two hours in equal amounts, all cash out to one address on their own days. Every holder of
+    that address was funded, so when and how much they were funded are two things the address's
+    holders did together (unlike a faucet's few farm users among many), and the address links them."""
+    rng = random.Random(17)
+    w = World()
+    _crowd(w, rng)
+    ring = list(range(1300, 1308))
+    for i, user_id in enumerate(ring):
+        enrolled = T0 + pd.Timedelta(hours=(i * 5 % 8 + 0.5) * (9 * 24 - 4) / 8)
+        w.user(user_id, enrolled - pd.Timedelta(hours=2))
+        _deposit(
+            w, user_id, f"ring-source-{i}", T0 + pd.Timedelta(days=8, minutes=15 * i), 100 + rng.uniform(-0.3, 0.3)
+        )
+        w.enroll(user_id, enrolled)
+        w.add(
+            "withdrawals",
+            user_id=user_id,
+            to_address="ring-master",
+            ts=T0 + pd.Timedelta(days=8, hours=3 + rng.uniform(0, 20)),
+            amount_usd=round(rng.uniform(20, 95), 2),
+        )
+    f = _participant_features(engine, w)
+    accounts = f.loc[ring]
+    assert accounts["personal_peers"].tolist() == [len(ring) - 1] * len(ring), accounts[
+        ["personal_peers", "key_spread_kind", "key_spread_chance"]
+    ]
+
+
+def test_a_phone_shared_by_seven_links_them_when_three_are_funded_together(engine):
+    """Seven hollow accounts on one phone, joined on their own days; three of them so far were funded
+    within the hour in equal amounts. A phone is one hand's, not a service: its holders' funding time
+    and amount are two things they did together, however few of them have been funded yet."""
+    rng = random.Random(19)
+    w = World()
+    _crowd(w, rng)
+    phone = list(range(1400, 1407))
+    for i, user_id in enumerate(phone):
+        enrolled = T0 + pd.Timedelta(hours=(i * 3 % 7 + 0.5) * (9 * 24 - 4) / 7)
+        w.user(user_id, enrolled - pd.Timedelta(hours=1), registration_device_id="ring-phone")
+        if i < 3:
+            _deposit(
+                w, user_id, f"ring-source-{i}", T0 + pd.Timedelta(days=8, minutes=20 * i), 60 + rng.uniform(-0.2, 0.2)
+            )
+        w.enroll(user_id, enrolled)
+    f = _participant_features(engine, w)
+    accounts = f.loc[phone]
+    assert accounts["personal_peers"].tolist() == [len(phone) - 1] * len(phone), accounts[
+        ["personal_peers", "key_spread_kind", "key_spread_chance"]
+    ]
