@@ -612,12 +612,12 @@ def key_spread_ctes() -> str:
     ``n p`` are expected is judged with the negative-binomial tail the lockstep test uses, times
     the ``1 / p`` places such a window could sit. A key's tightest dimension counts with its next
     one of another act: a crowd brought by one event (a post, a launch) bunches on one thing, a
-    farm run by one hand on several. An amount is judged with its action (the cash-outs of a farm
-    that shares a faucet with a crowd bunch in time and amount, one act of a few of the faucet's
-    users), except the key's own payments: a funder chooses both when it pays and how much. A farm
-    staggered over a day or two of a month-long campaign, or funded with amounts only its own
-    members use, is far beyond chance; a launch rush or a campaign minimum covers much of the
-    campaign, so it is not.
+    farm run by one hand on several. On a money key, an amount only some holders moved is judged
+    with its action (the cash-outs of a farm that shares a faucet with a crowd bunch in time and
+    amount, one act of a few of the faucet's users), except the key's own payments: a funder
+    chooses both when it pays and how much (_act_of). A farm staggered over a day or two of a
+    month-long campaign, or funded with amounts only its own members use, is far beyond chance; a
+    launch rush or a campaign minimum covers much of the campaign, so it is not.
 
     ``key_spread_view`` gives each participant its personal key (device, money source or
     destination) least likely to bunch so by chance, with ``key_spread_chance``: that chance

@@ -195,8 +195,8 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
         "service): all but a quarter of its holders registered, enrolled, were funded, first traded or first "
         "cashed out within a window, or moved amounts within a range, covering a share key_spread_width of the "
         "campaign (times on the participant's own edition's calendar), judged on the key's tightest dimension and "
-        "its tightest of another act (an amount is one act with its time, except a funder's or collector's own "
-        "payment amount); 0.01 or less = the key's holders move together over days, not by chance",
+        "its tightest of another act (on a funder or collector, an amount only some holders moved is one act with "
+        "its time, unless it is the key's own payment); 0.01 or less = the key's holders move together over days, not by chance",
         0,
         1,
     ),
