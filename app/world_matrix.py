@@ -59,8 +59,8 @@ def evaluate_world(spec: WorldSpec, out: Path, progress: Callable[[str], None] =
     engine.dispose()
     row = summary_row(spec, result)
     progress(
-        f"{spec.name} ({first}..{last}, {time.monotonic() - started:.0f} s): precision {row['precision']}, "
-        f"recall {row['recall']}"
+        f"{spec.name} ({first}..{last}, {time.monotonic() - started:.0f} s): precision {_shown(row['precision'])}, "
+        f"recall {_shown(row['recall'])}"
     )
     return row
 
@@ -80,3 +80,7 @@ def evaluate_worlds(
         matrix_markdown(complete) + ("\n\nfailed:\n" + "\n".join(failed) if failed else "") + "\n", encoding="utf-8"
     )
     return rows, report
+
+
+def _shown(share: float | None) -> str:
+    return "none" if share is None else f"{share:.4f}"

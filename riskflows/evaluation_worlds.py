@@ -157,11 +157,17 @@ def summary_row(spec: WorldSpec, result: Evaluation) -> dict:
         "participants": int(result.per_campaign["participants"].sum()),
         "abusive": result.overall["abusers"],
         "listed": result.overall["flagged"],
-        "precision": result.overall["precision"],
-        "recall": result.overall["recall"],
+        # from the counts, not from the stored ratios (rounded to four places): rounding twice
+        # would show 398 of 408 as 0.976
+        "precision": _share(result.overall["caught"], result.overall["flagged"]),
+        "recall": _share(result.overall["caught"], result.overall["abusers"]),
         "weakest pattern": f"{weakest[0]} {weakest[1]:.2f}" if weakest else "",
         "most-listed honest group": f"{group[0]} {group[1]:.1%}" if group else "",
     }
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
 
 
 def matrix_markdown(rows: list[dict]) -> str:
