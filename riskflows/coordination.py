@@ -68,10 +68,11 @@ ACTIONS = (
     ("cashed_out", "out_at"),
 )
 AMOUNTS = (("fund_amount", "fund_usd"), ("out_amount", "out_usd"))
-# the action each amount is the amount of: an amount and its time are one act, one piece of evidence
+# the action each amount is the amount of: on a money key, an amount only some of its holders moved is
+# one act with its time, one piece of evidence (_act_of)
 AMOUNT_ACTS = {"fund_amount": "funded", "out_amount": "cashed_out"}
 # except a key's own payments: a funder chooses when to pay and how much, a collector when to be paid and
-# how much to take; for that key the two are two choices
+# how much to take; for that key the two are two choices (the keys named here are the money keys)
 KEY_OWN_AMOUNTS = {"source": "fund_amount", "destination": "out_amount"}
 # What links a pair for the lockstep test. Not a shared referrer: referees come when their referrer
 # shares the link, so the same hour is what a referral predicts, for an influencer's audience as for
