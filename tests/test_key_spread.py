@@ -28,6 +28,24 @@ def _deposit(w: World, user_id: int, source: str, ts, amount: float) -> None:
     w.add("deposits", user_id=user_id, from_address=source, ts=ts, amount_usd=round(amount, 2))
 
 
+def _withdraw(w: World, user_id: int, address: str, ts, amount: float) -> None:
+    w.add("withdrawals", user_id=user_id, to_address=address, ts=ts, amount_usd=round(amount, 2))
+
+
+def _on_their_own_days(i: int, n: int, stride: int) -> pd.Timestamp:
+    """When the i-th of n accounts enrolled: each on a day of its own, evenly over the campaign's first
+    nine days, in an order (stride coprime with n) that is not the accounts' own."""
+    return T0 + pd.Timedelta(hours=(i * stride % n + 0.5) * (9 * 24 - 4) / n)
+
+
+def _assert_all_linked(f: pd.DataFrame, users: list[int]) -> None:
+    """Every one of ``users`` is a personal peer of all the others."""
+    accounts = f.loc[users]
+    assert accounts["personal_peers"].tolist() == [len(users) - 1] * len(users), accounts[
+        ["personal_peers", "key_spread_kind", "key_spread_chance"]
+    ]
+
+
 def _crowd(w: World, rng: random.Random) -> None:
     """The campaign's own spread: accounts registered any time in the last year, enrolled any day of
     the campaign's first nine, with amounts of their own."""
@@ -175,27 +193,27 @@ def test_a_faucet_whose_farm_users_cash_out_together_links_nobody(engine):
         _deposit(w, user_id, f"own-{user_id}", enrolled - pd.Timedelta(days=30), rng.uniform(20, 2000))
         w.enroll(user_id, enrolled)
     for user_id in [*CROWD, *range(3000, 3300)]:  # the campaign's own cash-outs: any day, their own amounts
-        w.add(
-            "withdrawals",
-            user_id=user_id,
-            to_address=f"own-out-{user_id}",
-            ts=T0 + pd.Timedelta(hours=rng.uniform(1, 9 * 24 - 4)),
-            amount_usd=round(rng.lognormvariate(5, 1.2), 2),
+        _withdraw(
+            w,
+            user_id,
+            f"own-out-{user_id}",
+            T0 + pd.Timedelta(hours=rng.uniform(1, 9 * 24 - 4)),
+            rng.lognormvariate(5, 1.2),
         )
     faucet_users, farm = list(range(800, 816)), list(range(808, 816))
     for i, user_id in enumerate(faucet_users):  # gas weeks ago, then money of their own, evenly over the days
-        enrolled = T0 + pd.Timedelta(hours=(i * 7 % 16 + 0.5) * (9 * 24 - 4) / 16)
+        enrolled = _on_their_own_days(i, len(faucet_users), stride=7)
         w.user(user_id, enrolled - pd.Timedelta(days=40 + 22 * i))
         _deposit(w, user_id, "gas-faucet", enrolled - pd.Timedelta(days=rng.uniform(31, 39)), 2.0)
         _deposit(w, user_id, f"own-{user_id}", enrolled - pd.Timedelta(days=30), rng.uniform(20, 2000))
         w.enroll(user_id, enrolled)
     for i, user_id in enumerate(farm):
-        w.add(
-            "withdrawals",
-            user_id=user_id,
-            to_address=f"farm-out-{user_id}",
-            ts=T0 + pd.Timedelta(days=7, minutes=45 * i),
-            amount_usd=round(120.0 * rng.uniform(0.85, 1.15), 2),
+        _withdraw(
+            w,
+            user_id,
+            f"farm-out-{user_id}",
+            T0 + pd.Timedelta(days=7, minutes=45 * i),
+            120.0 * rng.uniform(0.85, 1.15),
         )
     f = _participant_features(engine, w)
     users = f.loc[faucet_users]
@@ -214,7 +232,7 @@ def test_a_funder_paying_on_one_evening_links_accounts_that_enrolled_on_their_ow
     _crowd(w, rng)
     farm = list(range(900, 908))
     for i, user_id in enumerate(farm):
-        enrolled = T0 + pd.Timedelta(hours=(i * 3 % 8 + 0.5) * (9 * 24 - 4) / 8)
+        enrolled = _on_their_own_days(i, len(farm), stride=3)
         w.user(user_id, enrolled - pd.Timedelta(days=30 + 41 * i))
         _deposit(
             w, user_id, "evening-funder", T0 + pd.Timedelta(days=9, minutes=-20 * i - 60), 75 + rng.uniform(-0.5, 0.5)
@@ -224,7 +242,7 @@ def test_a_funder_paying_on_one_evening_links_accounts_that_enrolled_on_their_ow
     accounts = f.loc[farm]
     assert accounts["key_spread_kind"].str.startswith("source:").all(), accounts["key_spread_kind"]
     assert (accounts["key_spread_chance"] <= 0.01).all(), accounts[["key_spread_chance", "key_spread_kind"]]
-    assert accounts["personal_peers"].tolist() == [len(farm) - 1] * len(farm)
+    _assert_all_linked(f, farm)
 
 
 def test_a_ring_funded_together_links_through_the_address_it_cashes_out_to(engine):
@@ -237,24 +255,16 @@ def test_a_ring_funded_together_links_through_the_address_it_cashes_out_to(engin
     _crowd(w, rng)
     ring = list(range(1300, 1308))
     for i, user_id in enumerate(ring):
-        enrolled = T0 + pd.Timedelta(hours=(i * 5 % 8 + 0.5) * (9 * 24 - 4) / 8)
+        enrolled = _on_their_own_days(i, len(ring), stride=5)
         w.user(user_id, enrolled - pd.Timedelta(hours=2))
         _deposit(
             w, user_id, f"ring-source-{i}", T0 + pd.Timedelta(days=8, minutes=15 * i), 100 + rng.uniform(-0.3, 0.3)
         )
         w.enroll(user_id, enrolled)
-        w.add(
-            "withdrawals",
-            user_id=user_id,
-            to_address="ring-master",
-            ts=T0 + pd.Timedelta(days=8, hours=3 + rng.uniform(0, 20)),
-            amount_usd=round(rng.uniform(20, 95), 2),
+        _withdraw(
+            w, user_id, "ring-master", T0 + pd.Timedelta(days=8, hours=3 + rng.uniform(0, 20)), rng.uniform(20, 95)
         )
-    f = _participant_features(engine, w)
-    accounts = f.loc[ring]
-    assert accounts["personal_peers"].tolist() == [len(ring) - 1] * len(ring), accounts[
-        ["personal_peers", "key_spread_kind", "key_spread_chance"]
-    ]
+    _assert_all_linked(_participant_features(engine, w), ring)
 
 
 def test_a_phone_shared_by_seven_links_them_when_three_are_funded_together(engine):
@@ -266,15 +276,11 @@ def test_a_phone_shared_by_seven_links_them_when_three_are_funded_together(engin
     _crowd(w, rng)
     phone = list(range(1400, 1407))
     for i, user_id in enumerate(phone):
-        enrolled = T0 + pd.Timedelta(hours=(i * 3 % 7 + 0.5) * (9 * 24 - 4) / 7)
+        enrolled = _on_their_own_days(i, len(phone), stride=3)
         w.user(user_id, enrolled - pd.Timedelta(hours=1), registration_device_id="ring-phone")
         if i < 3:
             _deposit(
                 w, user_id, f"ring-source-{i}", T0 + pd.Timedelta(days=8, minutes=20 * i), 60 + rng.uniform(-0.2, 0.2)
             )
         w.enroll(user_id, enrolled)
-    f = _participant_features(engine, w)
-    accounts = f.loc[phone]
-    assert accounts["personal_peers"].tolist() == [len(phone) - 1] * len(phone), accounts[
-        ["personal_peers", "key_spread_kind", "key_spread_chance"]
-    ]
+    _assert_all_linked(_participant_features(engine, w), phone)
