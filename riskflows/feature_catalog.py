@@ -223,6 +223,14 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
         "its own day",
     ),
     _i(
+        "fresh_collector_peers",
+        "other participants (this campaign or a sister) that paid one of this participant's money destinations "
+        "after enrolling, where that destination was first seen (by anyone: paid, paying, or an account "
+        "registering) on or after the campaign's first day and at most 200 participants paid it "
+        "(riskflows.fresh_collectors): a farm's collector is made for the campaign; a service, an exchange or a "
+        "friend's wallet was there before it",
+    ),
+    _i(
         "money_loop_peers",
         "participants (this campaign or a sister) sharing both a money source and a money "
         "destination with this one through third parties (one funder in and one collector out; a payment "

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from riskflows.coordination import PERSONAL_LINK_MASK, coordination_ctes
 from riskflows.days import day_params
 from riskflows.feature_catalog import CAMPAIGN_FEATURES, USER_FEATURES
+from riskflows.fresh_collectors import fresh_collector_ctes
 from riskflows.quarantine import SourceLayout, day_clean_relation
 from riskflows.relay_chains import relay_chain_ctes
 from riskflows.warehouse import replace_partition
@@ -82,7 +83,7 @@ joined AS (
 ),
 registered AS (
     SELECT user_id, registered_at FROM {c["users"]} x
-),{coordination_ctes(c)},{relay_chain_ctes(c["transfers"])},
+),{coordination_ctes(c)},{relay_chain_ctes(c["transfers"])},{fresh_collector_ctes(c["campaigns"])},
 rewards AS (
     SELECT user_id, SUM(amount_usd) AS reward_usd, MIN(granted_at) AS first_reward_at
     FROM {c["rewards"]} x WHERE campaign_id = :campaign_id AND granted_at < :day_end
@@ -341,6 +342,7 @@ SELECT
     ks.key_spread_width,
     ks.key_spread_hollow_share,
     COALESCE(rcv.relay_chain_reach, 0) AS relay_chain_reach,
+    COALESCE(fcv.fresh_collector_peers, 0) AS fresh_collector_peers,
     COALESCE(pp.personal_peers, 0) AS personal_peers,
     pp.personal_peer_hollow_share,
     COALESCE(ml.money_loop_peers, 0) AS money_loop_peers,
@@ -376,6 +378,7 @@ LEFT JOIN life lf ON lf.user_id = e.user_id
 LEFT JOIN lockstep_view lv ON lv.user_id = e.user_id
 LEFT JOIN key_spread_view ks ON ks.user_id = e.user_id
 LEFT JOIN relay_chain_view rcv ON rcv.user_id = e.user_id
+LEFT JOIN fresh_collector_view fcv ON fcv.user_id = e.user_id
 LEFT JOIN personal_peer_view pp ON pp.user_id = e.user_id
 LEFT JOIN money_loop_view ml ON ml.user_id = e.user_id
 LEFT JOIN lifted_counterparties lc ON lc.user_id = e.user_id

@@ -32,12 +32,12 @@ PARTICIPANTS = {
 }
 
 
-def _listed(engine: sa.Engine) -> dict[str, dict[int, str]]:
+def _listed(engine: sa.Engine, participants: dict[int, dict] = PARTICIPANTS) -> dict[str, dict[int, str]]:
     """Every default pack's tier per listed participant, the rows written to the pipeline's own
     participant_features table (other features left NULL)."""
     create_output_tables(engine, [OUTPUT_TABLES["participant_features"]])
     with engine.begin() as conn:
-        for user_id, values in PARTICIPANTS.items():
+        for user_id, values in participants.items():
             names = ", ".join(values)
             binds = ", ".join(f":{n}" for n in values)
             conn.execute(
