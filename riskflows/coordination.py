@@ -50,9 +50,6 @@ SERVICE_MIN_HOLDERS = 5  # a key held by this many participants, most with lives
 SERVICE_SPREAD_DAYS = HubPolicy().diverse_spread_days  # ... when they registered months apart (the hub test's measure)
 HOLLOW_MAX_ACTIVE_DAYS = 2  # at most this many active days in the 60 before enrolling
 LOOKBACK_DAYS = 60
-# a money source that paid a holder on this many days, over at least LOOKBACK_DAYS, before the holder
-# enrolled has a standing relationship with it (a payroll, a family's card, one's own savings)
-STANDING_PAYMENT_DAYS = 3
 FUNDING_LOOKBACK_DAYS = 30  # the funding that set an account up can come weeks before it enrolls
 QUIET_DAYS_BEFORE_ENROLL = 2  # a farm's set-up right before enrolling is not a life
 _LOG_AMOUNT_TOLERANCE = round(-math.log(1 - AMOUNT_TOLERANCE), 6)  # the same match on a log scale
@@ -385,20 +382,6 @@ dense_buckets AS MATERIALIZED (
     GROUP BY d.user_id
     HAVING COUNT(*) = 2
 ),
-standing_sources AS MATERIALIZED (
-    -- (holder, source) pairs with a standing relationship: the source paid the holder on
-    -- {STANDING_PAYMENT_DAYS} or more days over {LOOKBACK_DAYS} or more before it enrolled (an employer's
-    -- payroll, a family's card, one's own savings); a farm's funder seeds its accounts for the campaign
-    SELECT p.user_id, p.key FROM (
-        SELECT user_id, from_address AS key, ts FROM {c["deposits"]} x WHERE ts < :day_end AND from_address IS NOT NULL
-        UNION ALL SELECT to_user_id, {account_key("from", "from_user_id")}, ts FROM {c["transfers"]} x
-            WHERE ts < :day_end AND from_user_id <> to_user_id
-    ) p JOIN joined j ON j.user_id = p.user_id
-    WHERE p.ts < j.enrolled_at
-    GROUP BY p.user_id, p.key
-    HAVING COUNT(DISTINCT CAST(p.ts AS DATE)) >= {STANDING_PAYMENT_DAYS}
-       AND MAX(p.ts) >= MIN(p.ts) + INTERVAL '{LOOKBACK_DAYS} days'
-),
 participant_keys AS MATERIALIZED (
     -- the day's account links (hubs, shared computers among them, cut) as device, network, money
     -- source and money destination
@@ -413,23 +396,18 @@ participant_keys AS MATERIALIZED (
 ),
 linking_keys AS (
     -- keys that link their holders: not a service (too many participants, or five or more most of
-    -- whom have lives of their own and who registered months apart), and not a source with a standing
-    -- relationship with half or more of its holders (a payroll pays the same people month after
-    -- month); lived_in: most holders have lives of their own (such a key links only where its holders
-    -- are seen to bunch)
+    -- whom have lives of their own and who registered months apart); lived_in: most holders have
+    -- lives of their own (such a key links only where its holders are seen to bunch)
     SELECT link_kind, key, holders, lived_in FROM (
         SELECT k.link_kind, k.key, COUNT(*) AS holders,
                CASE WHEN 2 * SUM(h.is_hollow) < COUNT(*) THEN 1 ELSE 0 END AS lived_in,
-               COALESCE({registration_spread_days("r.registered_at")}, 0) AS reg_spread_days,
-               SUM(CASE WHEN ss.user_id IS NOT NULL THEN 1 ELSE 0 END) AS standing
+               COALESCE({registration_spread_days("r.registered_at")}, 0) AS reg_spread_days
         FROM participant_keys k JOIN hollow h ON h.user_id = k.user_id
         LEFT JOIN registered r ON r.user_id = k.user_id
-        LEFT JOIN standing_sources ss ON k.link_kind = 'source' AND ss.user_id = k.user_id AND ss.key = k.key
         GROUP BY k.link_kind, k.key
     ) s
     WHERE holders >= 2 AND holders <= {MAX_KEY_PARTICIPANTS}
       AND NOT (holders >= {SERVICE_MIN_HOLDERS} AND lived_in = 1 AND reg_spread_days > {SERVICE_SPREAD_DAYS})
-      AND 2 * standing < holders
 ),{key_spread_ctes()},
 pair_linking_keys AS (
     -- keys that link pairs for the lockstep test: a few holders (a household, a farm's phone), or
