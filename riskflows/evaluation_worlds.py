@@ -35,12 +35,13 @@ MODES = {"generator": ("", "editions", "onchain"), "harbor": ("", "onchain")}
 # The worlds rules were decided on; everything else in the matrix is held out. harbor:5:onchain,
 # harbor:17:onchain and harbor:19:onchain are not in the default matrix: the first was opened to find
 # why warmed-up on-chain farms went unlinked, the other two to find why relay chains and a faucet's
-# users were listed.
+# users were listed. harbor:11:onchain was opened to find where its exchange-funded farms cash out.
 DECIDED_ON = frozenset(
     {
         "generator:7",
         "harbor:7",
         "harbor:7:onchain",
+        "harbor:11:onchain",
         "harbor:5:onchain",
         "harbor:17:onchain",
         "harbor:19:onchain",
