@@ -19,6 +19,7 @@ campaign, not a collector.
 
 from __future__ import annotations
 
+from riskflows.account_links import account_key
 from riskflows.coordination import MAX_KEY_PARTICIPANTS
 
 
@@ -44,7 +45,7 @@ destination_sightings AS (
     SELECT m.key, MIN(m.ts) FROM money_in m JOIN shared_destinations d ON d.key = m.key GROUP BY m.key
     UNION ALL
     SELECT d.key, r.registered_at FROM shared_destinations d
-    JOIN registered r ON 'acct:' || CAST(r.user_id AS VARCHAR) = d.key
+    JOIN registered r ON {account_key("acct", "r.user_id")} = d.key
 ),
 campaign_start AS (
     SELECT MIN(x.starts_at) AS starts_at FROM {campaigns} x JOIN sister_campaigns s ON s.campaign_id = x.campaign_id

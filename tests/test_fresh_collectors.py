@@ -15,6 +15,7 @@ import pandas as pd
 
 from tests.test_default_packs import _listed
 from tests.test_features import T0, World, _participant_features
+from tests.test_key_spread import _withdraw
 
 FARM = list(range(100, 106))
 DESK_CUSTOMERS = list(range(200, 206))
@@ -39,20 +40,20 @@ def _own_day(i: int) -> pd.Timestamp:
     return T0 + pd.Timedelta(days=i, hours=3 + 2 * i)
 
 
-def _withdraw(w: World, user_id: int, address: str, ts: pd.Timestamp) -> None:
-    w.add("withdrawals", user_id=user_id, to_address=address, ts=ts, amount_usd=200.0 + 17 * (user_id % 9))
+def _cash_out(w: World, user_id: int, address: str, ts: pd.Timestamp) -> None:
+    _withdraw(w, user_id, address, ts, 200.0 + 17 * (user_id % 9))
 
 
 def _world() -> World:
     w = World()
     for i, user_id in enumerate(FARM):
         _warmed_up(w, user_id, _own_day(i))
-        _withdraw(w, user_id, "farm-collector", _own_day(i) + pd.Timedelta(hours=5))
+        _cash_out(w, user_id, "farm-collector", _own_day(i) + pd.Timedelta(hours=5))
     w.user(999, T0 - pd.Timedelta(days=300))  # a non-participant who used the desk long before
-    _withdraw(w, 999, "otc-desk", T0 - pd.Timedelta(days=90))
+    _cash_out(w, 999, "otc-desk", T0 - pd.Timedelta(days=90))
     for i, user_id in enumerate(DESK_CUSTOMERS):
         _warmed_up(w, user_id, _own_day(i))
-        _withdraw(w, user_id, "otc-desk", _own_day(i) + pd.Timedelta(hours=5))
+        _cash_out(w, user_id, "otc-desk", _own_day(i) + pd.Timedelta(hours=5))
     w.user(MERCHANT, T0 - pd.Timedelta(days=200))
     w.user(INTERNAL_COLLECTOR, T0 + pd.Timedelta(days=1))  # an account made during the campaign
     for payee, payers in ((MERCHANT, MERCHANT_CUSTOMERS), (INTERNAL_COLLECTOR, INTERNAL_FARM)):
@@ -67,10 +68,10 @@ def _world() -> World:
             )
     for i, user_id in enumerate(COUPLE):
         _warmed_up(w, user_id, _own_day(i))
-        _withdraw(w, user_id, "couple-new-wallet", _own_day(i) + pd.Timedelta(hours=8))
+        _cash_out(w, user_id, "couple-new-wallet", _own_day(i) + pd.Timedelta(hours=8))
     for i, user_id in enumerate(EARLY_PAYERS):  # paid a fresh address, but before they enrolled
         _warmed_up(w, user_id, _own_day(i + 2))
-        _withdraw(w, user_id, "paid-before-enrolling", _own_day(i + 2) - pd.Timedelta(hours=2))
+        _cash_out(w, user_id, "paid-before-enrolling", _own_day(i + 2) - pd.Timedelta(hours=2))
     return w
 
 
