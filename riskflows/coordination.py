@@ -50,6 +50,9 @@ SERVICE_MIN_HOLDERS = 5  # a key held by this many participants, most with lives
 SERVICE_SPREAD_DAYS = HubPolicy().diverse_spread_days  # ... when they registered months apart (the hub test's measure)
 HOLLOW_MAX_ACTIVE_DAYS = 2  # at most this many active days in the 60 before enrolling
 LOOKBACK_DAYS = 60
+# a money source that paid a holder on this many days, spanning at least LOOKBACK_DAYS, before the
+# holder enrolled has a standing relationship with it (a payroll, a family's card, one's own savings)
+STANDING_PAYMENT_DAYS = 3
 FUNDING_LOOKBACK_DAYS = 30  # the funding that set an account up can come weeks before it enrolls
 QUIET_DAYS_BEFORE_ENROLL = 2  # a farm's set-up right before enrolling is not a life
 _LOG_AMOUNT_TOLERANCE = round(-math.log(1 - AMOUNT_TOLERANCE), 6)  # the same match on a log scale
@@ -382,17 +385,37 @@ dense_buckets AS MATERIALIZED (
     GROUP BY d.user_id
     HAVING COUNT(*) = 2
 ),
+standing_sources AS MATERIALIZED (
+    -- (holder, source) pairs with a standing relationship: the source paid the holder on
+    -- {STANDING_PAYMENT_DAYS} or more days spanning {LOOKBACK_DAYS} or more before the holder enrolled (an
+    -- employer's payroll, a family's card, one's own savings); a farm's funder seeds its accounts for
+    -- the campaign, and a top-up or two before does not make a payroll
+    SELECT p.user_id, p.key FROM (
+        SELECT user_id, from_address AS key, ts FROM {c["deposits"]} x WHERE ts < :day_end AND from_address IS NOT NULL
+        UNION ALL SELECT to_user_id, {account_key("from", "from_user_id")}, ts FROM {c["transfers"]} x
+            WHERE ts < :day_end AND from_user_id <> to_user_id
+    ) p JOIN joined j ON j.user_id = p.user_id
+    WHERE p.ts < j.enrolled_at
+    GROUP BY p.user_id, p.key
+    HAVING COUNT(DISTINCT CAST(p.ts AS DATE)) >= {STANDING_PAYMENT_DAYS}
+       AND MAX(p.ts) >= MIN(p.ts) + INTERVAL '{LOOKBACK_DAYS} days'
+),
 participant_keys AS MATERIALIZED (
     -- the day's account links (hubs, shared computers among them, cut) as device, network, money
-    -- source and money destination
-    SELECT l.user_id,
-           CASE WHEN l.link_kind IN ('ip', 'ip24') THEN 'network'
-                WHEN l.link_kind = 'deposit_source' OR (l.link_kind = 'transfer' AND l.key LIKE 'from:%') THEN 'source'
-                WHEN l.link_kind IN ('withdrawal_address', 'transfer') THEN 'destination'
-                ELSE l.link_kind END AS link_kind,
-           l.key
-    FROM risk.account_links l JOIN joined j ON j.user_id = l.user_id
-    WHERE l.date = :date AND l.link_kind <> 'referral'
+    -- source and money destination; a source a holder has a standing relationship with is no link of
+    -- that holder's (a DAO's monthly payroll lands in the same minutes as a farm's seed money)
+    SELECT k.user_id, k.link_kind, k.key FROM (
+        SELECT l.user_id,
+               CASE WHEN l.link_kind IN ('ip', 'ip24') THEN 'network'
+                    WHEN l.link_kind = 'deposit_source' OR (l.link_kind = 'transfer' AND l.key LIKE 'from:%') THEN 'source'
+                    WHEN l.link_kind IN ('withdrawal_address', 'transfer') THEN 'destination'
+                    ELSE l.link_kind END AS link_kind,
+               l.key
+        FROM risk.account_links l JOIN joined j ON j.user_id = l.user_id
+        WHERE l.date = :date AND l.link_kind <> 'referral'
+    ) k
+    LEFT JOIN standing_sources s ON k.link_kind = 'source' AND s.user_id = k.user_id AND s.key = k.key
+    WHERE s.user_id IS NULL
 ),
 linking_keys AS (
     -- keys that link their holders: not a service (too many participants, or five or more most of

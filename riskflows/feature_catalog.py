@@ -211,7 +211,9 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
         "participants (this campaign or a sister) sharing a device, a money source or a money destination "
         "with this one; services and shared computers (a device five or more accounts registered months apart "
         "have used) excepted, and a key of five or more holders only when its holders bunch (see "
-        "key_spread_chance): a household shares a phone, a farm shares its rack and its funder",
+        "key_spread_chance): a household shares a phone, a farm shares its rack and its funder. A money source "
+        "that paid this participant on three or more days spanning 60 or more before it enrolled (a payroll, a "
+        "family's card) is no key of this participant's: a farm's funder seeds its accounts for the campaign",
     ),
     _n("personal_peer_hollow_share", "share of those participants that are hollow", 0, 1),
     _i(
