@@ -77,13 +77,15 @@ ORDER BY s.campaign_id""",
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.rescore:
+        return rescore_matrix(args)
     if args.worlds is None:
         from riskflows.warehouse import make_engine
 
         print_evaluation(make_engine())
         return 0
     from app.world_matrix import evaluate_worlds
-    from riskflows.evaluation_worlds import DEFAULT_MATRIX, WorldSpec, WorldSpecError, matrix_markdown
+    from riskflows.evaluation_worlds import DEFAULT_MATRIX, WorldSpec, WorldSpecError
 
     try:
         specs = [WorldSpec.parse(text) for text in (args.worlds or DEFAULT_MATRIX)]
@@ -91,6 +93,24 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 2
     rows, report = evaluate_worlds(specs, out=args.out, jobs=args.jobs)
+    return print_matrix(rows, report)
+
+
+def rescore_matrix(args: argparse.Namespace) -> int:
+    from app.world_matrix import rescore_worlds
+    from riskflows.evaluation_worlds import WorldSpecError
+
+    try:
+        rows, report = rescore_worlds(args.rescore, jobs=args.jobs)
+    except WorldSpecError as error:
+        print(error, file=sys.stderr)
+        return 2
+    return print_matrix(rows, report)
+
+
+def print_matrix(rows: list[dict], report) -> int:
+    from riskflows.evaluation_worlds import matrix_markdown
+
     print()
     print(matrix_markdown([r for r in rows if "failed" not in r]))
     for row in rows:
@@ -285,6 +305,13 @@ def build_parser() -> argparse.ArgumentParser:
         "default matrix), run every campaign day through the pipeline and print one table",
     )
     evaluate.add_argument("--out", help="folder for the worlds' warehouses and the table (default .riskflows/evaluate)")
+    evaluate.add_argument(
+        "--rescore",
+        metavar="FOLDER",
+        help="re-score the world warehouses an earlier --worlds run left in FOLDER with the feature code "
+        "and rules as they are now (the pipeline's steps, without Dagster; their risk tables are replaced) "
+        "and print the same table",
+    )
     evaluate.add_argument("--jobs", type=int, default=1, help="worlds evaluated at once")
     evaluate.set_defaults(func=cmd_evaluate)
 

@@ -89,6 +89,11 @@ class WorldSpec:
             raise WorldSpecError(f"world spec {text!r}: unknown mode {mode!r} (modes of {parts[0]}: {allowed})")
         return cls(parts[0], int(parts[1]), mode)
 
+    @classmethod
+    def from_file_stem(cls, stem: str) -> WorldSpec:
+        """The spec a world's warehouse file is named after (harbor_11_onchain.duckdb: harbor:11:onchain)."""
+        return cls.parse(stem.replace("_", ":"))
+
     @property
     def name(self) -> str:
         return f"{self.source}:{self.seed}" + (f":{self.mode}" if self.mode else "")
