@@ -390,15 +390,14 @@ standing_sources AS MATERIALIZED (
     -- {STANDING_PAYMENT_DAYS} or more days spanning {LOOKBACK_DAYS} or more before the holder enrolled (an
     -- employer's payroll, a family's card, one's own savings); a farm's funder seeds its accounts for
     -- the campaign, and a top-up or two before does not make a payroll
-    SELECT p.user_id, p.key FROM (
-        SELECT user_id, from_address AS key, ts FROM {c["deposits"]} x WHERE ts < :day_end AND from_address IS NOT NULL
-        UNION ALL SELECT to_user_id, {account_key("from", "from_user_id")}, ts FROM {c["transfers"]} x
-            WHERE ts < :day_end AND from_user_id <> to_user_id
-    ) p JOIN joined j ON j.user_id = p.user_id
-    WHERE p.ts < j.enrolled_at
-    GROUP BY p.user_id, p.key
-    HAVING COUNT(DISTINCT CAST(p.ts AS DATE)) >= {STANDING_PAYMENT_DAYS}
-       AND MAX(p.ts) >= MIN(p.ts) + INTERVAL '{LOOKBACK_DAYS} days'
+    -- money_in's keys spelled as account_links spells them: the raw address, 'from:<account>'
+    SELECT m.user_id,
+           CASE WHEN m.key LIKE 'addr:%' THEN SUBSTR(m.key, 6) ELSE {account_key("from", "SUBSTR(m.key, 6)")} END AS key
+    FROM money_in m JOIN joined j ON j.user_id = m.user_id
+    WHERE m.ts < j.enrolled_at AND m.key IS NOT NULL
+    GROUP BY m.user_id, m.key
+    HAVING COUNT(DISTINCT CAST(m.ts AS DATE)) >= {STANDING_PAYMENT_DAYS}
+       AND MAX(m.ts) >= MIN(m.ts) + INTERVAL '{LOOKBACK_DAYS} days'
 ),
 participant_keys AS MATERIALIZED (
     -- the day's account links (hubs, shared computers among them, cut) as device, network, money
