@@ -399,32 +399,36 @@ standing_sources AS MATERIALIZED (
     HAVING COUNT(DISTINCT CAST(m.ts AS DATE)) >= {STANDING_PAYMENT_DAYS}
        AND MAX(m.ts) >= MIN(m.ts) + INTERVAL '{LOOKBACK_DAYS} days'
 ),
-participant_keys AS MATERIALIZED (
+held_keys AS MATERIALIZED (
     -- the day's account links (hubs, shared computers among them, cut) as device, network, money
-    -- source and money destination; a source a holder has a standing relationship with is no link of
-    -- that holder's (a DAO's monthly payroll lands in the same minutes as a farm's seed money)
-    SELECT k.user_id, k.link_kind, k.key FROM (
-        SELECT l.user_id,
-               CASE WHEN l.link_kind IN ('ip', 'ip24') THEN 'network'
-                    WHEN l.link_kind = 'deposit_source' OR (l.link_kind = 'transfer' AND l.key LIKE 'from:%') THEN 'source'
-                    WHEN l.link_kind IN ('withdrawal_address', 'transfer') THEN 'destination'
-                    ELSE l.link_kind END AS link_kind,
-               l.key
-        FROM risk.account_links l JOIN joined j ON j.user_id = l.user_id
-        WHERE l.date = :date AND l.link_kind <> 'referral'
-    ) k
+    -- source and money destination
+    SELECT l.user_id,
+           CASE WHEN l.link_kind IN ('ip', 'ip24') THEN 'network'
+                WHEN l.link_kind = 'deposit_source' OR (l.link_kind = 'transfer' AND l.key LIKE 'from:%') THEN 'source'
+                WHEN l.link_kind IN ('withdrawal_address', 'transfer') THEN 'destination'
+                ELSE l.link_kind END AS link_kind,
+           l.key
+    FROM risk.account_links l JOIN joined j ON j.user_id = l.user_id
+    WHERE l.date = :date AND l.link_kind <> 'referral'
+),
+participant_keys AS MATERIALIZED (
+    -- a source a holder has a standing relationship with is no link of that holder's (a DAO's
+    -- monthly payroll lands in the same minutes as a farm's seed money)
+    SELECT k.user_id, k.link_kind, k.key FROM held_keys k
     LEFT JOIN standing_sources s ON k.link_kind = 'source' AND s.user_id = k.user_id AND s.key = k.key
     WHERE s.user_id IS NULL
 ),
 linking_keys AS (
     -- keys that link their holders: not a service (too many participants, or five or more most of
     -- whom have lives of their own and who registered months apart); lived_in: most holders have
-    -- lives of their own (such a key links only where its holders are seen to bunch)
+    -- lives of their own (such a key links only where its holders are seen to bunch). A key is judged
+    -- on all its holders, those it has a standing relationship with included: a merchant paying its
+    -- regulars for months is a service, or a key of many holders, to the newcomers it also pays
     SELECT link_kind, key, holders, lived_in FROM (
         SELECT k.link_kind, k.key, COUNT(*) AS holders,
                CASE WHEN 2 * SUM(h.is_hollow) < COUNT(*) THEN 1 ELSE 0 END AS lived_in,
                COALESCE({registration_spread_days("r.registered_at")}, 0) AS reg_spread_days
-        FROM participant_keys k JOIN hollow h ON h.user_id = k.user_id
+        FROM held_keys k JOIN hollow h ON h.user_id = k.user_id
         LEFT JOIN registered r ON r.user_id = k.user_id
         GROUP BY k.link_kind, k.key
     ) s
@@ -625,7 +629,7 @@ coordinated AS (
 
 
 def key_spread_ctes() -> str:
-    """CTEs over `participant_keys`, `linking_keys`, `dimension_values`, `hollow` and `joined`: how
+    """CTEs over `held_keys`, `participant_keys`, `linking_keys`, `dimension_values`, `hollow` and `joined`: how
     tightly the holders of each linking key move together over days, not just within the hour.
 
     Each action and amount is put on the campaign's own scale: a participant's place in the
@@ -664,7 +668,8 @@ dimension_quantiles AS MATERIALIZED (
     ) s
 ),
 key_holders AS (
-    SELECT k.link_kind, k.key, k.user_id FROM participant_keys k
+    -- every holder of a linking key, standing ones included: a key's bunching is judged on them all
+    SELECT k.link_kind, k.key, k.user_id FROM held_keys k
     JOIN linking_keys l ON l.link_kind = k.link_kind AND l.key = k.key
 ),
 key_dimension AS MATERIALIZED (
@@ -750,7 +755,7 @@ key_spread_view AS (
                    || COALESCE('+' || {_action_name("c.second_action")}, '') AS key_spread_kind,
                c.width AS key_spread_width, kh.hollow_share AS key_spread_hollow_share,
                ROW_NUMBER() OVER (PARTITION BY h.user_id ORDER BY c.log_chance, c.link_kind, c.key) AS pick
-        FROM key_holders h
+        FROM participant_keys h
         JOIN spread_keys c ON c.link_kind = h.link_kind AND c.key = h.key
         JOIN key_hollow kh ON kh.link_kind = h.link_kind AND kh.key = h.key
         CROSS JOIN key_tests t

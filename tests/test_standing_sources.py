@@ -58,3 +58,37 @@ def test_a_source_that_paid_its_holders_for_months_links_nobody_and_a_farms_fund
     contributors = f.loc[CONTRIBUTORS]
     assert contributors["personal_peers"].tolist() == [0] * len(CONTRIBUTORS), contributors["personal_peers"]
     assert (contributors["linked_lockstep_chance"] == 1.0).all(), contributors["linked_lockstep_chance"]
+
+
+MERCHANT, REGULARS, NEWCOMERS = 904, list(range(950, 958)), [960, 961]
+
+
+def test_a_merchant_paying_its_regulars_is_a_service_to_the_newcomers_it_also_pays(engine):
+    """A P2P merchant has paid eight regulars for months (registered a year apart, with lives of
+    their own) and pays two new customers on the campaign's eve. The regulars' standing relationship
+    takes the merchant out of their keys, but the merchant is still a service: judged on all its
+    holders, not on the two left, it links the newcomers to nobody."""
+    w = World()
+    _crowd(w, random.Random(7))
+    w.user(MERCHANT, T0 - pd.Timedelta(days=600))
+    claim = T0 + pd.Timedelta(days=3, hours=1)
+    for i, regular in enumerate(REGULARS):
+        w.user(regular, T0 - pd.Timedelta(days=100 + 45 * i))
+        for days_before in (150, 100, 55, 40, 25, 12):
+            w.add(
+                "transfers",
+                from_user_id=MERCHANT,
+                to_user_id=regular,
+                ts=T0 - pd.Timedelta(days=days_before, hours=3 * i),
+                amount_usd=100.0 + 37 * i,
+            )
+        w.enroll(regular, T0 + pd.Timedelta(days=1 + i, hours=5 + i))
+    for i, newcomer in enumerate(NEWCOMERS):
+        w.user(newcomer, claim - pd.Timedelta(days=1))
+        _paid_together(w, MERCHANT, [newcomer], claim - pd.Timedelta(hours=6, minutes=-i))
+        w.enroll(newcomer, claim + pd.Timedelta(minutes=i))
+
+    f = _participant_features(engine, w)
+
+    assert f.loc[NEWCOMERS, "personal_peers"].tolist() == [0, 0], f.loc[NEWCOMERS, ["personal_peers"]]
+    assert f.loc[REGULARS, "personal_peers"].tolist() == [0] * len(REGULARS)
