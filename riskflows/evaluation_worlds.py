@@ -46,6 +46,7 @@ DECIDED_ON = frozenset(
         "harbor:17:onchain",
         "harbor:19:onchain",
         "lantern:1",
+        "lantern:2",  # opened on 2026-12-02 to find why payroll sources listed a P2P merchant's newcomers
     }
 )
 DEFAULT_MATRIX = (
