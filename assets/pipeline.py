@@ -42,7 +42,7 @@ from riskflows.high_risk import build_high_risk_users
 from riskflows.notify import publish_campaign_digest
 from riskflows.output_tables import OUTPUT_TABLES
 from riskflows.participant_features import build_participant_features
-from riskflows.quarantine import check_source_contract, describe_broken
+from riskflows.quarantine import MAX_REJECTED_SHARE, MIN_REJECTED_ROWS, check_source_contract, describe_broken
 from riskflows.rule_hits import build_rule_hits
 from riskflows.source_contract import SOURCE_TABLES
 from riskflows.user_features import build_user_features
@@ -82,8 +82,8 @@ SOURCE_SPECS = [
 
 
 class QuarantineConfig(dg.Config):
-    max_rejected_share: float = 0.2
-    min_rejected_rows: int = 20
+    max_rejected_share: float = MAX_REJECTED_SHARE
+    min_rejected_rows: int = MIN_REJECTED_ROWS
     # source_arrived warns below this share of the previous week's median of daily logins
     min_login_share_of_week: float = MIN_LOGIN_SHARE_OF_WEEK
 

@@ -19,6 +19,10 @@ from riskflows.warehouse import dialect_of, quote_string, read_frame, replace_pa
 
 SOURCE_SCHEMA = "src"
 QUARANTINE_TABLE = "risk.quarantine"
+# a day's table is broken (the run fails, nothing is published) when more than this share of its
+# rows of the day is rejected, and at least this many
+MAX_REJECTED_SHARE = 0.2
+MIN_REJECTED_ROWS = 20
 
 
 class SourceContractError(Exception):

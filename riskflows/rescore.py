@@ -1,13 +1,14 @@
 """Re-score a warehouse the pipeline already ran: every day and campaign-day it holds, rebuilt
 with the feature code and rule packs as they are now, without Dagster.
 
-What a feature or rule change does to detection is then measured on the same worlds in a
-fraction of a full pipeline run (no world to write, no runs to launch). The steps are the
-pipeline's own domain functions in the pipeline's order: per day the source quarantine,
-user_features, account_links and account_clusters; then per campaign live that day
-participant_features, rule_hits, high_risk_users and campaign_summary. Every partition written is
-validated against its Pandera model, as the pipeline's blocking checks do; a failure stops
-the re-score naming the table, the partition and the failing rows.
+What a feature or rule change does to detection is then measured on the same worlds without
+writing them again or launching Dagster runs (the feature SQL, the bulk of the time, runs all the
+same). The steps are the pipeline's own domain functions in the pipeline's order: per day the
+source quarantine, user_features, account_links and account_clusters; then per campaign live that
+day participant_features, rule_hits, high_risk_users and campaign_summary. Every partition
+written is validated against its Pandera model, as the pipeline's blocking checks do, and a day
+whose source data breaks the contract beyond the pipeline's default threshold stops the re-score
+as it fails the pipeline's run: naming the table, the day and the rows.
 
 The partitions re-scored are the campaign-days in `risk.campaign_summary`: the pipeline writes a
 summary for every campaign-day it evaluated, even one without participants.
@@ -32,7 +33,7 @@ from riskflows.days import day_params
 from riskflows.high_risk import build_high_risk_users
 from riskflows.output_tables import OUTPUT_TABLES, RISK_SCHEMA, read_partition, validate_frame
 from riskflows.participant_features import build_participant_features
-from riskflows.quarantine import check_source_contract
+from riskflows.quarantine import MAX_REJECTED_SHARE, MIN_REJECTED_ROWS, check_source_contract, describe_broken
 from riskflows.rule_hits import build_rule_hits
 from riskflows.rule_packs import RulePack
 from riskflows.user_features import build_user_features
@@ -40,7 +41,8 @@ from riskflows.warehouse import read_frame
 
 
 class RescoreError(RuntimeError):
-    """A re-scored partition broke its table's Pandera model, or the warehouse holds no runs."""
+    """A re-scored partition broke its table's Pandera model, a day's source data broke the contract,
+    or the warehouse holds no runs."""
 
 
 @dataclass
@@ -84,8 +86,10 @@ def rescore_warehouse(
     for day, of_day in partitions.groupby("date", sort=True):
         date = day.isoformat()
         on_day = {"date": day_params(date)["date"]}
-        check_source_contract(engine, date)
+        broken = check_source_contract(engine, date).broken_tables(MAX_REJECTED_SHARE, MIN_REJECTED_ROWS)
         checked("quarantine", on_day)
+        if broken:
+            raise RescoreError(describe_broken(broken, date))
         build_user_features(engine, date)
         checked("user_features", on_day)
         build_account_links(engine, date)

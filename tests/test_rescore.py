@@ -133,6 +133,28 @@ def test_a_partition_that_breaks_its_model_stops_the_rescore_naming_it(pipeline_
     engine.dispose()
 
 
+def test_a_day_whose_source_broke_since_stops_the_rescore_as_it_fails_the_pipeline(pipeline_world):
+    """Logins of 2026-09-11 that lost their user after the pipeline ran: the re-score stops on that
+    day naming src.logins, and keeps the rejected rows in quarantine."""
+    engine = make_engine(f"duckdb:///{pipeline_world}")
+    with engine.begin() as conn:  # three in five of the day's logins
+        conn.execute(sa.text("ALTER TABLE src.logins ALTER COLUMN user_id DROP NOT NULL"))
+        broken = conn.execute(
+            sa.text(
+                "UPDATE src.logins SET user_id = NULL "
+                "WHERE ts >= '2026-09-11' AND ts < '2026-09-12' AND login_id % 5 < 3"
+            )
+        ).rowcount
+    with pytest.raises(RescoreError, match=r"src\.logins on 2026-09-11: \d+ of the day's \d+ rows rejected"):
+        rescore_warehouse(engine, _default_pack_for())
+    with engine.connect() as conn:
+        kept = read_frame(
+            conn, "SELECT COUNT(*) AS n FROM risk.quarantine WHERE date = '2026-09-11' AND table_name = 'logins'"
+        )
+    engine.dispose()
+    assert broken > 20 and int(kept["n"][0]) == broken
+
+
 def test_a_warehouse_the_pipeline_never_ran_is_refused(duckdb_engine):
     seed_warehouse(duckdb_engine, seed=3, users=1000)
     with pytest.raises(RescoreError, match="run the pipeline first"):
