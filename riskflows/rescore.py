@@ -17,9 +17,8 @@ summary for every campaign-day it evaluated, even one without participants.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -47,10 +46,8 @@ class RescoreError(RuntimeError):
 
 @dataclass
 class RescoreRun:
-    days: int = 0
     campaign_days: int = 0
     seconds: float = 0.0
-    rows: dict[str, int] = field(default_factory=dict)
 
 
 def evaluated_campaign_days(engine: sa.Engine) -> pd.DataFrame:
@@ -65,23 +62,19 @@ def evaluated_campaign_days(engine: sa.Engine) -> pd.DataFrame:
     return frame
 
 
-def rescore_warehouse(
-    engine: sa.Engine,
-    pack_for: Callable[[Campaign], RulePack],
-    progress: Callable[[str], None] = lambda _: None,
-) -> RescoreRun:
+def rescore_warehouse(engine: sa.Engine, pack_for: Callable[[Campaign], RulePack]) -> RescoreRun:
     """Rebuild every evaluated day and campaign-day with the code and packs as they are now."""
     started = time.monotonic()
     partitions = evaluated_campaign_days(engine)
     if partitions.empty:
         raise RescoreError(f"{RISK_SCHEMA}.campaign_summary holds no campaign-day: run the pipeline first")
     campaigns = {c.campaign_id: c for c in load_campaigns(engine)}
-    run = RescoreRun(rows=defaultdict(int))
+    run = RescoreRun()
 
     def checked(table: str, partition: Mapping[str, Any]) -> None:
         """The partition a step just wrote must pass its Pandera model before the next step reads
         it (the pipeline's blocking checks)."""
-        run.rows[table] += _validated(engine, table, partition)
+        _validate(engine, table, partition)
 
     for day, of_day in partitions.groupby("date", sort=True):
         date = day.isoformat()
@@ -109,16 +102,13 @@ def rescore_warehouse(
             build_campaign_summary(engine, date, campaign, pack)
             checked("campaign_summary", campaign_day)
             run.campaign_days += 1
-        run.days += 1
-        progress(f"{date}: {len(of_day)} campaign(s) re-scored")
     run.seconds = time.monotonic() - started
     return run
 
 
-def _validated(engine: sa.Engine, table_name: str, partition: Mapping[str, Any]) -> int:
+def _validate(engine: sa.Engine, table_name: str, partition: Mapping[str, Any]) -> None:
     table = OUTPUT_TABLES[table_name]
     validation = validate_frame(table, read_partition(engine, table, partition))
     if not validation.passed:
         where = ", ".join(f"{k}={v}" for k, v in partition.items())
         raise RescoreError(f"re-scored partition {where} of {table.qualified} failed:\n{validation.describe()}")
-    return validation.rows
