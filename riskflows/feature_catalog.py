@@ -214,8 +214,9 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
         "key_spread_chance): a household shares a phone, a farm shares its rack and its funder. A money source "
         "that paid this participant on three or more days spanning 60 or more before it enrolled (a payroll, a "
         "family's card) is no key of this participant's: a farm's funder seeds its accounts for the campaign. "
-        "Whether a key is a service is judged on all its holders, those it paid for months included: a "
-        "merchant paying its regulars is a service to the newcomers it also pays",
+        "The key itself (a service or not, how many hold it, whether they bunch) is judged on all its holders, "
+        "those it paid for months included: a merchant paying its regulars is no household key to the "
+        "newcomers it also pays",
     ),
     _n("personal_peer_hollow_share", "share of those participants that are hollow", 0, 1),
     _i(
