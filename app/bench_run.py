@@ -49,8 +49,8 @@ REPO_RULES = Path(__file__).resolve().parents[1] / "rules"
 # Graph order, for a report that reads top to bottom like the pipeline.
 ASSET_ORDER = [
     "source_quarantine",
-    "user_features",
     "account_links",
+    "user_features",
     "account_clusters",
     "participant_features",
     "rule_hits",

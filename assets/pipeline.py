@@ -138,37 +138,6 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
             yield source_arrived_result(engine, context.partition_key, config.min_login_share_of_week)
 
     @table_asset(
-        "user_features",
-        "user_features",
-        code_version=module_version(user_features_module, account_links_module, quarantine_module),
-        partitions_def=daily,
-        deps=[source_quarantine],
-        kinds={"sql"},
-    )
-    def user_features(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        """Behaviour of every campaign participant's account as of the end of the day, over
-        all its history: age, KYC, logins and their rhythm, devices/IPs/addresses shared with
-        other accounts, money in and out, referral network, trading."""
-        with warehouse.step_engine() as engine:
-            rows = build_user_features(engine, context.partition_key)
-            materialization, check = written_partition(
-                engine,
-                "user_features",
-                {"date": day_params(context.partition_key)["date"]},
-                preview_columns=[
-                    "user_id",
-                    "account_age_days",
-                    "accounts_per_device",
-                    "burst_device_peers",
-                    "deposit_usd",
-                    "withdrawal_usd",
-                ],
-                extra={"accounts": rows},
-            )
-            yield materialization
-            yield check
-
-    @table_asset(
         "account_links",
         "account_links",
         code_version=module_version(account_links_module, quarantine_module),
@@ -188,6 +157,38 @@ def build_pipeline_assets(daily: dg.DailyPartitionsDefinition, rules_code_versio
                 {"date": day_params(context.partition_key)["date"]},
                 preview_columns=["user_id", "link_kind"],
                 extra={"links": rows},
+            )
+            yield materialization
+            yield check
+
+    @table_asset(
+        "user_features",
+        "user_features",
+        code_version=module_version(user_features_module, account_links_module, quarantine_module),
+        partitions_def=daily,
+        deps=[account_links],  # the sharing features read the day's links (which read the quarantine)
+        kinds={"sql"},
+    )
+    def user_features(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        """Behaviour of every campaign participant's account as of the end of the day, over
+        all its history: age, KYC, logins and their rhythm, devices/IPs/addresses shared with
+        other accounts, money in and out, referral network, trading."""
+        require_inputs(context, [(_key("account_links"), context.partition_key)])
+        with warehouse.step_engine() as engine:
+            rows = build_user_features(engine, context.partition_key)
+            materialization, check = written_partition(
+                engine,
+                "user_features",
+                {"date": day_params(context.partition_key)["date"]},
+                preview_columns=[
+                    "user_id",
+                    "account_age_days",
+                    "accounts_per_device",
+                    "burst_device_peers",
+                    "deposit_usd",
+                    "withdrawal_usd",
+                ],
+                extra={"accounts": rows},
             )
             yield materialization
             yield check

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-ACCOUNT_LEVEL = ("source_quarantine", "user_features", "account_links", "account_clusters")
+ACCOUNT_LEVEL = ("source_quarantine", "account_links", "user_features", "account_clusters")
 
 
 def _materialized(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str) -> bool:

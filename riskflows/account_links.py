@@ -56,17 +56,26 @@ def _ip24(column: str) -> str:
     return f"split_part({column}, '.', 1) || '.' || split_part({column}, '.', 2) || '.' || split_part({column}, '.', 3)"
 
 
-def shared_key_ctes(layout: SourceLayout) -> str:
-    """CTEs `reg_users`, `user_keys`, `key_stats` for everything visible before :day_end."""
+# the link kinds `shared_key_ctes` finds; account_links adds referral and transfer edges
+SHARED_KEY_KINDS = ("device", "ip", "ip24", "deposit_source", "withdrawal_address")
+
+
+def registered_users_cte(layout: SourceLayout) -> str:
+    """CTE `reg_users`: every account registered before :day_end."""
     users = day_clean_relation("users", layout)
-    logins = day_clean_relation("logins", layout)
-    deposits = day_clean_relation("deposits", layout)
-    withdrawals = day_clean_relation("withdrawals", layout)
     return f"""
 reg_users AS (
     SELECT user_id, registered_at, kyc_level, referrer_id, registration_ip, registration_device_id
     FROM {users} x WHERE registered_at < :day_end
-),
+)"""
+
+
+def shared_key_ctes(layout: SourceLayout) -> str:
+    """CTEs `reg_users`, `user_keys`, `key_stats`, `shared_keys` for everything visible before :day_end."""
+    logins = day_clean_relation("logins", layout)
+    deposits = day_clean_relation("deposits", layout)
+    withdrawals = day_clean_relation("withdrawals", layout)
+    return f"""{registered_users_cte(layout)},
 login_keys AS (
     SELECT DISTINCT user_id, ip, device_id FROM {logins} x WHERE ts < :day_end
 ),
@@ -102,6 +111,18 @@ shared_keys AS (
     SELECT k.user_id, k.link_kind, k.key, s.degree
     FROM user_keys k JOIN key_stats s ON s.link_kind = k.link_kind AND s.key = k.key
     WHERE s.degree >= 2 AND NOT s.is_hub
+)"""
+
+
+def day_shared_keys_cte() -> str:
+    """CTE `shared_keys` (user_id, link_kind, key, degree) read from the day's risk.account_links:
+    the same rows `shared_key_ctes` computes from the sources (every holder of a non-hub key shared
+    by two or more accounts), without scanning every login again. The day's links must be written."""
+    kinds = ", ".join(f"'{kind}'" for kind in SHARED_KEY_KINDS)
+    return f"""
+shared_keys AS (
+    SELECT user_id, link_kind, key, COUNT(*) OVER (PARTITION BY link_kind, key) AS degree
+    FROM {ACCOUNT_LINKS_TABLE} WHERE date = :date AND link_kind IN ({kinds})
 )"""
 
 

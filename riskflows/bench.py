@@ -208,8 +208,8 @@ def bare_feature_queries(
     rejected = rejected_rows_select(layout, dialect)
     queries = [
         *([("source_quarantine", None, rejected, day)] if rejected else []),
-        ("user_features", None, user_features_select(layout), {**day, **hubs}),
         ("account_links", None, link_table_sql(layout), {**day, **hubs}),
+        ("user_features", None, user_features_select(layout), day),  # reads the day's links
     ]
     for campaign_id in campaign_ids:
         queries.append(

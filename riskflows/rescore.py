@@ -83,10 +83,10 @@ def rescore_warehouse(engine: sa.Engine, pack_for: Callable[[Campaign], RulePack
         checked("quarantine", on_day)
         if broken:
             raise RescoreError(describe_broken(broken, date))
-        build_user_features(engine, date)
-        checked("user_features", on_day)
         build_account_links(engine, date)
         checked("account_links", on_day)
+        build_user_features(engine, date)  # reads the day's account links
+        checked("user_features", on_day)
         build_account_clusters(engine, date)
         checked("account_clusters", on_day)
         for campaign_id in of_day["campaign_id"]:

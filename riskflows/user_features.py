@@ -3,14 +3,16 @@
 One INSERT ... SELECT per day over all history up to its end: farms are built over months,
 so nothing here looks only at the day itself. Features are computed for every account
 enrolled in any campaign by then; the whole population still counts when judging how
-widely a device, IP or address is shared. Column meanings: `feature_catalog.USER_FEATURES`.
+widely a device, IP or address is shared. That sharing is read from the day's
+risk.account_links (every holder of a non-hub shared key), so the links of the day are
+built first. Column meanings: `feature_catalog.USER_FEATURES`.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from riskflows.account_links import HubPolicy, shared_key_ctes
+from riskflows.account_links import day_shared_keys_cte, registered_users_cte
 from riskflows.days import day_params
 from riskflows.feature_catalog import USER_FEATURES
 from riskflows.quarantine import SourceLayout, day_clean_relation
@@ -20,13 +22,13 @@ USER_FEATURES_TABLE = "risk.user_features"
 
 
 def user_features_select(layout: SourceLayout) -> str:
-    """SELECT date, user_id, <USER_FEATURES> for bound :date and :day_end."""
+    """SELECT date, user_id, <USER_FEATURES> for bound :date and :day_end; reads the day's account links."""
     c = {
         name: day_clean_relation(name, layout)
         for name in ("enrollments", "logins", "deposits", "withdrawals", "trades", "transfers")
     }
     return f"""
-WITH {shared_key_ctes(layout)},
+WITH {registered_users_cte(layout)},{day_shared_keys_cte()},
 population AS (
     SELECT DISTINCT user_id FROM {c["enrollments"]} x WHERE enrolled_at < :day_end
 ),
@@ -237,7 +239,8 @@ def user_features_insert(layout: SourceLayout) -> str:
 
 
 def build_user_features(engine: sa.Engine, date) -> int:
-    """Replace the day's user features; returns the number of accounts written."""
+    """Replace the day's user features (the day's account links must be built); returns the
+    number of accounts written."""
     with engine.connect() as conn:
         layout = SourceLayout.inspect(conn)
     params = day_params(date)
@@ -246,5 +249,5 @@ def build_user_features(engine: sa.Engine, date) -> int:
         USER_FEATURES_TABLE,
         {"date": params["date"]},
         insert_sql=user_features_insert(layout),
-        params={**params, **HubPolicy().params()},
+        params=params,
     )

@@ -101,7 +101,7 @@ def test_benchmark_runs_a_tiny_world_end_to_end(tmp_path):
     # the bare SQL: the contract check the features rely on, user features, link table, one
     # participant SELECT per campaign; every feature query produced rows (the world is clean: no rejects)
     names = [(q.name, q.campaign_id) for q in result.bare]
-    assert names == [("source_quarantine", None), ("user_features", None), ("account_links", None)] + [
+    assert names == [("source_quarantine", None), ("account_links", None), ("user_features", None)] + [
         ("participant_features", c) for c in result.campaigns_live
     ]
     assert result.bare[0].rows == 0 and all(q.rows > 0 for q in result.bare[1:])

@@ -75,6 +75,7 @@ def _user_features(engine, world: World) -> pd.DataFrame:
     write_source(engine, world.frames(), only=False)
     create_output_tables(engine)
     check_source_contract(engine, DAY)  # the features read the duplicates it records
+    build_account_links(engine, DAY)  # user features read the day's links
     build_user_features(engine, DAY)
     with engine.connect() as conn:
         return read_frame(conn, "SELECT * FROM risk.user_features WHERE date = :d", {"d": DAY}).set_index("user_id")
@@ -82,7 +83,6 @@ def _user_features(engine, world: World) -> pd.DataFrame:
 
 def _participant_features(engine, world: World) -> pd.DataFrame:
     _user_features(engine, world)
-    build_account_links(engine, DAY)
     build_account_clusters(engine, DAY)
     build_participant_features(engine, DAY, CAMPAIGN)
     with engine.connect() as conn:

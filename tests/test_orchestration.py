@@ -515,6 +515,24 @@ def test_campaign_assets_refuse_a_day_whose_account_level_assets_never_ran(pg_in
     assert not partition_rows(duck_world, "participant_features", "2026-09-15", "dep-2026-09").empty
 
 
+def test_user_features_refuse_a_day_whose_account_links_never_ran(pg_instance, duck_world, defs):
+    """User features read the day's account links (who shares a device, an IP, an address): a UI
+    materialization of user_features alone on a fresh day fails naming them, writes nothing, and
+    goes through once the links are there."""
+    create_output_tables(duck_world)
+    user_features = [_key("user_features")]
+    result = run_job(defs, pg_instance, ACCOUNT_DAY_JOB, "2026-09-15", assets=user_features, raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    message = failure.event_specific_data.error.message
+    assert "risk/user_features was not run" in message and "risk/account_links 2026-09-15" in message
+    assert partition_rows(duck_world, "user_features", "2026-09-15").empty
+
+    run_job(defs, pg_instance, ACCOUNT_DAY_JOB, "2026-09-15", assets=[_key("source_quarantine"), _key("account_links")])
+    assert run_job(defs, pg_instance, ACCOUNT_DAY_JOB, "2026-09-15", assets=user_features).success
+    assert not partition_rows(duck_world, "user_features", "2026-09-15").empty
+
+
 def test_failing_pandera_check_blocks_everything_downstream(pg_instance, duck_world, defs, monkeypatch):
     import assets.metadata as metadata
     from riskflows.output_tables import OUTPUT_TABLES
