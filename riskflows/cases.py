@@ -201,53 +201,11 @@ def build_case_tables(engine: sa.Engine, day: dt.date | str, allowlisted: Allowl
         ["date", "case_id", "user_id", "campaign_id", "tier", "score", "rule_ids", "cluster_id", "reward_usd"]
     ]
     before = cases_before.set_index("case_id") if len(cases_before) else pd.DataFrame()
-    members_by_case = members_before.groupby("case_id") if len(members_before) else None
-    rows = []
-    for case_id, group in assigned.groupby("case_id", sort=True):
-        users = sorted(set(group["user_id"].astype(int)))
-        campaigns = sorted(set(group["campaign_id"]))
-        reward = float(group["reward_usd"].sum())
-        was = before.loc[case_id] if case_id in before.index else None
-        earlier_users, earlier_campaigns = set(), set()
-        if members_by_case is not None and case_id in members_by_case.groups:
-            earlier = members_by_case.get_group(case_id)
-            earlier_users, earlier_campaigns = set(earlier["user_id"].astype(int)), set(earlier["campaign_id"])
-        new_campaigns = [c for c in campaigns if was is not None and c not in earlier_campaigns]
-        new_members = len([u for u in users if u not in earlier_users]) if was is not None else len(users)
-        reward_share = None
-        if was is not None and float(was["reward_usd_at_risk"]) > 0:
-            reward_share = reward / float(was["reward_usd_at_risk"]) - 1.0
-        merged = group["merged_case_ids"].iloc[0]
-        cluster_ids = group["cluster_id"].dropna()
-        rows.append(
-            {
-                "date": pd.Timestamp(day),
-                "case_id": case_id,
-                "cluster_id": int(cluster_ids.iloc[0]) if len(cluster_ids) else None,
-                "cluster_size": int(group["cluster_size"].max()),
-                "campaigns": ",".join(campaigns),
-                "campaign_count": len(campaigns),
-                "members": len(users),
-                "block_members": int(group.loc[group["tier"] == "block", "user_id"].nunique()),
-                "hold_members": int(group.loc[group["tier"] == "hold", "user_id"].nunique()),
-                "max_score": float(group["score"].max()),
-                "reward_usd_at_risk": reward,
-                # a case opened today starts the day its first account was first flagged
-                "first_flagged_date": pd.Timestamp(
-                    group["first_flagged_date"].min()
-                    if pd.isna(group["case_first"].iloc[0])
-                    else group["case_first"].iloc[0]
-                ),
-                "last_flagged_date": pd.Timestamp(day),
-                "status": _case_status(users, verdicts),
-                "flagged_today": True,
-                "new_members": new_members,
-                "new_campaigns": ",".join(new_campaigns),
-                "reward_change_share": reward_share,
-                "merged_case_ids": merged,
-                "changes": _changes(new_members, new_campaigns, reward_share, merged, was is None),
-            }
-        )
+    earlier_members = members_before.groupby("case_id") if len(members_before) else None
+    rows = [
+        _case_row(day, case, verdicts, before, earlier_members)
+        for case in _case_aggregates(assigned).itertuples(index=False)
+    ]
     absorbed = {m for row in rows for m in row["merged_case_ids"].split(",") if m}
     rows += _closing_rows(day, cases_before, members_before, {r["case_id"] for r in rows} | absorbed, allowlisted)
     cases = pd.DataFrame(rows, columns=list(_CASE_COLUMNS))
@@ -255,6 +213,73 @@ def build_case_tables(engine: sa.Engine, day: dt.date | str, allowlisted: Allowl
     written_members = replace_partition(engine, CASE_MEMBERS_TABLE, partition, frame=members.reset_index(drop=True))
     written_cases = replace_partition(engine, CASES_TABLE, partition, frame=cases)
     return written_cases, written_members
+
+
+def _case_aggregates(assigned: pd.DataFrame) -> pd.DataFrame:
+    """One row per case of the day's flagged (user, campaign) rows, computed for all cases at once:
+    its accounts and campaigns (sorted), cluster (the first member's that has one), the largest cluster
+    size, the block and hold accounts, the highest score, the reward at risk, the earliest first
+    flag, and what the case continues (its first row's case_first and merged_case_ids)."""
+    if assigned.empty:
+        return pd.DataFrame(columns=["case_id"])
+    by_case = assigned.groupby("case_id", sort=True)
+    first_row = by_case.head(1).set_index("case_id")
+    tiers = assigned.drop_duplicates(["case_id", "tier", "user_id"]).groupby(["case_id", "tier"]).size()
+    tier_members = tiers.unstack(fill_value=0).reindex(columns=["block", "hold"], fill_value=0)
+    cases = pd.DataFrame(
+        {
+            "users": by_case["user_id"].agg(lambda u: sorted(set(u.astype(int)))),
+            "campaigns": by_case["campaign_id"].agg(lambda c: sorted(set(c))),
+            "reward": by_case["reward_usd"].sum(),
+            "cluster_id": by_case["cluster_id"].first(),
+            "cluster_size": by_case["cluster_size"].max(),
+            "max_score": by_case["score"].max(),
+            "first_flagged": by_case["first_flagged_date"].min(),
+            "case_first": first_row["case_first"],
+            "merged_case_ids": first_row["merged_case_ids"],
+        }
+    )
+    cases = cases.join(tier_members.rename(columns={"block": "block_members", "hold": "hold_members"}))
+    cases[["block_members", "hold_members"]] = cases[["block_members", "hold_members"]].fillna(0)
+    return cases.rename_axis("case_id").reset_index()
+
+
+def _case_row(day: dt.date, case, verdicts: pd.Series, before: pd.DataFrame, earlier_members) -> dict:
+    """The day's risk.cases row of one case (a row of _case_aggregates), against yesterday's."""
+    was = before.loc[case.case_id] if case.case_id in before.index else None
+    earlier_users, earlier_campaigns = set(), set()
+    if earlier_members is not None and case.case_id in earlier_members.groups:
+        earlier = earlier_members.get_group(case.case_id)
+        earlier_users, earlier_campaigns = set(earlier["user_id"].astype(int)), set(earlier["campaign_id"])
+    new_campaigns = [c for c in case.campaigns if was is not None and c not in earlier_campaigns]
+    new_members = len([u for u in case.users if u not in earlier_users]) if was is not None else len(case.users)
+    reward = float(case.reward)
+    reward_share = None
+    if was is not None and float(was["reward_usd_at_risk"]) > 0:
+        reward_share = reward / float(was["reward_usd_at_risk"]) - 1.0
+    return {
+        "date": pd.Timestamp(day),
+        "case_id": case.case_id,
+        "cluster_id": None if pd.isna(case.cluster_id) else int(case.cluster_id),
+        "cluster_size": int(case.cluster_size),
+        "campaigns": ",".join(case.campaigns),
+        "campaign_count": len(case.campaigns),
+        "members": len(case.users),
+        "block_members": int(case.block_members),
+        "hold_members": int(case.hold_members),
+        "max_score": float(case.max_score),
+        "reward_usd_at_risk": reward,
+        # a case opened today starts the day its first account was first flagged
+        "first_flagged_date": pd.Timestamp(case.first_flagged if pd.isna(case.case_first) else case.case_first),
+        "last_flagged_date": pd.Timestamp(day),
+        "status": _case_status(case.users, verdicts),
+        "flagged_today": True,
+        "new_members": new_members,
+        "new_campaigns": ",".join(new_campaigns),
+        "reward_change_share": reward_share,
+        "merged_case_ids": case.merged_case_ids,
+        "changes": _changes(new_members, new_campaigns, reward_share, case.merged_case_ids, was is None),
+    }
 
 
 _CASE_COLUMNS = (
@@ -331,14 +356,14 @@ def campaigns_of_clusters(engine: sa.Engine, day: dt.date | str, clusters: Itera
     wanted = sorted({int(c) for c in clusters})
     if not wanted:
         return {}
+    listed = ", ".join(str(c) for c in wanted)  # integers, safe to inline
     with engine.connect() as conn:
         layout = SourceLayout.inspect(conn)
         joined = read_frame(
             conn,
             f"SELECT DISTINCT k.cluster_id, e.campaign_id FROM risk.account_clusters k "
             f"JOIN {day_clean_relation('enrollments', layout)} e ON e.user_id = k.user_id "
-            f"WHERE k.date = :date AND e.enrolled_at < :day_end",
+            f"WHERE k.date = :date AND e.enrolled_at < :day_end AND k.cluster_id IN ({listed})",
             day_params(day),
         )
-    joined = joined[joined["cluster_id"].isin(wanted)]
     return {int(c): sorted(g["campaign_id"]) for c, g in joined.groupby("cluster_id")}
