@@ -28,7 +28,7 @@ from riskflows.evaluation_worlds import (
 )
 from riskflows.feature_catalog import RULE_COLUMN_KINDS
 from riskflows.rescore import rescore_warehouse
-from riskflows.rule_packs import load_packs, select_pack
+from riskflows.rule_packs import load_packs, pack_for_campaign
 from riskflows.warehouse import DEFAULT_HOME, make_engine
 
 EVALUATE_HOME = DEFAULT_HOME / "evaluate"
@@ -94,7 +94,7 @@ def rescore_world(warehouse: Path, progress: Callable[[str], None] = print) -> d
     packs = load_packs(_rules_dir(), RULE_COLUMN_KINDS)
     engine = make_engine(f"duckdb:///{warehouse.resolve()}")
     try:
-        run = rescore_warehouse(engine, lambda c: select_pack(packs, c.campaign_id, c.kind, c.rule_pack))
+        run = rescore_warehouse(engine, lambda c: pack_for_campaign(packs, c))
         result = evaluate(engine)
         store_evaluation(engine, result)
     except Exception as error:  # one broken world must not stop the others

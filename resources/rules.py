@@ -10,7 +10,7 @@ from riskflows import settings
 from riskflows.campaigns import Campaign
 from riskflows.feature_catalog import RULE_COLUMN_KINDS
 from riskflows.notify import EscalationPolicy, load_policy
-from riskflows.rule_packs import RulePack, load_packs, select_pack
+from riskflows.rule_packs import RulePack, load_packs, pack_for_campaign
 
 # Packs are parsed and validated once per content: (folder, files' mtimes and sizes) -> packs.
 _LOADED: dict[tuple, list[RulePack]] = {}
@@ -41,4 +41,4 @@ class RulePacksResource(dg.ConfigurableResource):
         return load_policy(Path(self.folder) / "escalation.yaml")
 
     def pack_for(self, campaign: Campaign) -> RulePack:
-        return select_pack(self.packs(), campaign.campaign_id, campaign.kind, campaign.rule_pack)
+        return pack_for_campaign(self.packs(), campaign)

@@ -43,7 +43,7 @@ from riskflows.campaigns import load_campaigns
 from riskflows.days import as_date
 from riskflows.high_risk import listed_participants
 from riskflows.participant_features import PARTICIPANT_FEATURES_TABLE
-from riskflows.rule_packs import TIERS, RulePack, RulePackSelectionError, governs, select_pack
+from riskflows.rule_packs import TIERS, RulePack, RulePackSelectionError, governs, pack_for_campaign
 from riskflows.rule_sql import compile_rule_hits
 from riskflows.verdicts import all_verdicts_relation
 from riskflows.warehouse import dialect_of, read_frame, schema_columns
@@ -388,7 +388,7 @@ def backtest(
         for campaign_id in partitions["campaign_id"].unique():
             campaign = campaigns[campaign_id]
             try:
-                actives[campaign_id] = select_pack(active_packs, campaign_id, campaign.kind, campaign.rule_pack)
+                actives[campaign_id] = pack_for_campaign(active_packs, campaign)
             except RulePackSelectionError as error:
                 raise BacktestError(f"no active pack to compare with for campaign {campaign_id}: {error}") from None
         for part in partitions.itertuples():

@@ -15,7 +15,7 @@ from app.runner import materialize_range
 from app.world_matrix import rescore_worlds
 from riskflows.feature_catalog import RULE_COLUMN_KINDS
 from riskflows.rescore import RescoreError, rescore_warehouse
-from riskflows.rule_packs import load_packs, select_pack
+from riskflows.rule_packs import load_packs, pack_for_campaign
 from riskflows.synthetic import seed_warehouse
 from riskflows.warehouse import make_engine, read_frame
 
@@ -26,7 +26,7 @@ REBUILT = ("user_features", "account_links", "participant_features", "rule_hits"
 
 def _default_pack_for():
     packs = load_packs("rules", RULE_COLUMN_KINDS)
-    return lambda campaign: select_pack(packs, campaign.campaign_id, campaign.kind, campaign.rule_pack)
+    return lambda campaign: pack_for_campaign(packs, campaign)
 
 
 def _scored(url: str) -> dict[str, pd.DataFrame]:

@@ -44,7 +44,7 @@ from riskflows.rule_packs.model import (
     RulePackSelectionError,
     Suppression,
 )
-from riskflows.rule_packs.selection import governs, select_pack, tier_for
+from riskflows.rule_packs.selection import governs, pack_for_campaign, select_pack, tier_for
 
 __all__ = [
     "CAMPAIGN_KINDS",
@@ -66,6 +66,7 @@ __all__ = [
     "load_packs",
     "pack_version",
     "parse_expression",
+    "pack_for_campaign",
     "select_pack",
     "tier_for",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 from riskflows.rule_packs.model import TIERS, RulePack, RulePackSelectionError
 
@@ -36,6 +37,19 @@ def select_pack(packs: Sequence[RulePack], campaign_id: str, kind: str, override
         f"no rule pack applies to campaign {campaign_id} (kind '{kind}'): list it in a pack's "
         f"applies_to.campaigns or applies_to.kinds, or set campaigns.rule_pack; available packs: {available}"
     )
+
+
+class CampaignIdentity(Protocol):
+    """What pack selection reads of a campaign (riskflows.campaigns.Campaign has it)."""
+
+    campaign_id: str
+    kind: str
+    rule_pack: str | None
+
+
+def pack_for_campaign(packs: Sequence[RulePack], campaign: CampaignIdentity) -> RulePack:
+    """select_pack for a campaign as src.campaigns describes it (its id, kind and rule_pack override)."""
+    return select_pack(packs, campaign.campaign_id, campaign.kind, campaign.rule_pack)
 
 
 def governs(pack: RulePack, campaign_id: str, kind: str, override: str | None) -> bool:
