@@ -288,11 +288,14 @@ first_fund AS (
     ) f WHERE rn = 1
 ),
 first_out AS (
+    -- the first money out after enrolling; not at the enrollment's own second: where joining is a
+    -- payment (an airdrop's qualifying bridge deposit), that payment is the enrollment, one act, and
+    -- counting it again as a cash-out would make every pair that enrolled together coincide twice
     SELECT user_id, ts AS out_at, key AS out_key, amount_usd AS out_usd FROM (
         SELECT m.user_id, m.ts, m.key, m.amount_usd,
                ROW_NUMBER() OVER (PARTITION BY m.user_id ORDER BY m.ts, m.key) AS rn
         FROM money_out_all m JOIN joined j ON j.user_id = m.user_id
-        WHERE m.ts >= j.enrolled_at
+        WHERE m.ts > j.enrolled_at
     ) f WHERE rn = 1
 ),
 first_trade AS (

@@ -158,7 +158,8 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
         "lockstep_peers",
         "participants (this campaign or a sister) sharing this one's least likely lockstep "
         "signature: at least two of registration (when a day or more before enrolling), enrollment, first funding, "
-        "first trade and first money out within the hour, or near-equal amounts, plus the links they share",
+        "first trade and first money out (after the enrollment's own second: a deposit that enrolls is the "
+        "enrollment) within the hour, or near-equal amounts, plus the links they share",
     ),
     _n(
         "lockstep_chance",
