@@ -47,6 +47,7 @@ DECIDED_ON = frozenset(
         "harbor:19:onchain",
         "lantern:1",
         "lantern:2",  # opened on 2026-12-02 to find why payroll sources listed a P2P merchant's newcomers
+        "tollgate:1",  # opened on 2026-12-02 to find why workshop cohorts and onboarded friends were listed
     }
 )
 DEFAULT_MATRIX = (
