@@ -224,7 +224,7 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
         "relay_chain_reach",
         "participants (this campaign or a sister) this one reaches, or is reached by, along a line of "
         "transfers between participants within 6 hops, each from an account paying at most two participants to one "
-        "paid by at most two, and each paid within a day after the hop before it arrived (riskflows.relay_chains): "
+        "paid by at most two, and each paid within three days after the hop before it arrived (riskflows.relay_chains): "
         "money passed hand to hand down a chain; a friend's or a family's payments end after a hop or two, each on "
         "its own day",
     ),

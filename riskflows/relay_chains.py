@@ -6,7 +6,7 @@ receives from the one before and pays the one after. Each address looks ordinary
 away is its length and its pace: each address passes the money on soon after it arrives.
 Honest participants pay each other too (friends, a family, one person's wallets), but each
 payment is its own decision on its own day, so their money paths among participants end after
-a hop or two, and a line of payments weeks apart is no relay however long it is.
+a hop or two, and a line of payments a week or more apart is no relay however long it is.
 
 A *thin link* is a transfer between two participants (this campaign or a sister) from an
 account that pays at most ``THIN_DEGREE`` participants to one paid by at most that many: a
@@ -21,7 +21,10 @@ from __future__ import annotations
 
 THIN_DEGREE = 2  # a link in a chain passes money from one account to at most this many, and back
 CHAIN_HOPS = 6  # hops followed each way
-RELAY_WINDOW = "1 day"  # a hop relays the one before it when paid within a day after it arrived
+# a hop relays the one before it when paid within three days after it arrived: a farm passing seed
+# money on bridges, swaps and waits for gas first, so its hops come hours to days apart; an honest
+# participant's next payment to another participant comes a week or more later
+RELAY_WINDOW = "3 days"
 
 
 def relay_chain_ctes(transfers: str) -> str:

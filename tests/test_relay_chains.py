@@ -1,9 +1,11 @@
 """Relay chains: seed money passed hand to hand down a line of participants.
 
 Twelve addresses each paid by the one before and paying the one after, each passing the money on
-within hours, form one chain. Friends paying each other back and forth, a funder paying a crowd (a
-star, not a chain), and a line of payments each made two days after the one before (every payment
-its own decision) do not. Nor does a line paid backwards in time: money cannot be passed on before it came.
+within hours, form one chain; so do twelve that each wait a day and a half (bridging, swapping,
+waiting for gas) before passing it on. Friends paying each other back and forth, a funder paying a
+crowd (a star, not a chain), and a line of payments each made a week after the one before (every
+payment its own decision) do not. Nor does a line paid backwards in time: money cannot be passed on
+before it came.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ FRIENDS = [200, 201, 202]
 STAR_FUNDER, STAR = 300, list(range(301, 313))
 SLOW_LINE = list(range(400, 412))
 BACKWARDS_LINE = list(range(500, 512))
+PATIENT_CHAIN = list(range(600, 612))
 
 
 def _world() -> World:
     w = World()
-    for user_id in CHAIN + FRIENDS + [STAR_FUNDER] + STAR + SLOW_LINE + BACKWARDS_LINE:
-        w.user(user_id, T0 - pd.Timedelta(days=40))
+    for user_id in CHAIN + FRIENDS + [STAR_FUNDER] + STAR + SLOW_LINE + BACKWARDS_LINE + PATIENT_CHAIN:
+        w.user(user_id, T0 - pd.Timedelta(days=100))
         w.enroll(user_id)
     for hop, (payer, payee) in enumerate(zip(CHAIN, CHAIN[1:])):
         w.add("transfers", from_user_id=payer, to_user_id=payee, ts=T0 + pd.Timedelta(hours=2 + hop), amount_usd=100.0)
@@ -32,7 +35,15 @@ def _world() -> World:
         w.add("transfers", from_user_id=STAR_FUNDER, to_user_id=payee, ts=T0 + pd.Timedelta(hours=i), amount_usd=50.0)
     for hop, (payer, payee) in enumerate(zip(SLOW_LINE, SLOW_LINE[1:])):
         w.add(
-            "transfers", from_user_id=payer, to_user_id=payee, ts=T0 + pd.Timedelta(days=2 * hop - 20), amount_usd=100.0
+            "transfers", from_user_id=payer, to_user_id=payee, ts=T0 + pd.Timedelta(days=7 * hop - 80), amount_usd=100.0
+        )
+    for hop, (payer, payee) in enumerate(zip(PATIENT_CHAIN, PATIENT_CHAIN[1:])):
+        w.add(
+            "transfers",
+            from_user_id=payer,
+            to_user_id=payee,
+            ts=T0 + pd.Timedelta(days=-20) + pd.Timedelta(hours=36 * hop),
+            amount_usd=100.0,
         )
     for hop, (payer, payee) in enumerate(zip(BACKWARDS_LINE, BACKWARDS_LINE[1:])):
         w.add(
@@ -50,8 +61,9 @@ def test_a_long_line_of_transfers_is_a_chain_and_friends_or_a_star_are_not(engin
     reach = f["relay_chain_reach"]
     # each end reaches the six hops it is followed along; the middle reaches six each way
     assert reach.loc[CHAIN].tolist() == [6, 7, 8, 9, 10, 11, 11, 10, 9, 8, 7, 6]
+    assert reach.loc[PATIENT_CHAIN].tolist() == [6, 7, 8, 9, 10, 11, 11, 10, 9, 8, 7, 6]
     assert reach.loc[FRIENDS].tolist() == [2, 2, 2]  # a triangle of friends reaches only itself
     assert reach.loc[[STAR_FUNDER, *STAR]].tolist() == [0] * (1 + len(STAR))  # a star has no thin links
-    # each payment in these lines is a hop of its own: it comes days after the money arrived, or before it
+    # each payment in these lines is a hop of its own: it comes a week after the money arrived, or before it
     assert reach.loc[SLOW_LINE].tolist() == [1] + [2] * 10 + [1]
     assert reach.loc[BACKWARDS_LINE].tolist() == [1] + [2] * 10 + [1]
