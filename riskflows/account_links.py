@@ -70,29 +70,47 @@ reg_users AS (
 )"""
 
 
+def _user_key_selects(deposits: str, withdrawals: str) -> dict[str, tuple[str, ...]]:
+    """Per shared-key kind, the SELECTs of (user_id, key) that find it (over `login_keys` and `reg_users`)."""
+    return {
+        "device": (
+            "SELECT user_id, device_id FROM login_keys WHERE device_id IS NOT NULL",
+            "SELECT user_id, registration_device_id FROM reg_users WHERE registration_device_id IS NOT NULL",
+        ),
+        "ip": (
+            "SELECT user_id, ip FROM login_keys WHERE ip IS NOT NULL",
+            "SELECT user_id, registration_ip FROM reg_users WHERE registration_ip IS NOT NULL",
+        ),
+        "ip24": (
+            f"SELECT user_id, {_ip24('ip')} FROM login_keys WHERE ip LIKE '%.%.%.%'",
+            f"SELECT user_id, {_ip24('registration_ip')} FROM reg_users WHERE registration_ip LIKE '%.%.%.%'",
+        ),
+        "deposit_source": (
+            f"SELECT user_id, from_address FROM {deposits} x WHERE ts < :day_end AND from_address IS NOT NULL",
+        ),
+        "withdrawal_address": (
+            f"SELECT user_id, to_address FROM {withdrawals} x WHERE ts < :day_end AND to_address IS NOT NULL",
+        ),
+    }
+
+
 def shared_key_ctes(layout: SourceLayout) -> str:
     """CTEs `reg_users`, `user_keys`, `key_stats`, `shared_keys` for everything visible before :day_end."""
     logins = day_clean_relation("logins", layout)
-    deposits = day_clean_relation("deposits", layout)
-    withdrawals = day_clean_relation("withdrawals", layout)
+    selects = _user_key_selects(day_clean_relation("deposits", layout), day_clean_relation("withdrawals", layout))
+    # one list of kinds: what user_features reads back from the links (SHARED_KEY_KINDS) is what is found here
+    union = "\n        UNION ALL ".join(
+        f"SELECT user_id, '{kind}' AS link_kind, key FROM ({select}) s (user_id, key)"
+        for kind in SHARED_KEY_KINDS
+        for select in selects[kind]
+    )
     return f"""{registered_users_cte(layout)},
 login_keys AS (
     SELECT DISTINCT user_id, ip, device_id FROM {logins} x WHERE ts < :day_end
 ),
 user_keys AS (
     SELECT DISTINCT user_id, link_kind, key FROM (
-        SELECT user_id, 'device' AS link_kind, device_id AS key FROM login_keys WHERE device_id IS NOT NULL
-        UNION ALL SELECT user_id, 'device', registration_device_id FROM reg_users
-            WHERE registration_device_id IS NOT NULL
-        UNION ALL SELECT user_id, 'ip', ip FROM login_keys WHERE ip IS NOT NULL
-        UNION ALL SELECT user_id, 'ip', registration_ip FROM reg_users WHERE registration_ip IS NOT NULL
-        UNION ALL SELECT user_id, 'ip24', {_ip24("ip")} FROM login_keys WHERE ip LIKE '%.%.%.%'
-        UNION ALL SELECT user_id, 'ip24', {_ip24("registration_ip")} FROM reg_users
-            WHERE registration_ip LIKE '%.%.%.%'
-        UNION ALL SELECT user_id, 'deposit_source', from_address FROM {deposits} x
-            WHERE ts < :day_end AND from_address IS NOT NULL
-        UNION ALL SELECT user_id, 'withdrawal_address', to_address FROM {withdrawals} x
-            WHERE ts < :day_end AND to_address IS NOT NULL
+        {union}
     ) k
 ),
 key_stats AS (
