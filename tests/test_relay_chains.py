@@ -22,37 +22,25 @@ BACKWARDS_LINE = list(range(500, 512))
 PATIENT_CHAIN = list(range(600, 612))
 
 
+def _pay_down(w: World, line: list[int], first: pd.Timestamp, gap: pd.Timedelta) -> None:
+    """Each account of the line pays the next $100, hop k at first + k * gap."""
+    for hop, (payer, payee) in enumerate(zip(line, line[1:])):
+        w.add("transfers", from_user_id=payer, to_user_id=payee, ts=first + hop * gap, amount_usd=100.0)
+
+
 def _world() -> World:
     w = World()
     for user_id in CHAIN + FRIENDS + [STAR_FUNDER] + STAR + SLOW_LINE + BACKWARDS_LINE + PATIENT_CHAIN:
         w.user(user_id, T0 - pd.Timedelta(days=100))
         w.enroll(user_id)
-    for hop, (payer, payee) in enumerate(zip(CHAIN, CHAIN[1:])):
-        w.add("transfers", from_user_id=payer, to_user_id=payee, ts=T0 + pd.Timedelta(hours=2 + hop), amount_usd=100.0)
+    _pay_down(w, CHAIN, first=T0 + pd.Timedelta(hours=2), gap=pd.Timedelta(hours=1))
     for i, (payer, payee) in enumerate([(200, 201), (201, 200), (201, 202), (202, 200)] * 3):
         w.add("transfers", from_user_id=payer, to_user_id=payee, ts=T0 + pd.Timedelta(days=i), amount_usd=20.0 + i)
     for i, payee in enumerate(STAR):
         w.add("transfers", from_user_id=STAR_FUNDER, to_user_id=payee, ts=T0 + pd.Timedelta(hours=i), amount_usd=50.0)
-    for hop, (payer, payee) in enumerate(zip(SLOW_LINE, SLOW_LINE[1:])):
-        w.add(
-            "transfers", from_user_id=payer, to_user_id=payee, ts=T0 + pd.Timedelta(days=7 * hop - 80), amount_usd=100.0
-        )
-    for hop, (payer, payee) in enumerate(zip(PATIENT_CHAIN, PATIENT_CHAIN[1:])):
-        w.add(
-            "transfers",
-            from_user_id=payer,
-            to_user_id=payee,
-            ts=T0 + pd.Timedelta(days=-20) + pd.Timedelta(hours=36 * hop),
-            amount_usd=100.0,
-        )
-    for hop, (payer, payee) in enumerate(zip(BACKWARDS_LINE, BACKWARDS_LINE[1:])):
-        w.add(
-            "transfers",
-            from_user_id=payer,
-            to_user_id=payee,
-            ts=T0 + pd.Timedelta(hours=30 - 2 * hop),
-            amount_usd=100.0,
-        )
+    _pay_down(w, SLOW_LINE, first=T0 - pd.Timedelta(days=80), gap=pd.Timedelta(days=7))
+    _pay_down(w, PATIENT_CHAIN, first=T0 - pd.Timedelta(days=20), gap=pd.Timedelta(hours=36))
+    _pay_down(w, BACKWARDS_LINE, first=T0 + pd.Timedelta(hours=30), gap=pd.Timedelta(hours=-2))
     return w
 
 
