@@ -63,3 +63,29 @@ def test_an_idle_script_moving_with_a_hollow_crowd_is_listed_and_either_alone_is
     assert len(listed) >= 5, listed
     for pack_id, tiers in listed.items():
         assert tiers == {1: "review"}, (pack_id, tiers)
+
+
+FRESH_BATCH = {  # a rack of phones: hollow accounts on shared devices, their whole cluster made in one week
+    "personal_peers": 2,
+    "personal_peer_hollow_share": 1.0,
+    "cluster_participants": 6,
+    "cluster_participant_share": 1.0,
+    "cluster_registration_spread_days": 5.0,
+    "cluster_hollow_share": 1.0,
+    "active_days_before_enroll": 0,
+}
+LINKED_CLUSTERS = {
+    1: FRESH_BATCH,
+    2: {**FRESH_BATCH, "cluster_registration_spread_days": 900.0},  # a household: accounts made years apart
+    3: {**FRESH_BATCH, "personal_peers": 0, "personal_peer_hollow_share": None},  # an influencer's audience
+    4: {**FRESH_BATCH, "cluster_participant_share": 0.3},  # most of the cluster never joined
+    5: {**FRESH_BATCH, "cluster_participants": 2},  # a couple who signed up together: too few to tell from chance
+    6: {**FRESH_BATCH, "active_days_before_enroll": 9},  # a participant with a life of its own
+}
+
+
+def test_a_fresh_hollow_batch_of_linked_accounts_is_listed_and_an_older_or_looser_cluster_is_not(engine):
+    listed = _listed(engine, LINKED_CLUSTERS)
+    assert len(listed) >= 5, listed
+    for pack_id, tiers in listed.items():
+        assert tiers == {1: "review"}, (pack_id, tiers)
