@@ -89,3 +89,29 @@ def test_a_fresh_hollow_batch_of_linked_accounts_is_listed_and_an_older_or_loose
     assert len(listed) >= 5, listed
     for pack_id, tiers in listed.items():
         assert tiers == {1: "review"}, (pack_id, tiers)
+
+
+ONE_HAND_PAIR = {  # two hollow accounts on one phone, enrolled and funded minutes apart
+    "lockstep_peers": 1,
+    "lockstep_signature": "enrolled,funded,enrolled_minutes,funded_minutes,fund_amount,device,network",
+    "lockstep_hollow_share": 1.0,
+    "active_days_before_enroll": 0,
+}
+LINKED_PAIRS = {
+    1: ONE_HAND_PAIR,
+    # strangers a faucet or an exchange paid in the same minutes: one source, no phone, no cash-out address
+    2: {**ONE_HAND_PAIR, "lockstep_signature": "enrolled,funded,enrolled_minutes,funded_minutes,source"},
+    # a family on one phone, enrolling the same evening: the same hour, not the same minutes
+    3: {**ONE_HAND_PAIR, "lockstep_signature": "enrolled,funded,device"},
+    # on chain an address is first seen when first funded: one act, not two
+    4: {**ONE_HAND_PAIR, "lockstep_signature": "registered,funded,registered_minutes,funded_minutes,destination"},
+    5: {**ONE_HAND_PAIR, "active_days_before_enroll": 12},  # a life of its own
+    6: {**ONE_HAND_PAIR, "lockstep_hollow_share": 0.5},  # its peer has a life of its own
+}
+
+
+def test_a_hollow_pair_on_one_phone_acting_minutes_apart_is_listed_and_strangers_or_a_family_are_not(engine):
+    listed = _listed(engine, LINKED_PAIRS)
+    assert len(listed) >= 5, listed
+    for pack_id, tiers in listed.items():
+        assert tiers == {1: "review"}, (pack_id, tiers)
