@@ -91,22 +91,27 @@ def test_a_fresh_hollow_batch_of_linked_accounts_is_listed_and_an_older_or_loose
         assert tiers == {1: "review"}, (pack_id, tiers)
 
 
-ONE_HAND_PAIR = {  # two hollow accounts on one phone, enrolled and funded minutes apart
+ONE_HAND_PAIR = {  # two hollow accounts on one phone, funded and cashing out minutes apart
     "lockstep_peers": 1,
-    "lockstep_signature": "enrolled,funded,enrolled_minutes,funded_minutes,fund_amount,device,network",
+    "lockstep_signature": "funded,cashed_out,funded_minutes,cashed_out_minutes,fund_amount,device,network",
     "lockstep_hollow_share": 1.0,
     "active_days_before_enroll": 0,
 }
 LINKED_PAIRS = {
     1: ONE_HAND_PAIR,
     # strangers a faucet or an exchange paid in the same minutes: one source, no phone, no cash-out address
-    2: {**ONE_HAND_PAIR, "lockstep_signature": "enrolled,funded,enrolled_minutes,funded_minutes,source"},
-    # a family on one phone, enrolling the same evening: the same hour, not the same minutes
-    3: {**ONE_HAND_PAIR, "lockstep_signature": "enrolled,funded,device"},
-    # on chain an address is first seen when first funded: one act, not two
-    4: {**ONE_HAND_PAIR, "lockstep_signature": "registered,funded,registered_minutes,funded_minutes,destination"},
+    2: {**ONE_HAND_PAIR, "lockstep_signature": "funded,cashed_out,funded_minutes,cashed_out_minutes,source"},
+    # a family on one phone, cashing out the same evening: the same hour, not the same minutes
+    3: {**ONE_HAND_PAIR, "lockstep_signature": "funded,cashed_out,device"},
+    # registering is no step of its own (on chain an address is first seen when it is first funded)
+    4: {
+        **ONE_HAND_PAIR,
+        "lockstep_signature": "registered,cashed_out,registered_minutes,cashed_out_minutes,destination",
+    },
     5: {**ONE_HAND_PAIR, "active_days_before_enroll": 12},  # a life of its own
     6: {**ONE_HAND_PAIR, "lockstep_hollow_share": 0.5},  # its peer has a life of its own
+    # funded, then claimed in a launch's first minutes: arriving together, moving nothing together
+    7: {**ONE_HAND_PAIR, "lockstep_signature": "enrolled,funded,enrolled_minutes,funded_minutes,destination"},
 }
 
 
