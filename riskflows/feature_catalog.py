@@ -68,6 +68,11 @@ USER_FEATURES: tuple[Feature, ...] = (
     _i("transfer_counterparties", "distinct accounts this account moved money with internally"),
     _i("funder_fanout", "most accounts funded internally by one of the accounts that funded this one"),
     _i("collector_fanin", "most accounts sweeping money to one of this account's internal recipients"),
+    _n(
+        "money_out_gap_cv",
+        "coefficient of variation of gaps between the account's payments out (withdrawals, transfers) of the last "
+        "30 days; NULL below five payments; near 0 = a schedule (a bot bridging every 12 h), people pay when they need to",
+    ),
     # referral network
     _i("referees", "accounts registered with this account as referrer"),
     _n("referee_deposit_share", "share of referees that ever deposited", 0, 1),

@@ -52,6 +52,24 @@ login_rhythm AS (
     SELECT user_id, STDDEV_POP(gap) / NULLIF(AVG(gap), 0) AS login_gap_cv
     FROM login_gaps WHERE gap IS NOT NULL GROUP BY user_id HAVING COUNT(*) >= 3
 ),
+money_out_gaps AS (
+    -- payments out of the last 30 days (withdrawals and transfers to other accounts), as for logins
+    SELECT user_id,
+           CAST(EXTRACT(EPOCH FROM (ts - LAG(ts) OVER (PARTITION BY user_id ORDER BY ts))) AS DOUBLE PRECISION) AS gap
+    FROM (
+        SELECT x.user_id, x.ts FROM {c["withdrawals"]} x JOIN population p ON p.user_id = x.user_id
+        WHERE x.ts < :day_end AND x.ts >= CAST(:day_end AS TIMESTAMP) - INTERVAL '30 days'
+        UNION ALL
+        SELECT x.from_user_id, x.ts FROM {c["transfers"]} x JOIN population p ON p.user_id = x.from_user_id
+        WHERE x.ts < :day_end AND x.ts >= CAST(:day_end AS TIMESTAMP) - INTERVAL '30 days'
+          AND x.from_user_id <> x.to_user_id
+    ) o
+),
+money_rhythm AS (
+    -- at least 4 gaps: people pay a few times a month at any moment; a schedule shows over five payments
+    SELECT user_id, STDDEV_POP(gap) / NULLIF(AVG(gap), 0) AS money_out_gap_cv
+    FROM money_out_gaps WHERE gap IS NOT NULL GROUP BY user_id HAVING COUNT(*) >= 4
+),
 login_hours AS (
     SELECT user_id, EXTRACT(HOUR FROM ts) AS hour, COUNT(*) AS n FROM logins GROUP BY user_id, EXTRACT(HOUR FROM ts)
 ),
@@ -203,6 +221,7 @@ SELECT
     COALESCE(tf.transfer_counterparties, 0) AS transfer_counterparties,
     COALESCE(fs.funder_fanout, 0) AS funder_fanout,
     COALESCE(cs.collector_fanin, 0) AS collector_fanin,
+    mr.money_out_gap_cv,
     COALESCE(rf.referees, 0) AS referees,
     rf.referee_deposit_share,
     rf.referee_trade_share,
@@ -217,6 +236,7 @@ FROM population p
 LEFT JOIN reg_users r ON r.user_id = p.user_id
 LEFT JOIN login_counts lc ON lc.user_id = p.user_id
 LEFT JOIN login_rhythm lr ON lr.user_id = p.user_id
+LEFT JOIN money_rhythm mr ON mr.user_id = p.user_id
 LEFT JOIN login_entropy le ON le.user_id = p.user_id
 LEFT JOIN agent_share ag ON ag.user_id = p.user_id
 LEFT JOIN sharing sh ON sh.user_id = p.user_id

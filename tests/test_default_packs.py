@@ -120,3 +120,24 @@ def test_a_hollow_pair_on_one_phone_acting_minutes_apart_is_listed_and_strangers
     assert len(listed) >= 5, listed
     for pack_id, tiers in listed.items():
         assert tiers == {1: "review"}, (pack_id, tiers)
+
+
+BOT_ON_SCHEDULE = {
+    "money_out_gap_cv": 0.05,
+    "lockstep_peers": 40,
+    "lockstep_chance": 0.001,
+    "active_days_before_enroll": 8,
+}
+SCHEDULED_PAYERS = {
+    1: BOT_ON_SCHEDULE,  # a seasoned farm bot: its schedule, and a crowd moving with it
+    2: {**BOT_ON_SCHEDULE, "lockstep_chance": 0.5},  # a savings plan or a market maker's rebalancer: alone
+    3: {**BOT_ON_SCHEDULE, "money_out_gap_cv": 0.9},  # a person in a launch crowd, paying when needed
+    4: {**BOT_ON_SCHEDULE, "money_out_gap_cv": None},  # too few payments to tell a schedule
+}
+
+
+def test_a_bot_paying_on_a_schedule_in_step_with_others_is_listed_and_a_lone_schedule_is_not(engine):
+    listed = _listed(engine, SCHEDULED_PAYERS)
+    assert len(listed) >= 5, listed
+    for pack_id, tiers in listed.items():
+        assert tiers == {1: "review"}, (pack_id, tiers)

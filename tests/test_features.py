@@ -221,6 +221,37 @@ def test_a_farm_split_over_a_sister_campaign_is_still_one_farm(engine, kind, sta
     assert f.loc[[10, 11, 12], "cluster_participants"].tolist() == [expected] * 3
 
 
+def test_payment_regularity_spots_a_bridging_bot_and_not_a_person_or_a_short_history(engine):
+    w = World()
+    day_end = pd.Timestamp(DAY) + pd.Timedelta(days=1)
+    for user_id in (1, 2, 3, 4):
+        w.user(user_id, T0 - pd.Timedelta(days=200))
+        w.enroll(user_id)
+    w.user(9, T0 - pd.Timedelta(days=200))  # the bridge / the recipient
+    # a bot bridging every 12 hours, a few seconds late or early; an old payment outside the 30 days does not count
+    w.add("transfers", from_user_id=1, to_user_id=9, ts=day_end - pd.Timedelta(days=90), amount_usd=5.0)
+    for k, jitter in enumerate([0, 4, -3, 2, -1, 3, 0, -2]):
+        ts = day_end - pd.Timedelta(hours=12 * (k + 1), seconds=jitter)
+        w.add("transfers", from_user_id=1, to_user_id=9, ts=ts, amount_usd=5.0)
+    # a person: withdrawals and payments when needed
+    t = day_end - pd.Timedelta(days=25)
+    for k, gap in enumerate([1, 30, 2, 50, 9, 70, 3]):
+        t = t + pd.Timedelta(hours=gap)
+        if k % 2:
+            w.add("withdrawals", user_id=2, ts=t, amount_usd=40.0, to_address="0xbank")
+        else:
+            w.add("transfers", from_user_id=2, to_user_id=9, ts=t, amount_usd=12.0)
+    # four regular payments are too few to call a schedule; money coming in is no payment out
+    for k in range(4):
+        w.add("transfers", from_user_id=3, to_user_id=9, ts=day_end - pd.Timedelta(hours=12 * (k + 1)), amount_usd=5.0)
+    for k in range(8):
+        w.add("transfers", from_user_id=9, to_user_id=4, ts=day_end - pd.Timedelta(hours=12 * (k + 1)), amount_usd=5.0)
+    f = _user_features(engine, w)
+    assert f.loc[1, "money_out_gap_cv"] < 0.01
+    assert f.loc[2, "money_out_gap_cv"] > 0.5
+    assert pd.isna(f.loc[3, "money_out_gap_cv"]) and pd.isna(f.loc[4, "money_out_gap_cv"])
+
+
 def test_login_regularity_survives_an_old_sign_up_and_spots_fresh_fingerprints(engine):
     w = World()
     w.user(1, T0 - pd.Timedelta(days=200))  # an aged bot account: sign-up long ago, then a timer
