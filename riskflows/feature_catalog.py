@@ -71,7 +71,7 @@ USER_FEATURES: tuple[Feature, ...] = (
     _n(
         "money_out_gap_cv",
         "coefficient of variation of gaps between the account's payments out (withdrawals, transfers) of the last "
-        "30 days; NULL below five payments; near 0 = a schedule (a bot bridging every 12 h), people pay when they need to",
+        "30 days; NULL below seven payments; near 0 = a schedule (a bot bridging every 12 h), people pay when they need to",
     ),
     # referral network
     _i("referees", "accounts registered with this account as referrer"),

@@ -19,6 +19,7 @@ from riskflows.quarantine import SourceLayout, day_clean_relation
 from riskflows.warehouse import replace_partition
 
 USER_FEATURES_TABLE = "risk.user_features"
+MONEY_RHYTHM_MIN_GAPS = 6  # payments out, less one, before their rhythm (money_out_gap_cv) means anything
 
 
 def user_features_select(layout: SourceLayout) -> str:
@@ -66,9 +67,10 @@ money_out_gaps AS (
     ) o
 ),
 money_rhythm AS (
-    -- at least 4 gaps: people pay a few times a month at any moment; a schedule shows over five payments
+    -- at least {MONEY_RHYTHM_MIN_GAPS} gaps: a person paying at random moments has four gaps this regular
+    -- (coefficient of variation under 0.25) one time in forty, six one time in four hundred
     SELECT user_id, STDDEV_POP(gap) / NULLIF(AVG(gap), 0) AS money_out_gap_cv
-    FROM money_out_gaps WHERE gap IS NOT NULL GROUP BY user_id HAVING COUNT(*) >= 4
+    FROM money_out_gaps WHERE gap IS NOT NULL GROUP BY user_id HAVING COUNT(*) >= {MONEY_RHYTHM_MIN_GAPS}
 ),
 login_hours AS (
     SELECT user_id, EXTRACT(HOUR FROM ts) AS hour, COUNT(*) AS n FROM logins GROUP BY user_id, EXTRACT(HOUR FROM ts)

@@ -241,8 +241,9 @@ def test_payment_regularity_spots_a_bridging_bot_and_not_a_person_or_a_short_his
             w.add("withdrawals", user_id=2, ts=t, amount_usd=40.0, to_address="0xbank")
         else:
             w.add("transfers", from_user_id=2, to_user_id=9, ts=t, amount_usd=12.0)
-    # four regular payments are too few to call a schedule; money coming in is no payment out
-    for k in range(4):
+    # six regular payments are too few to call a schedule (a person's five gaps can look this regular by
+    # chance); money coming in is no payment out
+    for k in range(6):
         w.add("transfers", from_user_id=3, to_user_id=9, ts=day_end - pd.Timedelta(hours=12 * (k + 1)), amount_usd=5.0)
     for k in range(8):
         w.add("transfers", from_user_id=9, to_user_id=4, ts=day_end - pd.Timedelta(hours=12 * (k + 1)), amount_usd=5.0)
