@@ -48,6 +48,8 @@ DECIDED_ON = frozenset(
         "lantern:1",
         "lantern:2",  # opened on 2026-12-02 to find why payroll sources listed a P2P merchant's newcomers
         "tollgate:1",  # opened on 2026-12-02 to find why workshop cohorts and onboarded friends were listed
+        "tollgate:2",  # its bots' payment gaps were read on 2026-12-03 to write clockwork_payer_lockstep
+        "harbor:13:onchain",  # opened on 2026-12-03 to read the honest payer the rule's first form listed
     }
 )
 DEFAULT_MATRIX = (
