@@ -19,7 +19,28 @@ from riskflows.quarantine import SourceLayout, day_clean_relation
 from riskflows.warehouse import replace_partition
 
 USER_FEATURES_TABLE = "risk.user_features"
-MONEY_RHYTHM_MIN_GAPS = 6  # payments out, less one, before their rhythm (money_out_gap_cv) means anything
+# A rhythm is read over the last RHYTHM_DAYS only: one long gap from an aged account's sign-up would hide a timer.
+RHYTHM_DAYS = 30
+LOGIN_RHYTHM_MIN_GAPS = 3  # gaps before the regularity of logins means anything
+# Payments are rarer than logins: a person paying at random moments has four gaps this regular (coefficient
+# of variation under 0.25) one time in forty, six one time in four hundred.
+MONEY_RHYTHM_MIN_GAPS = 6
+
+
+def _rhythm_cte(name: str, events: str, cv_column: str, min_gaps: int) -> str:
+    """CTE `name` (user_id, `cv_column`): the coefficient of variation of the gaps between an account's
+    events (`events`: a SELECT of user_id, ts before the day's end) of the last RHYTHM_DAYS days, for
+    accounts with at least `min_gaps` gaps; near 0 is a timer."""
+    return f"""{name} AS (
+    SELECT user_id, STDDEV_POP(gap) / NULLIF(AVG(gap), 0) AS {cv_column}
+    FROM (
+        SELECT user_id,
+               CAST(EXTRACT(EPOCH FROM (ts - LAG(ts) OVER (PARTITION BY user_id ORDER BY ts))) AS DOUBLE PRECISION)
+                   AS gap
+        FROM ({events}) e WHERE ts >= CAST(:day_end AS TIMESTAMP) - INTERVAL '{RHYTHM_DAYS} days'
+    ) g
+    WHERE gap IS NOT NULL GROUP BY user_id HAVING COUNT(*) >= {min_gaps}
+)"""
 
 
 def user_features_select(layout: SourceLayout) -> str:
@@ -28,6 +49,12 @@ def user_features_select(layout: SourceLayout) -> str:
         name: day_clean_relation(name, layout)
         for name in ("enrollments", "logins", "deposits", "withdrawals", "trades", "transfers")
     }
+    # payments out, for their rhythm: withdrawals and transfers to other accounts (the `transfers` CTE)
+    payments_out = (
+        f"SELECT x.user_id, x.ts FROM {c['withdrawals']} x JOIN population p ON p.user_id = x.user_id "
+        "WHERE x.ts < :day_end UNION ALL "
+        "SELECT t.from_user_id, t.ts FROM transfers t JOIN population p ON p.user_id = t.from_user_id"
+    )
     return f"""
 WITH {registered_users_cte(layout)},{day_shared_keys_cte()},
 population AS (
@@ -42,36 +69,7 @@ login_counts AS (
            COUNT(DISTINCT ip) AS distinct_ips
     FROM logins GROUP BY user_id
 ),
-login_gaps AS (
-    -- the last 30 days only: one long gap from an aged account's sign-up would hide a timer
-    SELECT user_id,
-           CAST(EXTRACT(EPOCH FROM (ts - LAG(ts) OVER (PARTITION BY user_id ORDER BY ts))) AS DOUBLE PRECISION) AS gap
-    FROM logins WHERE ts >= CAST(:day_end AS TIMESTAMP) - INTERVAL '30 days'
-),
-login_rhythm AS (
-    -- at least 3 gaps before regularity means anything
-    SELECT user_id, STDDEV_POP(gap) / NULLIF(AVG(gap), 0) AS login_gap_cv
-    FROM login_gaps WHERE gap IS NOT NULL GROUP BY user_id HAVING COUNT(*) >= 3
-),
-money_out_gaps AS (
-    -- payments out of the last 30 days (withdrawals and transfers to other accounts), as for logins
-    SELECT user_id,
-           CAST(EXTRACT(EPOCH FROM (ts - LAG(ts) OVER (PARTITION BY user_id ORDER BY ts))) AS DOUBLE PRECISION) AS gap
-    FROM (
-        SELECT x.user_id, x.ts FROM {c["withdrawals"]} x JOIN population p ON p.user_id = x.user_id
-        WHERE x.ts < :day_end AND x.ts >= CAST(:day_end AS TIMESTAMP) - INTERVAL '30 days'
-        UNION ALL
-        SELECT x.from_user_id, x.ts FROM {c["transfers"]} x JOIN population p ON p.user_id = x.from_user_id
-        WHERE x.ts < :day_end AND x.ts >= CAST(:day_end AS TIMESTAMP) - INTERVAL '30 days'
-          AND x.from_user_id <> x.to_user_id
-    ) o
-),
-money_rhythm AS (
-    -- at least {MONEY_RHYTHM_MIN_GAPS} gaps: a person paying at random moments has four gaps this regular
-    -- (coefficient of variation under 0.25) one time in forty, six one time in four hundred
-    SELECT user_id, STDDEV_POP(gap) / NULLIF(AVG(gap), 0) AS money_out_gap_cv
-    FROM money_out_gaps WHERE gap IS NOT NULL GROUP BY user_id HAVING COUNT(*) >= {MONEY_RHYTHM_MIN_GAPS}
-),
+{_rhythm_cte("login_rhythm", "SELECT user_id, ts FROM logins", "login_gap_cv", LOGIN_RHYTHM_MIN_GAPS)},
 login_hours AS (
     SELECT user_id, EXTRACT(HOUR FROM ts) AS hour, COUNT(*) AS n FROM logins GROUP BY user_id, EXTRACT(HOUR FROM ts)
 ),
@@ -118,9 +116,10 @@ withdrawals AS (
     FROM {c["withdrawals"]} x WHERE ts < :day_end GROUP BY user_id
 ),
 transfers AS (
-    SELECT from_user_id, to_user_id, COALESCE(amount_usd, 0) AS amount_usd
+    SELECT from_user_id, to_user_id, ts, COALESCE(amount_usd, 0) AS amount_usd
     FROM {c["transfers"]} x WHERE ts < :day_end AND from_user_id <> to_user_id
 ),
+{_rhythm_cte("money_rhythm", payments_out, "money_out_gap_cv", MONEY_RHYTHM_MIN_GAPS)},
 transfer_flows AS (
     SELECT user_id, SUM(in_usd) AS transfer_in_usd, SUM(out_usd) AS transfer_out_usd,
            COUNT(DISTINCT counterparty) AS transfer_counterparties
