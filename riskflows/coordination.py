@@ -148,7 +148,7 @@ def _tail_log10(k: str, mean: str) -> str:
     )
 
 
-def _neighbour_buckets(relation: str, buckets: tuple[str, ...]) -> str:
+def neighbour_buckets(relation: str, buckets: tuple[str, ...]) -> str:
     """UNION ALL of `relation` with its bucket columns shifted by -1, 0 and +1 (every combination),
     so an equi-join on the buckets finds every pair within one bucket width."""
     shifts = [()]
@@ -464,11 +464,11 @@ linked_pairs AS MATERIALIZED (
 candidate_pairs AS (
     -- equi-joins on buckets, each side's neighbouring buckets spelled out (a join on bucket + shift
     -- makes engines fall back to nested loops)
-    SELECT x.user_id AS u, y.user_id AS v FROM ({_neighbour_buckets("dimension_buckets", ("bucket",))}) x
+    SELECT x.user_id AS u, y.user_id AS v FROM ({neighbour_buckets("dimension_buckets", ("bucket",))}) x
     JOIN dimension_buckets y ON y.action = x.action AND y.bucket = x.bucket_n
     WHERE x.user_id < y.user_id AND ABS(x.v - y.v) <= x.width
     UNION
-    SELECT x.user_id, y.user_id FROM ({_neighbour_buckets("dense_buckets", ("b1", "b2"))}) x
+    SELECT x.user_id, y.user_id FROM ({neighbour_buckets("dense_buckets", ("b1", "b2"))}) x
     JOIN dense_buckets y ON y.b1 = x.b1_n AND y.b2 = x.b2_n
     WHERE x.user_id < y.user_id AND ABS(x.v1 - y.v1) <= x.w1 AND ABS(x.v2 - y.v2) <= x.w2
     UNION SELECT u, v FROM linked_pairs

@@ -19,6 +19,7 @@ import math
 
 import sqlalchemy as sa
 
+from riskflows.batch_order import batch_order_ctes
 from riskflows.coordination import PERSONAL_LINK_MASK, coordination_ctes
 from riskflows.days import day_params
 from riskflows.feature_catalog import CAMPAIGN_FEATURES, USER_FEATURES
@@ -83,7 +84,7 @@ joined AS (
 ),
 registered AS (
     SELECT user_id, registered_at FROM {c["users"]} x
-),{coordination_ctes(c)},{relay_chain_ctes(c["transfers"])},{fresh_collector_ctes(c["campaigns"])},
+),{coordination_ctes(c)},{relay_chain_ctes(c["transfers"])},{fresh_collector_ctes(c["campaigns"])},{batch_order_ctes()},
 rewards AS (
     SELECT user_id, SUM(amount_usd) AS reward_usd, MIN(granted_at) AS first_reward_at
     FROM {c["rewards"]} x WHERE campaign_id = :campaign_id AND granted_at < :day_end
@@ -343,6 +344,9 @@ SELECT
     ks.key_spread_hollow_share,
     COALESCE(rcv.relay_chain_reach, 0) AS relay_chain_reach,
     COALESCE(fcv.fresh_collector_peers, 0) AS fresh_collector_peers,
+    COALESCE(bo.batch_order_peers, 0) AS batch_order_peers,
+    COALESCE(bo.batch_order_chance, 1.0) AS batch_order_chance,
+    bo.batch_order_acts,
     COALESCE(pp.personal_peers, 0) AS personal_peers,
     pp.personal_peer_hollow_share,
     COALESCE(ml.money_loop_peers, 0) AS money_loop_peers,
@@ -379,6 +383,7 @@ LEFT JOIN lockstep_view lv ON lv.user_id = e.user_id
 LEFT JOIN key_spread_view ks ON ks.user_id = e.user_id
 LEFT JOIN relay_chain_view rcv ON rcv.user_id = e.user_id
 LEFT JOIN fresh_collector_view fcv ON fcv.user_id = e.user_id
+LEFT JOIN batch_order_view bo ON bo.user_id = e.user_id
 LEFT JOIN personal_peer_view pp ON pp.user_id = e.user_id
 LEFT JOIN money_loop_view ml ON ml.user_id = e.user_id
 LEFT JOIN lifted_counterparties lc ON lc.user_id = e.user_id

@@ -141,3 +141,17 @@ def test_a_bot_paying_on_a_schedule_in_step_with_others_is_listed_and_a_lone_sch
     assert len(listed) >= 5, listed
     for pack_id, tiers in listed.items():
         assert tiers == {1: "review"}, (pack_id, tiers)
+
+
+BATCH_MEMBER = {"batch_order_peers": 11, "batch_order_acts": "registered+enrolled", "active_days_before_enroll": 5}
+BATCH_ORDERS = {
+    1: {**BATCH_MEMBER, "batch_order_chance": 3e-7},  # a warmed-up farm's wallet, walked in its list's order
+    2: {**BATCH_MEMBER, "batch_order_chance": 0.2},  # people who came in the same two hours, in any order
+}
+
+
+def test_a_wallet_walked_in_its_batch_order_is_listed_and_a_crowd_in_any_order_is_not(engine):
+    listed = _listed(engine, BATCH_ORDERS)
+    assert len(listed) >= 5, listed
+    for pack_id, tiers in listed.items():
+        assert tiers == {1: "review"}, (pack_id, tiers)

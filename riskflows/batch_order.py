@@ -1,0 +1,131 @@
+"""Batch order: a script walks its list of accounts in one order, every time it runs.
+
+A farm's operator makes (or first funds) its wallets one after another from a list, and days or
+months later the claiming script walks the same list again: the accounts are funded, or enroll, in
+the order they were made, minutes apart. People who happened to register in the same hour and to
+enroll in the same hour months later come in any order. The order is evidence that does not
+depend on how common such coincidences are in the campaign, so it holds where a farm's own pairs
+make the coincidence look common (most same-hour pairs of a campaign can be farms'), and where the
+farm warmed its accounts up with a few trades so that they are not hollow.
+
+For each participant and each pair of acts a day or more apart (registered and funded, registered
+and enrolled, funded and enrolled: ACT_PAIRS), its *batch* is itself and the participants (this
+campaign or a sister) that did both acts within the hour of it. Among the batch's n accounts, d
+pairs did the second act out of the first's order (ties count as out of order). Independent
+accounts keep their order that well with a chance of at most C(d + n - 1, n - 1) / n! (the orders
+with at most d inversions number at most that), or the normal tail of Kendall's S where that bound
+is looser; ``batch_order_chance`` is that chance times the campaign's participants and the pairs of
+acts tried: how many participants would see such a batch by accident. Eight accounts in perfect
+order give 2.5e-5 per participant, ten 2.8e-7. The participant must keep the order with all but a
+tenth of its peers itself: a stranger who fell into a farm's two hours sits anywhere in the second
+order. A batch of more than ``MAX_KEY_PARTICIPANTS`` peers is a crowd and is not judged.
+
+A cash-out is not among the acts: a campaign's payouts run in the order people enrolled, so a crowd
+that sells on arrival cashes out in that order. Acts minutes apart carry their order along for
+anyone (funded, then enrolled as soon as the money landed), hence the day between them.
+"""
+
+from __future__ import annotations
+
+import math
+
+from riskflows.coordination import MAX_KEY_PARTICIPANTS, WINDOW_SECONDS, neighbour_buckets
+
+MIN_GAP_SECONDS = 86400  # the two acts a batch is judged on are a day or more apart, for every account
+# (name, act, act) of `acts` columns; a cash-out is not among them: a campaign's payouts run
+# in the order people enrolled, so everyone who sells on arrival cashes out in that order
+# the participant itself keeps the batch's order with all but this share of its peers: a stranger who fell
+# into a farm's two hours by chance sits anywhere in the second order
+OWN_ORDER_SLACK = 0.1
+ACT_PAIRS = (
+    ("registered+funded", "registered_at", "fund_at"),
+    ("registered+enrolled", "registered_at", "enrolled_at"),
+    ("funded+enrolled", "fund_at", "enrolled_at"),
+)
+
+
+def _act_pair_times() -> str:
+    """UNION of (user_id, pair, first_t, second_t) for every pair of acts a day or more apart."""
+    selects = []
+    for name, first, second in ACT_PAIRS:
+        first_t, second_t = f"EXTRACT(EPOCH FROM {first})", f"EXTRACT(EPOCH FROM {second})"
+        selects.append(
+            f"SELECT user_id, '{name}' AS pair, {first_t} AS first_t, {second_t} AS second_t FROM acts "
+            f"WHERE {first} IS NOT NULL AND {second} IS NOT NULL AND ABS({second_t} - {first_t}) >= {MIN_GAP_SECONDS}"
+        )
+    return "\n    UNION ALL ".join(selects)
+
+
+def _ln_factorial(m: str, upper: bool = False) -> str:
+    """SQL ln(m!) by Stirling: a lower bound, or with upper=True an upper bound (within 1 / 12m)."""
+    correction = f" + 1.0 / (12 * {m})" if upper else ""
+    return f"(CASE WHEN {m} < 1 THEN 0.0 ELSE {m} * LN({m}) - {m} + 0.5 * LN({2 * math.pi} * {m}){correction} END)"
+
+
+def batch_order_ctes() -> str:
+    """CTEs over coordination's `acts` (user_id, registered_at, fund_at, enrolled_at; registered_at only
+    when a day or more before enrolling and funding) and `population` (participants). Defines
+    `batch_order_view` (user_id, batch_order_peers, batch_order_chance, batch_order_acts)."""
+    return f"""
+batch_acts AS MATERIALIZED (
+    SELECT user_id, pair, first_t, second_t,
+           FLOOR(first_t / {WINDOW_SECONDS}) AS first_b, FLOOR(second_t / {WINDOW_SECONDS}) AS second_b
+    FROM ({_act_pair_times()}) t
+),
+batch_pairs AS MATERIALIZED (
+    -- participants doing both acts within the hour of each other
+    SELECT x.user_id, x.pair, y.user_id AS peer
+    FROM batch_acts x
+    JOIN ({neighbour_buckets("batch_acts", ("first_b", "second_b"))}) y
+      ON y.pair = x.pair AND y.first_b_n = x.first_b AND y.second_b_n = x.second_b
+    WHERE y.user_id <> x.user_id
+      AND ABS(x.first_t - y.first_t) <= {WINDOW_SECONDS} AND ABS(x.second_t - y.second_t) <= {WINDOW_SECONDS}
+),
+batch_sizes AS (
+    SELECT user_id, pair, COUNT(*) AS peers FROM batch_pairs GROUP BY user_id, pair
+    HAVING COUNT(*) <= {MAX_KEY_PARTICIPANTS}
+),
+batch_members AS MATERIALIZED (
+    -- each judged participant's batch: itself and its peers
+    SELECT p.user_id, p.pair, p.peer AS member FROM batch_pairs p
+    JOIN batch_sizes s ON s.user_id = p.user_id AND s.pair = p.pair
+    UNION ALL SELECT user_id, pair, user_id FROM batch_sizes
+),
+batch_kept_order AS (
+    -- per batch: pairs that did the second act in the order of the first, and pairs that did not (ties count
+    -- as not: they prove no order)
+    SELECT g.user_id, g.pair,
+           SUM(CASE WHEN (a.first_t - b.first_t) * (a.second_t - b.second_t) > 0 THEN 1 ELSE 0 END) AS kept,
+           SUM(CASE WHEN (a.first_t - b.first_t) * (a.second_t - b.second_t) > 0 THEN 0 ELSE 1 END) AS broken,
+           SUM(CASE WHEN (a.first_t - b.first_t) * (a.second_t - b.second_t) > 0 THEN 0
+                    WHEN g.user_id IN (g.member, h.member) THEN 1 ELSE 0 END) AS own_broken
+    FROM batch_members g
+    JOIN batch_members h ON h.user_id = g.user_id AND h.pair = g.pair AND h.member > g.member
+    JOIN batch_acts a ON a.user_id = g.member AND a.pair = g.pair
+    JOIN batch_acts b ON b.user_id = h.member AND b.pair = g.pair
+    GROUP BY g.user_id, g.pair
+),
+batch_order_tail AS (
+    -- log10 of the chance that n accounts acting independently keep their order this well: the smaller of
+    -- two upper bounds, the count of orders with at most `broken` inversions over all n! orders
+    -- (C(broken + n - 1, n - 1) / n!), and the normal tail of Kendall's S
+    SELECT k.user_id, k.pair, s.peers,
+           LEAST(0.0,
+                 ({_ln_factorial("(k.broken + s.peers)", upper=True)} - {_ln_factorial("k.broken")}
+                  - {_ln_factorial("s.peers")} - {_ln_factorial("(s.peers + 1)")}) / {math.log(10)},
+                 CASE WHEN k.kept - k.broken > 1
+                      THEN {math.log10(0.5)} - POWER((k.kept - k.broken - 1.0)
+                           / SQRT((s.peers + 1) * s.peers * (2 * s.peers + 7) / 18.0), 2) / {2 * math.log(10)}
+                      ELSE 0.0 END) AS log_tail
+    FROM batch_kept_order k JOIN batch_sizes s ON s.user_id = k.user_id AND s.pair = k.pair
+    WHERE k.own_broken <= FLOOR({OWN_ORDER_SLACK} * s.peers)
+),
+batch_order_view AS (
+    -- each participant's most faithful batch; the chance pays for the {len(ACT_PAIRS)} pairs of acts tried
+    SELECT user_id, peers AS batch_order_peers, pair AS batch_order_acts, chance AS batch_order_chance FROM (
+        SELECT t.user_id, t.peers, t.pair,
+               LEAST(1.0, pop.participants * {len(ACT_PAIRS)} * POWER(10.0, GREATEST(t.log_tail, -300))) AS chance,
+               ROW_NUMBER() OVER (PARTITION BY t.user_id ORDER BY t.log_tail, t.pair) AS pick
+        FROM batch_order_tail t CROSS JOIN population pop
+    ) b WHERE pick = 1
+)"""
