@@ -1,15 +1,15 @@
 """Batch order: a script walks its list of accounts in one order, every time it runs.
 
 A farm's operator makes (or first funds) its wallets one after another from a list, and days or
-months later the claiming script walks the same list again: the accounts are funded, or enroll, in
-the order they were made, minutes apart. People who happened to register in the same hour and to
+months later the claiming script walks the same list again: the accounts enroll in the order they
+were made (or funded), minutes apart. People who happened to register in the same hour and to
 enroll in the same hour months later come in any order. The order is evidence that does not
 depend on how common such coincidences are in the campaign, so it holds where a farm's own pairs
 make the coincidence look common (most same-hour pairs of a campaign can be farms'), and where the
 farm warmed its accounts up with a few trades so that they are not hollow.
 
-For each participant and each pair of acts a day or more apart (registered and funded, registered
-and enrolled, funded and enrolled: ACT_PAIRS), its *batch* is itself and the participants (this
+For each participant and each pair of acts a day or more apart that ends in its own act (registered
+then enrolled, funded then enrolled: ACT_PAIRS), its *batch* is itself and the participants (this
 campaign or a sister) that did both acts within the hour of it. Among the batch's n accounts, d
 pairs did the second act out of the first's order (ties count as out of order). Independent
 accounts keep their order that well with a chance of at most C(d + n - 1, n - 1) / n! (the orders
@@ -20,9 +20,11 @@ order give 2.5e-5 per participant, ten 2.8e-7. The participant must keep the ord
 tenth of its peers itself: a stranger who fell into a farm's two hours sits anywhere in the second
 order. A batch of more than ``MAX_KEY_PARTICIPANTS`` peers is a crowd and is not judged.
 
-A cash-out is not among the acts: a campaign's payouts run in the order people enrolled, so a crowd
-that sells on arrival cashes out in that order. Acts minutes apart carry their order along for
-anyone (funded, then enrolled as soon as the money landed), hence the day between them.
+Registered then funded is not compared: on chain both are a payer's acts, and an honest payer walks a
+list too (a DAO's payroll pays its contributors in one order every month). Nor is a cash-out: a
+campaign's payouts run in the order people enrolled, so a crowd that sells on arrival cashes out in
+that order. Acts minutes apart carry their order along for anyone (funded, then enrolled as soon as
+the money landed), hence the day between them.
 """
 
 from __future__ import annotations
@@ -32,13 +34,14 @@ import math
 from riskflows.coordination import MAX_KEY_PARTICIPANTS, WINDOW_SECONDS, neighbour_buckets
 
 MIN_GAP_SECONDS = 86400  # the two acts a batch is judged on are a day or more apart, for every account
-# (name, act, act) of `acts` columns; a cash-out is not among them: a campaign's payouts run
-# in the order people enrolled, so everyone who sells on arrival cashes out in that order
 # the participant itself keeps the batch's order with all but this share of its peers: a stranger who fell
 # into a farm's two hours by chance sits anywhere in the second order
 OWN_ORDER_SLACK = 0.1
+# (name, act, act) of `acts` columns. The second act is the account's own (enrolling): registering (on chain,
+# first being funded) and being funded are a payer's acts, and an honest payer walks a list too (a DAO's payroll
+# pays its contributors in the same order every month). A cash-out is not among them: a campaign's payouts run
+# in the order people enrolled, so everyone who sells on arrival cashes out in that order.
 ACT_PAIRS = (
-    ("registered+funded", "registered_at", "fund_at"),
     ("registered+enrolled", "registered_at", "enrolled_at"),
     ("funded+enrolled", "fund_at", "enrolled_at"),
 )

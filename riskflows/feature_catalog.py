@@ -243,8 +243,8 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
     ),
     _i(
         "batch_order_peers",
-        "participants (this campaign or a sister) that did both of two acts a day or more apart (registering, "
-        "being funded, enrolling: batch_order_acts) within the hour of this one (riskflows.batch_order); a batch "
+        "participants (this campaign or a sister) that did both of two acts a day or more apart (registering or "
+        "being funded, then enrolling: batch_order_acts) within the hour of this one (riskflows.batch_order); a batch "
         "of more than 200 is a crowd and is not judged",
     ),
     _n(
@@ -252,7 +252,7 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
         "participants of this campaign expected, by accident, to see a batch (this one and those peers) do the "
         "second act in the order of the first this faithfully: the chance that independent accounts keep their "
         "order with so few pairs out of it (at most C(d + n - 1, n - 1) / n! for d pairs out of order among n, "
-        "or the normal tail of Kendall's S), times the participants and the three pairs of acts tried; 0.01 or "
+        "or the normal tail of Kendall's S), times the participants and the two pairs of acts tried; 0.01 or "
         "less = one script walked one list of accounts twice",
         0,
         1,
