@@ -76,8 +76,9 @@ batch_acts AS MATERIALIZED (
     FROM ({_act_pair_times()}) t
 ),
 batch_pairs AS MATERIALIZED (
-    -- participants doing both acts within the hour of each other
-    SELECT x.user_id, x.pair, y.user_id AS peer
+    -- participants doing both acts within the hour of each other, and whether the pair kept its order
+    SELECT x.user_id, x.pair, y.user_id AS peer,
+           CASE WHEN (x.first_t - y.first_t) * (x.second_t - y.second_t) > 0 THEN 0 ELSE 1 END AS out_of_order
     FROM batch_acts x
     JOIN ({neighbour_buckets("batch_acts", ("first_b", "second_b"))}) y
       ON y.pair = x.pair AND y.first_b_n = x.first_b AND y.second_b_n = x.second_b
@@ -85,8 +86,10 @@ batch_pairs AS MATERIALIZED (
       AND ABS(x.first_t - y.first_t) <= {WINDOW_SECONDS} AND ABS(x.second_t - y.second_t) <= {WINDOW_SECONDS}
 ),
 batch_sizes AS (
+    -- the batches judged: not a crowd, and the participant itself keeps the order (only these are worth
+    -- pairing every member of: a sign-up wave enrolling in a launch hour makes batches of dozens)
     SELECT user_id, pair, COUNT(*) AS peers FROM batch_pairs GROUP BY user_id, pair
-    HAVING COUNT(*) <= {MAX_KEY_PARTICIPANTS}
+    HAVING COUNT(*) <= {MAX_KEY_PARTICIPANTS} AND SUM(out_of_order) <= FLOOR({OWN_ORDER_SLACK} * COUNT(*))
 ),
 batch_members AS MATERIALIZED (
     -- each judged participant's batch: itself and its peers
@@ -99,9 +102,7 @@ batch_kept_order AS (
     -- as not: they prove no order)
     SELECT g.user_id, g.pair,
            SUM(CASE WHEN (a.first_t - b.first_t) * (a.second_t - b.second_t) > 0 THEN 1 ELSE 0 END) AS kept,
-           SUM(CASE WHEN (a.first_t - b.first_t) * (a.second_t - b.second_t) > 0 THEN 0 ELSE 1 END) AS broken,
-           SUM(CASE WHEN (a.first_t - b.first_t) * (a.second_t - b.second_t) > 0 THEN 0
-                    WHEN g.user_id IN (g.member, h.member) THEN 1 ELSE 0 END) AS own_broken
+           SUM(CASE WHEN (a.first_t - b.first_t) * (a.second_t - b.second_t) > 0 THEN 0 ELSE 1 END) AS broken
     FROM batch_members g
     JOIN batch_members h ON h.user_id = g.user_id AND h.pair = g.pair AND h.member > g.member
     JOIN batch_acts a ON a.user_id = g.member AND a.pair = g.pair
@@ -121,7 +122,6 @@ batch_order_tail AS (
                            / SQRT((s.peers + 1) * s.peers * (2 * s.peers + 7) / 18.0), 2) / {2 * math.log(10)}
                       ELSE 0.0 END) AS log_tail
     FROM batch_kept_order k JOIN batch_sizes s ON s.user_id = k.user_id AND s.pair = k.pair
-    WHERE k.own_broken <= FLOOR({OWN_ORDER_SLACK} * s.peers)
 ),
 batch_order_view AS (
     -- each participant's most faithful batch; the chance pays for the {len(ACT_PAIRS)} pairs of acts tried
