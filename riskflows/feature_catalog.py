@@ -244,8 +244,9 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
     _i(
         "batch_order_peers",
         "participants (this campaign or a sister) that did both of two acts a day or more apart (registering or "
-        "being funded, then enrolling: batch_order_acts) within the hour of this one (riskflows.batch_order); a batch "
-        "of more than 200 is a crowd and is not judged",
+        "being funded, then enrolling: batch_order_acts) within the hour of this one (riskflows.batch_order); 0 where "
+        "no batch is judged: more than 200 is a crowd, and this one must keep the batch's order with all but a "
+        "tenth of them itself",
     ),
     _n(
         "batch_order_chance",
