@@ -59,6 +59,12 @@ def _act_pair_times() -> str:
     return "\n    UNION ALL ".join(selects)
 
 
+def _out_of_order(a: str, b: str) -> str:
+    """SQL 1 where accounts `a` and `b` (rows of `batch_acts`) did the second act out of the first's order
+    or tied (a tie proves no order), else 0."""
+    return f"CASE WHEN ({a}.first_t - {b}.first_t) * ({a}.second_t - {b}.second_t) > 0 THEN 0 ELSE 1 END"
+
+
 def _ln_factorial(m: str, upper: bool = False) -> str:
     """SQL ln(m!) by Stirling: a lower bound, or with upper=True an upper bound (within 1 / 12m)."""
     correction = f" + 1.0 / (12 * {m})" if upper else ""
@@ -78,7 +84,7 @@ batch_acts AS MATERIALIZED (
 batch_pairs AS MATERIALIZED (
     -- participants doing both acts within the hour of each other, and whether the pair kept its order
     SELECT x.user_id, x.pair, y.user_id AS peer,
-           CASE WHEN (x.first_t - y.first_t) * (x.second_t - y.second_t) > 0 THEN 0 ELSE 1 END AS out_of_order
+           {_out_of_order("x", "y")} AS out_of_order
     FROM batch_acts x
     JOIN ({neighbour_buckets("batch_acts", ("first_b", "second_b"))}) y
       ON y.pair = x.pair AND y.first_b_n = x.first_b AND y.second_b_n = x.second_b
@@ -98,11 +104,8 @@ batch_members AS MATERIALIZED (
     UNION ALL SELECT user_id, pair, user_id FROM batch_sizes
 ),
 batch_kept_order AS (
-    -- per batch: pairs that did the second act in the order of the first, and pairs that did not (ties count
-    -- as not: they prove no order)
-    SELECT g.user_id, g.pair,
-           SUM(CASE WHEN (a.first_t - b.first_t) * (a.second_t - b.second_t) > 0 THEN 1 ELSE 0 END) AS kept,
-           SUM(CASE WHEN (a.first_t - b.first_t) * (a.second_t - b.second_t) > 0 THEN 0 ELSE 1 END) AS broken
+    -- per batch: pairs that did the second act out of the first's order (the rest, of the n (n - 1) / 2, kept it)
+    SELECT g.user_id, g.pair, SUM({_out_of_order("a", "b")}) AS broken
     FROM batch_members g
     JOIN batch_members h ON h.user_id = g.user_id AND h.pair = g.pair AND h.member > g.member
     JOIN batch_acts a ON a.user_id = g.member AND a.pair = g.pair
@@ -114,11 +117,12 @@ batch_order_tail AS (
     -- two upper bounds, the count of orders with at most `broken` inversions over all n! orders
     -- (C(broken + n - 1, n - 1) / n!), and the normal tail of Kendall's S
     SELECT k.user_id, k.pair, s.peers,
+           -- Kendall's S: pairs kept minus pairs broken, (n (n - 1) / 2 - broken) - broken with n = peers + 1
            LEAST(0.0,
                  ({_ln_factorial("(k.broken + s.peers)", upper=True)} - {_ln_factorial("k.broken")}
                   - {_ln_factorial("s.peers")} - {_ln_factorial("(s.peers + 1)")}) / {math.log(10)},
-                 CASE WHEN k.kept - k.broken > 1
-                      THEN {math.log10(0.5)} - POWER((k.kept - k.broken - 1.0)
+                 CASE WHEN (s.peers + 1) * s.peers / 2 - 2 * k.broken > 1
+                      THEN {math.log10(0.5)} - POWER(((s.peers + 1) * s.peers / 2 - 2 * k.broken - 1.0)
                            / SQRT((s.peers + 1) * s.peers * (2 * s.peers + 7) / 18.0), 2) / {2 * math.log(10)}
                       ELSE 0.0 END) AS log_tail
     FROM batch_kept_order k JOIN batch_sizes s ON s.user_id = k.user_id AND s.pair = k.pair
