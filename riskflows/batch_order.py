@@ -20,6 +20,15 @@ order give 2.5e-5 per participant, ten 2.8e-7. The participant must keep the ord
 tenth of its peers itself: a stranger who fell into a farm's two hours sits anywhere in the second
 order. A batch of more than ``MAX_KEY_PARTICIPANTS`` peers is a crowd and is not judged.
 
+The batch's size is evidence too (``batch_size_chance``). Were the two acts of people a day or more
+apart independent of each other, a participant with c1 others doing the first act within its hour and
+c2 the second, among N, would share both hours with about c1 c2 / N of them. A farm's two bursts crowd
+both hours, yet its own k accounts raise that expectation only to about k^2 / N: twelve wallets withdrawn
+from an exchange in one quiet hour and enrolling together days later stand out, in whatever order they
+come. Crowds that two events brought (a launch's sign-ups enrolling in a hype hour) fill both hours and
+raise the expectation with them. The count is judged by the negative binomial tail the lockstep test
+uses, times the campaign's participants and the pairs of acts tried.
+
 Registered then funded is not compared: on chain both are a payer's acts, and an honest payer walks a
 list too (a DAO's payroll pays its contributors in one order every month). Nor is a cash-out: a
 campaign's payouts run in the order people enrolled, so a crowd that sells on arrival cashes out in
@@ -31,7 +40,7 @@ from __future__ import annotations
 
 import math
 
-from riskflows.coordination import MAX_KEY_PARTICIPANTS, WINDOW_SECONDS, neighbour_buckets
+from riskflows.coordination import MAX_KEY_PARTICIPANTS, WINDOW_SECONDS, neighbour_buckets, tail_log10
 
 MIN_GAP_SECONDS = 86400  # the two acts a batch is judged on are a day or more apart, for every account
 # the participant itself keeps the batch's order with all but this share of its peers: a stranger who fell
@@ -51,12 +60,17 @@ def _act_pair_times() -> str:
     """UNION of (user_id, pair, first_t, second_t) for every pair of acts a day or more apart."""
     selects = []
     for name, first, second in ACT_PAIRS:
-        first_t, second_t = f"EXTRACT(EPOCH FROM {first})", f"EXTRACT(EPOCH FROM {second})"
+        first_t, second_t = (f"CAST(EXTRACT(EPOCH FROM {act}) AS DOUBLE PRECISION)" for act in (first, second))
         selects.append(
             f"SELECT user_id, '{name}' AS pair, {first_t} AS first_t, {second_t} AS second_t FROM acts "
             f"WHERE {first} IS NOT NULL AND {second} IS NOT NULL AND ABS({second_t} - {first_t}) >= {MIN_GAP_SECONDS}"
         )
     return "\n    UNION ALL ".join(selects)
+
+
+def _window() -> str:
+    """The hour either side, typed as the act times are (a RANGE frame's offset must match its ORDER BY)."""
+    return f"CAST({WINDOW_SECONDS} AS DOUBLE PRECISION)"
 
 
 def _out_of_order(a: str, b: str) -> str:
@@ -74,12 +88,24 @@ def _ln_factorial(m: str, upper: bool = False) -> str:
 def batch_order_ctes() -> str:
     """CTEs over coordination's `acts` (user_id, registered_at, fund_at, enrolled_at; registered_at only
     when a day or more before enrolling and funding) and `population` (participants). Defines
-    `batch_order_view` (user_id, batch_order_peers, batch_order_chance, batch_order_acts)."""
+    `batch_order_view` (user_id, batch_order_peers, batch_order_chance, batch_order_acts) and
+    `batch_size_view` (user_id, batch_size_peers, batch_size_chance)."""
     return f"""
 batch_acts AS MATERIALIZED (
     SELECT user_id, pair, first_t, second_t,
            FLOOR(first_t / {WINDOW_SECONDS}) AS first_b, FLOOR(second_t / {WINDOW_SECONDS}) AS second_b
     FROM ({_act_pair_times()}) t
+),
+batch_marginals AS (
+    -- for each participant and pair of acts: the others that did the first act within its hour, the others
+    -- that did the second, and all the others with that pair
+    SELECT user_id, pair,
+           COUNT(*) OVER (PARTITION BY pair ORDER BY first_t RANGE BETWEEN {_window()} PRECEDING AND {_window()} FOLLOWING)
+               - 1 AS first_near,
+           COUNT(*) OVER (PARTITION BY pair ORDER BY second_t RANGE BETWEEN {_window()} PRECEDING AND {_window()} FOLLOWING)
+               - 1 AS second_near,
+           COUNT(*) OVER (PARTITION BY pair) - 1 AS others
+    FROM batch_acts
 ),
 batch_pairs AS MATERIALIZED (
     -- participants doing both acts within the hour of each other, and whether the pair kept its order
@@ -126,6 +152,25 @@ batch_order_tail AS (
                            / SQRT((s.peers + 1) * s.peers * (2 * s.peers + 7) / 18.0), 2) / {2 * math.log(10)}
                       ELSE 0.0 END) AS log_tail
     FROM batch_kept_order k JOIN batch_sizes s ON s.user_id = k.user_id AND s.pair = k.pair
+),
+batch_size_tail AS (
+    -- -log10 of the chance that this many others share both hours, were the two acts independent
+    SELECT b.user_id, b.pair, b.peers, {tail_log10("b.peers", "b.expected")} AS surprise FROM (
+        SELECT m.user_id, m.pair, p.peers, CAST(m.first_near AS DOUBLE PRECISION) * m.second_near / m.others AS expected
+        FROM batch_marginals m
+        JOIN (SELECT user_id, pair, COUNT(*) AS peers FROM batch_pairs GROUP BY user_id, pair) p
+          ON p.user_id = m.user_id AND p.pair = m.pair
+        WHERE m.others > 0 AND p.peers <= {MAX_KEY_PARTICIPANTS}
+    ) b
+),
+batch_size_view AS (
+    -- each participant's least likely batch by its size; the chance pays for the {len(ACT_PAIRS)} pairs of acts tried
+    SELECT user_id, peers AS batch_size_peers, chance AS batch_size_chance FROM (
+        SELECT t.user_id, t.peers,
+               LEAST(1.0, pop.participants * {len(ACT_PAIRS)} * POWER(10.0, GREATEST(-t.surprise, -300))) AS chance,
+               ROW_NUMBER() OVER (PARTITION BY t.user_id ORDER BY t.surprise DESC, t.pair) AS pick
+        FROM batch_size_tail t CROSS JOIN population pop
+    ) b WHERE pick = 1
 ),
 batch_order_view AS (
     -- each participant's most faithful batch; the chance pays for the {len(ACT_PAIRS)} pairs of acts tried

@@ -131,7 +131,7 @@ def _signature_names(mask: str) -> str:
     return f"RTRIM({' || '.join(parts)}, ',')"
 
 
-def _tail_log10(k: str, mean: str) -> str:
+def tail_log10(k: str, mean: str) -> str:
     """SQL for -log10 of the Chernoff bound on P(X >= k), X negative binomial with this mean and shape
     OVERDISPERSION; 0 when k is not above the mean.
 
@@ -165,7 +165,7 @@ def _window_log_chance(width: str) -> str:
     """SQL log10 chance of `m` of a key's `n` holders inside a window covering `width` of the campaign:
     the negative-binomial tail at n * width expected, times the 1 / width places it could sit."""
     w = f"GREATEST({width}, 1e-9)"
-    return f"(LN(1.0 / {w}) / {math.log(10)} - {_tail_log10('m', f'(n * {w})')})"
+    return f"(LN(1.0 / {w}) / {math.log(10)} - {tail_log10('m', f'(n * {w})')})"
 
 
 def _joint_of_best_two(value: str, rank: str, columns: str = "") -> str:
@@ -547,10 +547,10 @@ expectations AS (
 signature_surprise AS MATERIALIZED (
     -- how unlikely k peers are where E were expected, in log10: the Chernoff bound of a negative
     -- binomial tail (a Poisson whose rate itself varies between participants: crowds are uneven)
-    SELECT user_id, signature, 0 AS linked, peers, {_tail_log10("peers", "crowd_expected")} AS surprise
+    SELECT user_id, signature, 0 AS linked, peers, {tail_log10("peers", "crowd_expected")} AS surprise
     FROM expectations
     UNION ALL
-    SELECT user_id, signature, 1, linked_peers, {_tail_log10("linked_peers", "linked_expected")}
+    SELECT user_id, signature, 1, linked_peers, {tail_log10("linked_peers", "linked_expected")}
     FROM expectations WHERE linked_peers > 0
 ),
 ranked_signatures AS (

@@ -260,6 +260,21 @@ CAMPAIGN_FEATURES: tuple[Feature, ...] = (
     ),
     _t("batch_order_acts", "the two acts that batch is judged on, e.g. registered+enrolled"),
     _i(
+        "batch_size_peers",
+        "participants (this campaign or a sister) that did both of two acts a day or more apart within the hour "
+        "of this one, in any order (riskflows.batch_order), for the pair of acts whose batch is least likely by "
+        "its size; 0 where no such peer, or more than 200 (a crowd, not judged)",
+    ),
+    _n(
+        "batch_size_chance",
+        "participants of this campaign expected, by accident, to see this many others share both hours: the "
+        "negative binomial tail of batch_size_peers against c1 c2 / N (others within the hour of the first act, "
+        "of the second, among all N with both acts), were the two acts independent, times the participants and "
+        "the two pairs of acts tried; 0.01 or less = the same accounts were moved twice, days apart",
+        0,
+        1,
+    ),
+    _i(
         "money_loop_peers",
         "participants (this campaign or a sister) sharing both a money source and a money "
         "destination with this one through third parties (one funder in and one collector out; a payment "

@@ -347,6 +347,8 @@ SELECT
     COALESCE(bo.batch_order_peers, 0) AS batch_order_peers,
     COALESCE(bo.batch_order_chance, 1.0) AS batch_order_chance,
     bo.batch_order_acts,
+    COALESCE(bs.batch_size_peers, 0) AS batch_size_peers,
+    COALESCE(bs.batch_size_chance, 1.0) AS batch_size_chance,
     COALESCE(pp.personal_peers, 0) AS personal_peers,
     pp.personal_peer_hollow_share,
     COALESCE(ml.money_loop_peers, 0) AS money_loop_peers,
@@ -384,6 +386,7 @@ LEFT JOIN key_spread_view ks ON ks.user_id = e.user_id
 LEFT JOIN relay_chain_view rcv ON rcv.user_id = e.user_id
 LEFT JOIN fresh_collector_view fcv ON fcv.user_id = e.user_id
 LEFT JOIN batch_order_view bo ON bo.user_id = e.user_id
+LEFT JOIN batch_size_view bs ON bs.user_id = e.user_id
 LEFT JOIN personal_peer_view pp ON pp.user_id = e.user_id
 LEFT JOIN money_loop_view ml ON ml.user_id = e.user_id
 LEFT JOIN lifted_counterparties lc ON lc.user_id = e.user_id
