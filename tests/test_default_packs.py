@@ -155,3 +155,18 @@ def test_a_wallet_walked_in_its_batch_order_is_listed_and_a_crowd_in_any_order_i
     assert len(listed) >= 5, listed
     for pack_id, tiers in listed.items():
         assert tiers == {1: "review"}, (pack_id, tiers)
+
+
+BATCH_SIZED = {"batch_size_peers": 11, "batch_size_chance": 2e-6, "active_days_before_enroll": 1}
+BATCH_SIZES = {
+    1: BATCH_SIZED,  # a hollow wallet of a burst that enrolled together days later, in any order
+    2: {**BATCH_SIZED, "batch_size_chance": 0.3},  # a launch's sign-ups in a hype hour: both hours were crowded
+    3: {**BATCH_SIZED, "active_days_before_enroll": 9},  # a lived-in account sharing both hours
+}
+
+
+def test_a_hollow_wallet_moved_twice_with_one_batch_is_listed_and_a_crowd_or_a_life_is_not(engine):
+    listed = _listed(engine, BATCH_SIZES)
+    assert len(listed) >= 5, listed
+    for pack_id, tiers in listed.items():
+        assert tiers == {1: "review"}, (pack_id, tiers)
