@@ -117,11 +117,15 @@ batch_pairs AS MATERIALIZED (
     WHERE y.user_id <> x.user_id
       AND ABS(x.first_t - y.first_t) <= {WINDOW_SECONDS} AND ABS(x.second_t - y.second_t) <= {WINDOW_SECONDS}
 ),
+batch_peer_counts AS MATERIALIZED (
+    -- each participant's peers in both hours, and those it is out of order with
+    SELECT user_id, pair, COUNT(*) AS peers, SUM(out_of_order) AS out_of_order FROM batch_pairs GROUP BY user_id, pair
+),
 batch_sizes AS (
-    -- the batches judged: not a crowd, and the participant itself keeps the order (only these are worth
-    -- pairing every member of: a sign-up wave enrolling in a launch hour makes batches of dozens)
-    SELECT user_id, pair, COUNT(*) AS peers FROM batch_pairs GROUP BY user_id, pair
-    HAVING COUNT(*) <= {MAX_KEY_PARTICIPANTS} AND SUM(out_of_order) <= FLOOR({OWN_ORDER_SLACK} * COUNT(*))
+    -- the batches judged by order: not a crowd, and the participant itself keeps the order (only these are
+    -- worth pairing every member of: a sign-up wave enrolling in a launch hour makes batches of dozens)
+    SELECT user_id, pair, peers FROM batch_peer_counts
+    WHERE peers <= {MAX_KEY_PARTICIPANTS} AND out_of_order <= FLOOR({OWN_ORDER_SLACK} * peers)
 ),
 batch_members AS MATERIALIZED (
     -- each judged participant's batch: itself and its peers
@@ -157,9 +161,7 @@ batch_size_tail AS (
     -- -log10 of the chance that this many others share both hours, were the two acts independent
     SELECT b.user_id, b.pair, b.peers, {tail_log10("b.peers", "b.expected")} AS surprise FROM (
         SELECT m.user_id, m.pair, p.peers, CAST(m.first_near AS DOUBLE PRECISION) * m.second_near / m.others AS expected
-        FROM batch_marginals m
-        JOIN (SELECT user_id, pair, COUNT(*) AS peers FROM batch_pairs GROUP BY user_id, pair) p
-          ON p.user_id = m.user_id AND p.pair = m.pair
+        FROM batch_marginals m JOIN batch_peer_counts p ON p.user_id = m.user_id AND p.pair = m.pair
         WHERE m.others > 0 AND p.peers <= {MAX_KEY_PARTICIPANTS}
     ) b
 ),
