@@ -79,6 +79,19 @@ def _out_of_order(a: str, b: str) -> str:
     return f"CASE WHEN ({a}.first_t - {b}.first_t) * ({a}.second_t - {b}.second_t) > 0 THEN 0 ELSE 1 END"
 
 
+def _least_likely_batch(tail: str) -> str:
+    """SELECT (user_id, pair, peers, chance) of each participant's least likely batch in `tail` (user_id, pair,
+    peers, log_tail: log10 of its chance per participant); the chance is paid for by the campaign's participants
+    and the pairs of acts tried."""
+    return f"""
+        SELECT user_id, pair, peers, chance FROM (
+            SELECT t.user_id, t.pair, t.peers,
+                   LEAST(1.0, pop.participants * {len(ACT_PAIRS)} * POWER(10.0, GREATEST(t.log_tail, -300))) AS chance,
+                   ROW_NUMBER() OVER (PARTITION BY t.user_id ORDER BY t.log_tail, t.pair) AS pick
+            FROM {tail} t CROSS JOIN population pop
+        ) least_likely WHERE pick = 1"""
+
+
 def _ln_factorial(m: str, upper: bool = False) -> str:
     """SQL ln(m!) by Stirling: a lower bound, or with upper=True an upper bound (within 1 / 12m)."""
     correction = f" + 1.0 / (12 * {m})" if upper else ""
@@ -158,28 +171,19 @@ batch_order_tail AS (
     FROM batch_kept_order k JOIN batch_sizes s ON s.user_id = k.user_id AND s.pair = k.pair
 ),
 batch_size_tail AS (
-    -- -log10 of the chance that this many others share both hours, were the two acts independent
-    SELECT b.user_id, b.pair, b.peers, {tail_log10("b.peers", "b.expected")} AS surprise FROM (
+    -- log10 of the chance that this many others share both hours, were the two acts independent
+    SELECT b.user_id, b.pair, b.peers, -({tail_log10("b.peers", "b.expected")}) AS log_tail FROM (
         SELECT m.user_id, m.pair, p.peers, CAST(m.first_near AS DOUBLE PRECISION) * m.second_near / m.others AS expected
         FROM batch_marginals m JOIN batch_peer_counts p ON p.user_id = m.user_id AND p.pair = m.pair
         WHERE m.others > 0 AND p.peers <= {MAX_KEY_PARTICIPANTS}
     ) b
 ),
 batch_size_view AS (
-    -- each participant's least likely batch by its size; the chance pays for the {len(ACT_PAIRS)} pairs of acts tried
-    SELECT user_id, peers AS batch_size_peers, chance AS batch_size_chance FROM (
-        SELECT t.user_id, t.peers,
-               LEAST(1.0, pop.participants * {len(ACT_PAIRS)} * POWER(10.0, GREATEST(-t.surprise, -300))) AS chance,
-               ROW_NUMBER() OVER (PARTITION BY t.user_id ORDER BY t.surprise DESC, t.pair) AS pick
-        FROM batch_size_tail t CROSS JOIN population pop
-    ) b WHERE pick = 1
+    -- each participant's least likely batch by its size
+    SELECT user_id, peers AS batch_size_peers, chance AS batch_size_chance FROM ({_least_likely_batch("batch_size_tail")}) b
 ),
 batch_order_view AS (
-    -- each participant's most faithful batch; the chance pays for the {len(ACT_PAIRS)} pairs of acts tried
-    SELECT user_id, peers AS batch_order_peers, pair AS batch_order_acts, chance AS batch_order_chance FROM (
-        SELECT t.user_id, t.peers, t.pair,
-               LEAST(1.0, pop.participants * {len(ACT_PAIRS)} * POWER(10.0, GREATEST(t.log_tail, -300))) AS chance,
-               ROW_NUMBER() OVER (PARTITION BY t.user_id ORDER BY t.log_tail, t.pair) AS pick
-        FROM batch_order_tail t CROSS JOIN population pop
-    ) b WHERE pick = 1
+    -- each participant's most faithful batch
+    SELECT user_id, peers AS batch_order_peers, pair AS batch_order_acts, chance AS batch_order_chance
+    FROM ({_least_likely_batch("batch_order_tail")}) b
 )"""
